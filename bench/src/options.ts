@@ -1,0 +1,132 @@
+/** The command line of `pnpm bench`: flags, defaults, and the help text. */
+import { parseArgs } from 'node:util';
+import { BACKEND_NAMES, type BackendName, OP_NAMES, type OpName } from './backends/types.js';
+import { parseScale } from './scale.js';
+
+/** A run, fully resolved. */
+export interface BenchOptions {
+  backends: BackendName[];
+  ops: OpName[];
+  concurrency: number[];
+  rounds: number;
+  /** Timed time per side per round. */
+  durationMs: number;
+  /** Untimed time per side before the first round. */
+  warmupMs: number;
+  /** Sizes the scale runs preload to, ascending; empty for none. */
+  scale: number[];
+  /** Time per scale query per size. */
+  scaleDurationMs: number;
+  /** Slots a namespace spreads over on Redis Cluster. */
+  shards: number;
+  quick: boolean;
+  /** Where `<timestamp>.json` goes; null for nowhere. */
+  resultsDir: string | null;
+}
+
+/** Defaults sized so the whole default run fits in 3 minutes on a 2-core machine. */
+export const DEFAULTS = {
+  rounds: 3,
+  durationMs: 250,
+  warmupMs: 100,
+  scaleDurationMs: 300,
+  concurrency: [1, 32],
+  shards: 8,
+  scale: '10k',
+} as const;
+
+/** What `--quick` changes: a few hundred ms per cell, for a CI smoke run. */
+export const QUICK = { rounds: 1, durationMs: 60, warmupMs: 20, scaleDurationMs: 50 } as const;
+
+export const HELP = `pnpm bench [-- options]
+
+Times every taskvault store against its raw driver doing the same round trip, in the same run,
+alternating A/B rounds, and how list/loadByRequestId/countActive/cleanup cost grows with size.
+Servers are started on free ports for the run (packages/test-servers), never the machine's own.
+The markdown report goes to stdout, progress to stderr, JSON to bench/results/<timestamp>.json.
+
+Options:
+  --backends LIST     comma-separated: ${BACKEND_NAMES.join(',')} (default: all)
+  --ops LIST          comma-separated: ${OP_NAMES.join(',')} (default: all); none for scale only
+  --concurrency LIST  closed-loop workers per cell (default: ${DEFAULTS.concurrency.join(',')})
+  --scale SIZE        10k (default), 1m (= 10k then 1M), none, or a list such as 1k,10k,100k
+  --rounds N          A/B rounds per cell; medians are reported (default: ${DEFAULTS.rounds})
+  --duration-ms N     timed ms per side per round (default: ${DEFAULTS.durationMs})
+  --warmup-ms N       untimed ms per side before the first round (default: ${DEFAULTS.warmupMs})
+  --scale-duration-ms N  ms per query per size in the scale runs (default: ${DEFAULTS.scaleDurationMs})
+  --shards N          Redis Cluster shards of the namespace (default: ${DEFAULTS.shards})
+  --quick             CI smoke: ${QUICK.rounds} round of ${QUICK.durationMs} ms, warm-up ${QUICK.warmupMs} ms
+  --results-dir DIR   where the JSON goes (default: bench/results); --no-results to write none
+  --help              this text
+`;
+
+/** The result of parsing: a run, or the help text. */
+export type ParsedCommand = { help: true } | { help: false; options: BenchOptions };
+
+function list<T extends string>(flag: string, value: string, allowed: readonly T[]): T[] {
+  const items = value
+    .split(',')
+    .map((s) => s.trim())
+    .filter(Boolean);
+  for (const item of items) {
+    if (!(allowed as readonly string[]).includes(item)) {
+      throw new Error(`${flag}: unknown ${JSON.stringify(item)}; expected some of ${allowed.join(',')}`);
+    }
+  }
+  if (items.length === 0) throw new Error(`${flag}: give at least one of ${allowed.join(',')}`);
+  return items as T[];
+}
+
+function positiveInt(flag: string, value: string | undefined, fallback: number, min = 1): number {
+  if (value === undefined) return fallback;
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < min)
+    throw new Error(`${flag}: expected an integer >= ${min}, got ${value}`);
+  return n;
+}
+
+/** Parses the command line. @throws Error naming the bad flag. */
+export function parseOptions(argv: readonly string[], defaultResultsDir: string | null): ParsedCommand {
+  const { values } = parseArgs({
+    args: [...argv],
+    strict: true,
+    allowPositionals: false,
+    options: {
+      backends: { type: 'string' },
+      ops: { type: 'string' },
+      concurrency: { type: 'string' },
+      scale: { type: 'string' },
+      rounds: { type: 'string' },
+      'duration-ms': { type: 'string' },
+      'warmup-ms': { type: 'string' },
+      'scale-duration-ms': { type: 'string' },
+      shards: { type: 'string' },
+      quick: { type: 'boolean' },
+      'results-dir': { type: 'string' },
+      'no-results': { type: 'boolean' },
+      help: { type: 'boolean', short: 'h' },
+    },
+  });
+  if (values.help) return { help: true };
+  const quick = values.quick === true;
+  const base = quick ? QUICK : DEFAULTS;
+  const concurrency = values.concurrency
+    ? values.concurrency.split(',').map((c) => positiveInt('--concurrency', c.trim(), 1))
+    : [...DEFAULTS.concurrency];
+  return {
+    help: false,
+    options: {
+      backends: values.backends ? list('--backends', values.backends, BACKEND_NAMES) : [...BACKEND_NAMES],
+      ops: values.ops === 'none' ? [] : values.ops ? list('--ops', values.ops, OP_NAMES) : [...OP_NAMES],
+      concurrency,
+      rounds: positiveInt('--rounds', values.rounds, base.rounds),
+      durationMs: positiveInt('--duration-ms', values['duration-ms'], base.durationMs),
+      warmupMs: positiveInt('--warmup-ms', values['warmup-ms'], base.warmupMs, 0),
+      scale: parseScale(values.scale ?? DEFAULTS.scale),
+      scaleDurationMs: positiveInt('--scale-duration-ms', values['scale-duration-ms'], base.scaleDurationMs),
+      shards: positiveInt('--shards', values.shards, DEFAULTS.shards),
+      quick,
+      resultsDir: values['no-results'] ? null : (values['results-dir'] ?? defaultResultsDir),
+    },
+  };
+}

@@ -1,0 +1,217 @@
+/** The run's results as a markdown report (stdout) and as JSON (bench/results/<timestamp>.json). */
+import fs from 'node:fs/promises';
+import path from 'node:path';
+import type { BackendRecord, BenchResults, CellRecord, TargetRecord } from './results.js';
+import { formatSize, type ScalePoint } from './scale.js';
+
+const OP_LABELS: Record<string, string> = {
+  create: 'create',
+  load: 'load',
+  update: 'update',
+  patch: 'patch (appendItems)',
+  loadByRequestId: 'loadByRequestId',
+  list: 'list (50, status filter)',
+  countActive: 'countActive',
+};
+
+/** `12.3k`, `950`. */
+export function formatOps(n: number): string {
+  if (!Number.isFinite(n)) return '–';
+  if (n >= 10_000) return `${(n / 1000).toFixed(1)}k`;
+  if (n >= 1000) return `${(n / 1000).toFixed(2)}k`;
+  return n.toFixed(0);
+}
+
+/** Milliseconds with 2–3 significant digits. */
+export function formatMs(ms: number): string {
+  if (!Number.isFinite(ms)) return '–';
+  if (ms >= 100) return ms.toFixed(0);
+  if (ms >= 10) return ms.toFixed(1);
+  if (ms >= 1) return ms.toFixed(2);
+  return ms.toFixed(3);
+}
+
+function formatRatio(r: number | null): string {
+  return r === null || !Number.isFinite(r) ? '–' : `${r.toFixed(2)}×`;
+}
+
+function table(header: string[], rows: string[][]): string {
+  const line = (cells: string[]) => `| ${cells.join(' | ')} |`;
+  return [line(header), line(header.map(() => '---')), ...rows.map(line)].join('\n');
+}
+
+function cellRow(cell: CellRecord): string[] {
+  const op = OP_LABELS[cell.op] ?? cell.op;
+  const raw = cell.direct ? cell.rawLabel : `≈ ${cell.rawLabel}`;
+  if (cell.result === null) {
+    return [
+      op,
+      String(cell.concurrency),
+      `error: ${oneLine(cell.error ?? 'unknown')}`,
+      '',
+      '',
+      raw,
+      '',
+      '',
+      '',
+      '–',
+    ];
+  }
+  const { taskvault: tv, raw: base, ratio } = cell.result;
+  return [
+    op,
+    String(cell.concurrency),
+    formatOps(tv.opsPerSec),
+    formatMs(tv.p50Ms),
+    formatMs(tv.p99Ms),
+    raw,
+    formatOps(base.opsPerSec),
+    formatMs(base.p50Ms),
+    formatMs(base.p99Ms),
+    `**${formatRatio(ratio)}**`,
+  ];
+}
+
+function oneLine(text: string): string {
+  return text.replace(/\s+/g, ' ').replace(/\|/g, '/').slice(0, 160);
+}
+
+function backendSection(backend: BackendRecord): string {
+  const title = `## ${backend.name}`;
+  if (backend.error !== null) return `${title}\n\nnot measured: ${oneLine(backend.error)}`;
+  const parts = [`${title}\n\n${backend.description} (${backend.seconds.toFixed(0)} s, servers included)`];
+  if (backend.cells.length > 0) {
+    parts.push(
+      table(
+        [
+          'operation',
+          'c',
+          'taskvault ops/s',
+          'p50 ms',
+          'p99 ms',
+          'raw baseline',
+          'raw ops/s',
+          'p50 ms',
+          'p99 ms',
+          'tv/raw',
+        ],
+        backend.cells.map(cellRow),
+      ),
+    );
+  }
+  return parts.join('\n\n');
+}
+
+function scaleRows(backend: BackendRecord): string[][] {
+  const points = backend.scale;
+  const first = points[0];
+  const last = points[points.length - 1];
+  if (first === undefined || last === undefined) return [];
+  const growth = (a: number, b: number) => (points.length > 1 ? formatRatio(b / a) : '–');
+  const rows: string[][] = [];
+  const queryRow = (label: string, pick: (p: ScalePoint) => { p50Ms: number; p99Ms: number }) => {
+    rows.push([
+      backend.name,
+      label,
+      ...points.map((p) => `${formatMs(pick(p).p50Ms)} (p99 ${formatMs(pick(p).p99Ms)})`),
+      growth(pick(first).p50Ms, pick(last).p50Ms),
+    ]);
+  };
+  queryRow('list page (50, status filter)', (p) => p.queries.list);
+  queryRow('loadByRequestId', (p) => p.queries.loadByRequestId);
+  queryRow('countActive', (p) => p.queries.countActive);
+  const perTask = (p: ScalePoint) =>
+    p.cleanup.removed > 0 ? (p.cleanup.ms * 1000) / p.cleanup.removed : Number.NaN;
+  rows.push([
+    backend.name,
+    'cleanup of 10%: total ms, removed (µs per task)',
+    ...points.map(
+      (p) =>
+        `${formatMs(p.cleanup.ms)} ms, ${p.cleanup.removed}${p.cleanup.removed === p.cleanup.expected ? '' : ` of ${p.cleanup.expected}`} (${formatMs(perTask(p))} µs)`,
+    ),
+    `${growth(perTask(first), perTask(last))} per task`,
+  ]);
+  rows.push([
+    backend.name,
+    'preload (tasks/s, via create, c=64)',
+    ...points.map((p) => `${formatOps(p.preloaded / p.preloadSeconds)} (${p.preloadSeconds.toFixed(1)} s)`),
+    '',
+  ]);
+  return rows;
+}
+
+function scaleSection(results: BenchResults): string | null {
+  const measured = results.backends.filter((b) => b.scale.length > 0 || b.scaleError !== null);
+  if (measured.length === 0) return null;
+  const sizes = results.options.scale;
+  const rows = measured.flatMap((b) =>
+    b.scaleError !== null && b.scale.length === 0
+      ? [[b.name, `error: ${oneLine(b.scaleError)}`, ...sizes.map(() => ''), '']]
+      : scaleRows(b),
+  );
+  return [
+    '## Scale: p50 ms (p99) at concurrency 1, by number of stored tasks',
+    table(['backend', 'query', ...sizes.map((s) => `${formatSize(s)} tasks`), 'growth (p50)'], rows),
+    ...measured
+      .filter((b) => b.scaleError !== null && b.scale.length > 0)
+      .map((b) => `${b.name}: ${oneLine(b.scaleError!)}`),
+  ].join('\n\n');
+}
+
+function targetVerdict(t: TargetRecord): string {
+  if (t.met === null) return 'not measured';
+  const base = t.met ? '**met**' : '**MISSED**';
+  if (t.aimMet === null) return base;
+  return `${base}${t.aimMet ? ', PEERS aim met' : ', PEERS aim missed'}`;
+}
+
+function targetsSection(targets: readonly TargetRecord[]): string | null {
+  if (targets.length === 0) return null;
+  const rows = targets.map((t) => [
+    t.backend,
+    t.what,
+    // three decimals: a figure just under its bar must not print as the bar itself
+    t.value === null || !Number.isFinite(t.value) ? '–' : `${t.value.toFixed(3)}×`,
+    t.kind === 'ratio' ? `≥ ${t.required.toFixed(1)}×` : `< ${t.required.toFixed(1)}×`,
+    t.aim === null ? '' : `≥ ${t.aim.toFixed(1)}×`,
+    targetVerdict(t),
+  ]);
+  return ['## Targets', table(['backend', 'target', 'figure', 'required', 'PEERS aim', 'result'], rows)].join(
+    '\n\n',
+  );
+}
+
+/** The whole report as markdown. */
+export function renderMarkdown(results: BenchResults): string {
+  const o = results.options;
+  const m = results.machine;
+  const header = [
+    `# taskvault bench — ${results.startedAt}`,
+    [
+      `Node ${m.node} on ${m.platform}, ${m.cpus} CPU (${m.cpuModel}), ${m.memoryGb} GB.`,
+      `Each cell: warm-up ${o.warmupMs} ms per side, then ${o.rounds} round(s) of ${o.durationMs} ms taskvault`,
+      `followed by ${o.durationMs} ms raw (A/B/A/B…), closed loop with c workers each awaiting its call.`,
+      'ops/s, p50 and p99 are medians over the rounds; **tv/raw** is the median of the per-round ratios',
+      'taskvault ops/s ÷ raw ops/s. Raw sides store the same ~2.2 KB JSON document.',
+      '"≈" marks operations with no raw analogue, compared with the nearest raw round trip',
+      '(patch with a whole-document write, loadByRequestId with a read by key, a list page with one',
+      'round trip reading 50 documents, countActive with one round trip reading a number).',
+      `Run took ${results.seconds.toFixed(0)} s.`,
+    ].join('\n'),
+  ];
+  const sections = [
+    ...header,
+    ...results.backends.map(backendSection),
+    scaleSection(results),
+    targetsSection(results.targets),
+  ].filter((s): s is string => s !== null);
+  return `${sections.join('\n\n')}\n`;
+}
+
+/** Writes `<dir>/<timestamp>.json`; returns its path. */
+export async function writeJson(results: BenchResults, dir: string): Promise<string> {
+  await fs.mkdir(dir, { recursive: true });
+  const file = path.join(dir, `${results.startedAt.replace(/[:.]/g, '-')}.json`);
+  await fs.writeFile(file, `${JSON.stringify(results, null, 2)}\n`);
+  return file;
+}

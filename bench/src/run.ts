@@ -1,0 +1,170 @@
+/**
+ * One benchmark run, in process: for each backend, start its servers, time every operation
+ * against its raw baseline at each concurrency, then the scale runs, then stop the servers.
+ * A backend that cannot be opened, or a cell that fails, is recorded and the run goes on.
+ */
+import os from 'node:os';
+import { openMemory } from './backends/memory.js';
+import { openPostgres } from './backends/postgres.js';
+import { openRedis, openRedisCluster } from './backends/redis.js';
+import { taskvaultSides } from './backends/taskvault.js';
+import {
+  type BackendName,
+  type BackendOptions,
+  type BackendSession,
+  OP_NAMES,
+  type OpName,
+  RAW_FOR_OP,
+} from './backends/types.js';
+import { measurePair } from './harness.js';
+import type { BenchOptions } from './options.js';
+import type { ProgressStream } from './progress.js';
+import { formatOps } from './report.js';
+import type { BackendRecord, BenchResults, CellRecord } from './results.js';
+import { measureScale } from './scale.js';
+import { checkTargets } from './targets.js';
+
+const OPENERS: { [B in BackendName]: (options: BackendOptions) => Promise<BackendSession> } = {
+  memory: openMemory,
+  redis: openRedis,
+  'redis-cluster': openRedisCluster,
+  postgres: openPostgres,
+};
+
+/**
+ * The order cells run in: reads first, so none pays for what a write cell left behind (dead rows
+ * of deleted patch targets, garbage); `create` last, because every task it creates stays in the
+ * store and a bigger heap or table would tax the cells after it. The report keeps OP_NAMES order.
+ */
+const EXECUTION_ORDER: readonly OpName[] = [
+  'load',
+  'loadByRequestId',
+  'list',
+  'countActive',
+  'update',
+  'patch',
+  'create',
+];
+
+function executionOrder(ops: readonly OpName[]): OpName[] {
+  return EXECUTION_ORDER.filter((op) => ops.includes(op));
+}
+
+function message(error: unknown): string {
+  return error instanceof Error ? `${error.name}: ${error.message}` : String(error);
+}
+
+async function runBackend(
+  name: BackendName,
+  options: BenchOptions,
+  log: ProgressStream,
+): Promise<BackendRecord> {
+  const started = performance.now();
+  const record: BackendRecord = {
+    name,
+    description: '',
+    error: null,
+    cells: [],
+    scale: [],
+    scaleError: null,
+    seconds: 0,
+  };
+  const maxConcurrency = Math.max(...options.concurrency);
+  let session: BackendSession;
+  try {
+    session = await OPENERS[name]({ shards: options.shards, maxConcurrency });
+  } catch (error) {
+    record.error = message(error);
+    log.write(`${name}: not measured (${record.error})\n`);
+    return record;
+  }
+  record.description = session.description;
+  log.write(`${name}: ${session.description}\n`);
+  try {
+    if (options.ops.length > 0) {
+      const store = await session.opStore();
+      const tv = await taskvaultSides(store, maxConcurrency);
+      const raw = await session.rawSides();
+      for (const op of executionOrder(options.ops)) {
+        const { kind, direct } = RAW_FOR_OP[op];
+        for (const concurrency of options.concurrency) {
+          const cell: CellRecord = {
+            op,
+            concurrency,
+            rawLabel: raw.labels[kind],
+            direct,
+            result: null,
+            error: null,
+          };
+          try {
+            cell.result = await measurePair(
+              { taskvault: tv[op], raw: raw[kind], rawLabel: raw.labels[kind] },
+              {
+                concurrency,
+                rounds: options.rounds,
+                durationMs: options.durationMs,
+                warmupMs: options.warmupMs,
+              },
+            );
+            const r = cell.result;
+            log.write(
+              `  ${name} ${op} c=${concurrency}: ${formatOps(r.taskvault.opsPerSec)} vs ` +
+                `${formatOps(r.raw.opsPerSec)} ops/s (${r.ratio.toFixed(2)}×)\n`,
+            );
+          } catch (error) {
+            cell.error = message(error);
+            log.write(`  ${name} ${op} c=${concurrency}: failed: ${cell.error}\n`);
+          }
+          record.cells.push(cell);
+        }
+      }
+      record.cells.sort((a, b) => OP_NAMES.indexOf(a.op) - OP_NAMES.indexOf(b.op));
+      await session.releaseOps();
+    }
+    if (options.scale.length > 0) {
+      try {
+        const store = await session.scaleStore();
+        record.scale = await measureScale(store, {
+          sizes: options.scale,
+          durationMs: options.scaleDurationMs,
+          warmupMs: options.warmupMs,
+          label: name,
+          progress: log,
+        });
+      } catch (error) {
+        record.scaleError = message(error);
+        log.write(`  ${name} scale: failed: ${record.scaleError}\n`);
+      }
+    }
+  } catch (error) {
+    record.error = message(error);
+    log.write(`${name}: failed: ${record.error}\n`);
+  } finally {
+    await session.close().catch((error: unknown) => log.write(`${name}: close failed: ${message(error)}\n`));
+  }
+  record.seconds = (performance.now() - started) / 1000;
+  return record;
+}
+
+/** Runs the benchmark described by `options`; progress and per-cell lines go to `log`. */
+export async function runBench(options: BenchOptions, log: ProgressStream): Promise<BenchResults> {
+  const startedAt = new Date().toISOString();
+  const started = performance.now();
+  const backends: BackendRecord[] = [];
+  for (const name of options.backends) backends.push(await runBackend(name, options, log));
+  const cpus = os.cpus();
+  return {
+    startedAt,
+    seconds: (performance.now() - started) / 1000,
+    machine: {
+      node: process.version,
+      cpus: cpus.length,
+      cpuModel: cpus[0]?.model.trim() ?? 'unknown',
+      platform: `${os.platform()} ${os.release()}`,
+      memoryGb: Math.round(os.totalmem() / 2 ** 30),
+    },
+    options,
+    backends,
+    targets: checkTargets(backends),
+  };
+}

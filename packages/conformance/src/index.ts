@@ -1,0 +1,59 @@
+/**
+ * @taskvault/conformance: the behaviour every TaskStore must show, as a vitest suite. Each
+ * bundled backend runs it; so can yours:
+ *
+ * ```ts
+ * import { describeTaskStore } from '@taskvault/conformance';
+ * describeTaskStore({ name: 'my-store', create: (o) => new MyTaskStore(o) });
+ * ```
+ */
+import { describe } from 'vitest';
+import { cleanupCases } from './cases/cleanup.js';
+import { concurrencyCases } from './cases/concurrency.js';
+import { countingCases } from './cases/counting.js';
+import { crudCases } from './cases/crud.js';
+import { lifecycleCases } from './cases/lifecycle.js';
+import { listingCases } from './cases/listing.js';
+import { namespaceCases } from './cases/namespaces.js';
+import { rejectionCases } from './cases/rejections.js';
+import { requestIndexCases } from './cases/request-index.js';
+import { roundTripCases } from './cases/round-trip.js';
+import { ttlCases } from './cases/ttl.js';
+import { versionCases } from './cases/versions.js';
+import { type Scenario, scenarioFor } from './harness.js';
+import { type DescribeTaskStoreOptions, withDefaults } from './options.js';
+
+export { type ExpectedError, expectTaskError } from './expect-error.js';
+export { instants, item, newTask, sleep, uniqueId } from './fixtures.js';
+export { Harness } from './harness.js';
+export type { DescribeTaskStoreOptions, StoreFactoryOptions } from './options.js';
+
+/** The behaviour families, in the order they are declared. */
+const FAMILIES: [string, (scenario: Scenario) => void][] = [
+  ['create, load, update, patch, delete', crudCases],
+  ['versions', versionCases],
+  ['concurrency', concurrencyCases],
+  ['request-id index', requestIndexCases],
+  ['listing', listingCases],
+  ['counting', countingCases],
+  ['cleanup', cleanupCases],
+  ['expiry', ttlCases],
+  ['namespaces', namespaceCases],
+  ['rejections', rejectionCases],
+  ['round trip', roundTripCases],
+  ['lifecycle', lifecycleCases],
+];
+
+/**
+ * Declares the conformance suite for one store (call it at the top level of a vitest test file).
+ * Every test makes its stores through `options.create` on namespaces no other test uses, and
+ * throws them away when it ends, so the suite can run against a shared server and in parallel
+ * with itself. Nothing is skipped: a test that cannot pass for a backend fails.
+ */
+export function describeTaskStore(options: DescribeTaskStoreOptions): void {
+  const resolved = withDefaults(options);
+  const scenario = scenarioFor(resolved);
+  describe(`TaskStore conformance: ${options.name}`, () => {
+    for (const [family, declare] of FAMILIES) describe(family, () => declare(scenario));
+  });
+}

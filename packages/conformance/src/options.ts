@@ -1,0 +1,39 @@
+import type { TaskStore } from '@taskvault/core';
+
+/** What the suite asks a store factory for. Every call wants a new store instance. */
+export interface StoreFactoryOptions {
+  /** A namespace no other test uses (random suffix); the store must keep to it. */
+  namespace: string;
+  /** Default TTL of new tasks in ms; `null` or absent for none. */
+  ttlMs?: number | null;
+  /** Largest serialized task the store accepts; absent for the default (8 MiB). */
+  maxTaskBytes?: number;
+}
+
+/** How {@link describeTaskStore} builds, and throws away, the stores it tests. */
+export interface DescribeTaskStoreOptions {
+  /** Used in the `describe()` titles. */
+  name: string;
+  /** Builds a NEW store instance on each call, scoped to `options.namespace`. */
+  create(options: StoreFactoryOptions): TaskStore | Promise<TaskStore>;
+  /**
+   * Throws away a store a test made, once the test is over; called for every store, including
+   * ones the test closed. Default: `clear()` then `close()`; for a store the test closed, a new
+   * store on the same namespace is made to clear it, so nothing is left on a shared server.
+   */
+  destroy?(store: TaskStore): Promise<void>;
+  /** vitest timeout per test, in ms; default 20000. */
+  timeoutMs?: number;
+  /** fast-check runs of each property test; default 50. */
+  numRuns?: number;
+}
+
+/** Options with their defaults filled in. */
+export interface SuiteOptions extends DescribeTaskStoreOptions {
+  timeoutMs: number;
+  numRuns: number;
+}
+
+export function withDefaults(options: DescribeTaskStoreOptions): SuiteOptions {
+  return { ...options, timeoutMs: options.timeoutMs ?? 20_000, numRuns: options.numRuns ?? 50 };
+}

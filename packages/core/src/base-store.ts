@@ -1,0 +1,309 @@
+/**
+ * The part of every store that does not depend on the backend: closed-state checks, input
+ * validation, defaults, cursors, error wrapping and health timing. An adapter extends it and
+ * implements the `protected abstract` hooks, each of which is one server-side step.
+ */
+import { decodeCursor, encodeCursor } from './cursor.js';
+import {
+  isTaskStoreError,
+  scrubSecrets,
+  type TaskStoreError,
+  type TaskStoreOperation,
+  taskStoreError,
+} from './errors.js';
+import { idProblem } from './ids.js';
+import type { TaskStore } from './store.js';
+import {
+  type AgentTask,
+  type CleanupOptions,
+  DEFAULT_MAX_TASK_BYTES,
+  type HealthStatus,
+  type JsonObject,
+  type ListQuery,
+  type NewTask,
+  type PatchOptions,
+  type TaskFilter,
+  type TaskPage,
+  type TaskPatch,
+  type UpdateOptions,
+} from './task.js';
+import {
+  checkId,
+  invalidInput,
+  type NormalizedFilter,
+  type NormalizedListQuery,
+  type NormalizedPatch,
+  type TaskReplacement,
+  validateCleanup,
+  validateFilter,
+  validateListQuery,
+  validateNewTask,
+  validatePatch,
+  validateReplacement,
+} from './validate.js';
+
+/** Options every store takes. */
+export interface BaseStoreOptions {
+  /** Scope of the store: nothing in one namespace is visible from another. Default `'default'`. */
+  namespace?: string;
+  /** Default time to live of new tasks, in ms; `null` or absent for none. */
+  ttlMs?: number | null;
+  /** Largest serialized task accepted; default 8 MiB. */
+  maxTaskBytes?: number;
+}
+
+/** A checked `update`: what to store and the version it must replace (`null` when forced). */
+export interface ReplaceRequest {
+  replacement: TaskReplacement;
+  expectedVersion: number | null;
+  now: Date;
+  bytes: number;
+}
+
+/** A checked `patch`. */
+export interface PatchRequest {
+  taskId: string;
+  patch: NormalizedPatch;
+  expectedVersion: number | null;
+  now: Date;
+  /** What the patch adds to the serialized size, at most (data values and items, as counted). */
+  bytes: number;
+}
+
+/** A checked `cleanup`. */
+export interface CleanupRequest {
+  /** Tasks with updatedAt strictly before this epoch-ms instant go. */
+  cutoff: number;
+  includeActive: boolean;
+  now: Date;
+}
+
+/** A store option that cannot work: CONFIG_INVALID naming the option. */
+export function configInvalid(option: string, detail: string): TaskStoreError {
+  return taskStoreError('config', 'CONFIG_INVALID', { path: option, detail });
+}
+
+/** Checks a namespace by the id rules. @throws TaskStoreConfigError CONFIG_INVALID */
+export function checkNamespace(namespace: unknown): string {
+  const problem = idProblem(namespace);
+  if (problem !== null) throw configInvalid('namespace', problem);
+  return namespace as string;
+}
+
+/**
+ * Base class of the bundled stores, exported so custom backends get the same validation and
+ * error behaviour by implementing a dozen small hooks.
+ */
+export abstract class TaskStoreBase<TData extends JsonObject = JsonObject> implements TaskStore<TData> {
+  abstract readonly backend: string;
+  /** The namespace this store reads and writes. */
+  readonly namespace: string;
+  /** Default TTL of new tasks in ms, or `null`. */
+  readonly ttlMs: number | null;
+  /** Largest serialized task accepted. */
+  readonly maxTaskBytes: number;
+  #closed = false;
+  #closing: Promise<void> | null = null;
+
+  protected constructor(options: BaseStoreOptions = {}) {
+    this.namespace = checkNamespace(options.namespace ?? 'default');
+    const ttl = options.ttlMs ?? null;
+    if (ttl !== null && (typeof ttl !== 'number' || !Number.isFinite(ttl) || ttl <= 0)) {
+      throw configInvalid('ttlMs', 'must be a positive number of milliseconds, or null for none');
+    }
+    this.ttlMs = ttl;
+    const max = options.maxTaskBytes ?? DEFAULT_MAX_TASK_BYTES;
+    if (!Number.isSafeInteger(max) || max < 1024)
+      throw configInvalid('maxTaskBytes', 'must be an integer >= 1024');
+    this.maxTaskBytes = max;
+  }
+
+  /** True once `close()` was called. */
+  get closed(): boolean {
+    return this.#closed;
+  }
+
+  /** The clock; stores and tests may override it. */
+  protected now(): Date {
+    return new Date();
+  }
+
+  // ---- hooks an adapter implements: each is one atomic server-side step ----
+
+  /** Stores `task` unless a live task has its id. @throws TASK_EXISTS */
+  protected abstract insertTask(task: AgentTask, bytes: number): Promise<AgentTask>;
+  /** The live task or null. */
+  protected abstract readTask(taskId: string): Promise<AgentTask | null>;
+  /** Replaces the fields, checking the version unless `expectedVersion` is null. */
+  protected abstract replaceTask(request: ReplaceRequest): Promise<AgentTask>;
+  /** Merges data, appends items, sets fields; checks the version when given. */
+  protected abstract patchTask(request: PatchRequest): Promise<AgentTask>;
+  /** Removes the task and its index entries. @throws TASK_NOT_FOUND */
+  protected abstract deleteTask(taskId: string): Promise<void>;
+  /** The earliest-created live task holding an item with `requestId`. */
+  protected abstract readByRequestId(requestId: string): Promise<AgentTask | null>;
+  /** Up to `query.limit` + 1 tasks after `query.after`, skipping `query.offset`, in `query.order`. */
+  protected abstract listTasks(query: NormalizedListQuery): Promise<AgentTask[]>;
+  /** Number of live tasks matching. */
+  protected abstract countTasks(filter: NormalizedFilter): Promise<number>;
+  /** Number of live pending, running and paused tasks. */
+  protected abstract countActiveTasks(): Promise<number>;
+  /** Removes what `cleanup` removes; returns how many. */
+  protected abstract cleanupTasks(request: CleanupRequest): Promise<number>;
+  /** Removes every task of the namespace; returns how many. */
+  protected abstract clearTasks(): Promise<number>;
+  /** One round trip to the server; resolves when it answered. */
+  protected abstract ping(): Promise<void>;
+  /** Releases what the store opened. Called once. */
+  protected abstract closeBackend(): Promise<void>;
+  /** Turns a driver error into the right TaskStoreError (BACKEND_UNAVAILABLE or BACKEND_ERROR...). */
+  protected abstract wrapError(
+    operation: TaskStoreOperation,
+    error: unknown,
+    taskId?: string,
+  ): TaskStoreError;
+
+  /** Runs a hook with the closed check and error wrapping every method shares. */
+  protected async run<T>(
+    operation: TaskStoreOperation,
+    taskId: string | undefined,
+    fn: () => Promise<T>,
+  ): Promise<T> {
+    if (this.#closed) throw taskStoreError(operation, 'STORE_CLOSED', { taskId });
+    try {
+      return await fn();
+    } catch (error) {
+      if (isTaskStoreError(error)) throw error;
+      throw this.wrapError(operation, error, taskId);
+    }
+  }
+
+  async create(task: NewTask<TData>): Promise<AgentTask<TData>> {
+    if (this.#closed) throw taskStoreError('create', 'STORE_CLOSED');
+    const { task: valid, bytes } = validateNewTask(task, this.now(), this.ttlMs, this);
+    return this.run('create', valid.taskId, () => this.insertTask(valid, bytes)) as Promise<AgentTask<TData>>;
+  }
+
+  async load(taskId: string): Promise<AgentTask<TData> | null> {
+    if (this.#closed) throw taskStoreError('load', 'STORE_CLOSED');
+    const id = checkId('load', 'taskId', taskId);
+    return this.run('load', id, () => this.readTask(id)) as Promise<AgentTask<TData> | null>;
+  }
+
+  async update(task: AgentTask<TData>, opts: UpdateOptions = {}): Promise<AgentTask<TData>> {
+    if (this.#closed) throw taskStoreError('update', 'STORE_CLOSED');
+    const now = this.now();
+    const { replacement, version, bytes } = validateReplacement(task, now, this);
+    if (opts.force !== undefined && typeof opts.force !== 'boolean')
+      invalidInput('update', 'opts.force', 'must be a boolean');
+    const request: ReplaceRequest = { replacement, expectedVersion: opts.force ? null : version, now, bytes };
+    return this.run('update', replacement.taskId, () => this.replaceTask(request)) as Promise<
+      AgentTask<TData>
+    >;
+  }
+
+  async patch(taskId: string, changes: TaskPatch<TData>, opts: PatchOptions = {}): Promise<AgentTask<TData>> {
+    if (this.#closed) throw taskStoreError('patch', 'STORE_CLOSED');
+    const now = this.now();
+    const v = validatePatch(taskId, changes, opts.expectedVersion, now, this);
+    const request: PatchRequest = {
+      taskId: v.taskId,
+      patch: v.patch,
+      expectedVersion: v.expectedVersion,
+      now,
+      bytes: v.bytes,
+    };
+    return this.run('patch', v.taskId, () => this.patchTask(request)) as Promise<AgentTask<TData>>;
+  }
+
+  async delete(taskId: string): Promise<void> {
+    if (this.#closed) throw taskStoreError('delete', 'STORE_CLOSED');
+    const id = checkId('delete', 'taskId', taskId);
+    return this.run('delete', id, () => this.deleteTask(id));
+  }
+
+  async loadByRequestId(requestId: string): Promise<AgentTask<TData> | null> {
+    if (this.#closed) throw taskStoreError('loadByRequestId', 'STORE_CLOSED');
+    const id = checkId('loadByRequestId', 'requestId', requestId);
+    return this.run('loadByRequestId', undefined, () =>
+      this.readByRequestId(id),
+    ) as Promise<AgentTask<TData> | null>;
+  }
+
+  async list(query?: ListQuery): Promise<TaskPage<TData>> {
+    if (this.#closed) throw taskStoreError('list', 'STORE_CLOSED');
+    const q = validateListQuery(query);
+    const after = q.cursor === null ? null : decodeCursor(q.cursor, q.order, q.filter);
+    const normalized: NormalizedListQuery = {
+      filter: q.filter,
+      limit: q.limit,
+      order: q.order,
+      offset: q.offset,
+      after,
+    };
+    const rows = await this.run('list', undefined, () => this.listTasks(normalized));
+    const tasks = rows.length > q.limit ? rows.slice(0, q.limit) : rows;
+    const last = tasks[tasks.length - 1];
+    const nextCursor =
+      rows.length > q.limit && last
+        ? encodeCursor({ createdAt: last.createdAt.getTime(), taskId: last.taskId }, q.order, q.filter)
+        : null;
+    return { tasks: tasks as AgentTask<TData>[], nextCursor };
+  }
+
+  async count(filter?: TaskFilter): Promise<number> {
+    if (this.#closed) throw taskStoreError('count', 'STORE_CLOSED');
+    const f = validateFilter('count', filter);
+    return this.run('count', undefined, () => this.countTasks(f));
+  }
+
+  async countActive(): Promise<number> {
+    return this.run('countActive', undefined, () => this.countActiveTasks());
+  }
+
+  async cleanup(opts: CleanupOptions): Promise<number> {
+    if (this.#closed) throw taskStoreError('cleanup', 'STORE_CLOSED');
+    const now = this.now();
+    const { cutoff, includeActive } = validateCleanup(opts, now);
+    return this.run('cleanup', undefined, () => this.cleanupTasks({ cutoff, includeActive, now }));
+  }
+
+  async clear(): Promise<number> {
+    return this.run('clear', undefined, () => this.clearTasks());
+  }
+
+  async healthCheck(): Promise<HealthStatus> {
+    if (this.#closed) throw taskStoreError('healthCheck', 'STORE_CLOSED');
+    const started = performance.now();
+    try {
+      await this.ping();
+      return { ok: true, backend: this.backend, latencyMs: roundMs(performance.now() - started) };
+    } catch (error) {
+      const wrapped = isTaskStoreError(error) ? error : this.wrapError('healthCheck', error);
+      return {
+        ok: false,
+        backend: this.backend,
+        latencyMs: roundMs(performance.now() - started),
+        detail: scrubSecrets(`${wrapped.code}: ${wrapped.message}`),
+      };
+    }
+  }
+
+  async close(): Promise<void> {
+    if (this.#closing) return this.#closing;
+    this.#closed = true;
+    this.#closing = this.closeBackend().catch(() => {
+      // Closing is best effort: the store is unusable either way, and a caller's cleanup
+      // (finally blocks, `await using`) must not fail because a server is already gone.
+    });
+    return this.#closing;
+  }
+
+  async [Symbol.asyncDispose](): Promise<void> {
+    return this.close();
+  }
+}
+
+function roundMs(ms: number): number {
+  return Math.round(ms * 1000) / 1000;
+}

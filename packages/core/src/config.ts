@@ -1,0 +1,322 @@
+/**
+ * Configuration from an object, falling back to the environment, with the source systems'
+ * variable names honoured below ours. Every bad value names the variable (or field) it came from.
+ */
+
+import { parseDuration } from './duration.js';
+import { taskStoreError } from './errors.js';
+import { idProblem } from './ids.js';
+
+/** The backends the factory knows by name. */
+export type BuiltinBackend = 'memory' | 'redis' | 'postgres';
+/** A backend name the factory accepts. */
+export type BackendName = BuiltinBackend | 'custom';
+export const BACKEND_NAMES: readonly BackendName[] = ['memory', 'redis', 'postgres', 'custom'];
+
+/** A Redis Cluster startup node. */
+export interface RedisNode {
+  host: string;
+  port: number;
+}
+
+/** What `createTaskStore` takes. Every field is optional; the environment fills the rest. */
+export interface TaskStoreConfig {
+  backend?: BackendName;
+  namespace?: string;
+  /** Default TTL of new tasks: ms as a number, or text like `'15m'`; `0`/`null` for none. */
+  ttl?: number | string | null;
+  maxTaskBytes?: number;
+  redis?: {
+    url?: string;
+    /** Cluster startup nodes; selects cluster mode. */
+    cluster?: Array<string | RedisNode>;
+    /** Slots one namespace spreads over in a cluster. Default 1. */
+    shards?: number;
+    keyPrefix?: string;
+  };
+  postgres?: {
+    connectionString?: string;
+    schema?: string;
+    tablePrefix?: string;
+  };
+  custom?: {
+    /** Module path (relative paths resolve against the current directory) or package name. */
+    module: string;
+    /** Export name: a class (`new X(config)`) or a factory function (`x(config)`). Default: the default export. */
+    export?: string;
+  };
+  /** `'memory'`: if the configured backend cannot be built, warn loudly and use memory. */
+  fallback?: 'memory' | null;
+  /** Extra options handed to the backend's constructor as they are. */
+  options?: Record<string, unknown>;
+}
+
+/** Configuration after defaults and the environment: what a backend is built from. */
+export interface ResolvedTaskStoreConfig {
+  backend: BackendName;
+  namespace: string;
+  ttlMs: number | null;
+  maxTaskBytes: number | undefined;
+  redis: { url: string; cluster: RedisNode[] | null; shards: number; keyPrefix: string | undefined };
+  postgres: {
+    connectionString: string | undefined;
+    schema: string | undefined;
+    tablePrefix: string | undefined;
+  };
+  custom: { module: string; exportName: string | undefined } | null;
+  fallback: 'memory' | null;
+  options: Record<string, unknown>;
+  /** Where each value came from (`TASKVAULT_TTL`, `config.ttl`, `default`), for messages. */
+  sources: Record<string, string>;
+}
+
+/** An environment: `process.env` or a plain object in tests. */
+export type Env = Record<string, string | undefined>;
+
+const DEFAULT_REDIS_URL = 'redis://127.0.0.1:6379';
+
+function bad(path: string, detail: string): never {
+  throw taskStoreError('config', 'CONFIG_INVALID', { path, detail });
+}
+
+/** The first set variable among `names`, with its name. Empty strings count as unset. */
+function fromEnv(env: Env, ...names: string[]): { name: string; value: string } | undefined {
+  for (const name of names) {
+    const value = env[name];
+    if (value !== undefined && value.trim() !== '') return { name, value: value.trim() };
+  }
+  return undefined;
+}
+
+function checkUrl(path: string, url: string, protocols: string[]): string {
+  let parsed: URL;
+  try {
+    parsed = new URL(url);
+  } catch {
+    return bad(path, `is not a URL (expected ${protocols.map((p) => `${p}//...`).join(' or ')})`);
+  }
+  if (!protocols.includes(parsed.protocol)) {
+    bad(path, `must start with ${protocols.map((p) => `${p}//`).join(' or ')}, got ${parsed.protocol}//`);
+  }
+  return url;
+}
+
+function parseTtl(path: string, value: number | string | null): number | null {
+  if (value === null) return null;
+  if (typeof value === 'number') {
+    if (!Number.isFinite(value) || value < 0) bad(path, 'must be a non-negative number of milliseconds');
+    return value === 0 ? null : value;
+  }
+  const ms = parseDuration(value);
+  if (ms === undefined)
+    bad(
+      path,
+      `cannot read ${JSON.stringify(value)} as a duration: use seconds, or 90s, 15m, 2h, 7d; 0 for none`,
+    );
+  return ms;
+}
+
+/** Parses `host:port` (or `[v6]:port`). */
+export function parseRedisNode(path: string, text: string): RedisNode {
+  const m = /^\s*(\[[^\]]+\]|[^:\s]+):(\d{1,5})\s*$/.exec(text);
+  const port = m ? Number(m[2]) : Number.NaN;
+  if (!m || port < 1 || port > 65535) return bad(path, `${JSON.stringify(text)} is not host:port`);
+  return { host: m[1]!.replace(/^\[|\]$/g, ''), port };
+}
+
+function parseBoolean(text: string): boolean {
+  return /^(1|true|yes|on)$/i.test(text);
+}
+
+/** Builds a redis URL from the sk_agents TA_REDIS_* variables, if any is set. */
+function redisUrlFromAliases(env: Env): { url: string; source: string } | undefined {
+  const host = fromEnv(env, 'TA_REDIS_HOST');
+  const port = fromEnv(env, 'TA_REDIS_PORT');
+  const db = fromEnv(env, 'TA_REDIS_DB');
+  const pwd = fromEnv(env, 'TA_REDIS_PWD');
+  const ssl = fromEnv(env, 'TA_REDIS_SSL');
+  if (!host && !port && !db && !pwd && !ssl) return undefined;
+  if (port && !/^\d{1,5}$/.test(port.value)) bad('TA_REDIS_PORT', 'must be a port number');
+  if (db && !/^\d{1,2}$/.test(db.value)) bad('TA_REDIS_DB', 'must be a database number');
+  const scheme = ssl && parseBoolean(ssl.value) ? 'rediss' : 'redis';
+  const auth = pwd ? `:${encodeURIComponent(pwd.value)}@` : '';
+  const url = `${scheme}://${auth}${host?.value ?? '127.0.0.1'}:${port?.value ?? '6379'}/${db?.value ?? '0'}`;
+  return { url: checkUrl('TA_REDIS_HOST', url, ['redis:', 'rediss:']), source: 'TA_REDIS_*' };
+}
+
+/**
+ * Resolves a configuration: fields of `config` first, then the environment (ours, then the
+ * source systems' aliases), then defaults.
+ * @throws TaskStoreConfigError CONFIG_INVALID naming the bad variable or field.
+ */
+export function resolveConfig(config: TaskStoreConfig = {}, env: Env = process.env): ResolvedTaskStoreConfig {
+  const sources: Record<string, string> = {};
+
+  const customModuleEnv = fromEnv(env, 'TASKVAULT_MODULE', 'TA_PERSISTENCE_MODULE');
+  const customExportEnv = fromEnv(env, 'TASKVAULT_EXPORT', 'TA_PERSISTENCE_CLASS');
+
+  let backend: BackendName;
+  const backendEnv = fromEnv(env, 'TASKVAULT_BACKEND', 'TASK_STORAGE_BACKEND');
+  if (config.backend !== undefined) {
+    if (!BACKEND_NAMES.includes(config.backend))
+      bad('config.backend', `must be one of ${BACKEND_NAMES.join(', ')}`);
+    backend = config.backend;
+    sources.backend = 'config.backend';
+  } else if (backendEnv) {
+    const name = backendEnv.value.toLowerCase();
+    if (!(BACKEND_NAMES as readonly string[]).includes(name)) {
+      bad(
+        backendEnv.name,
+        `unknown backend ${JSON.stringify(backendEnv.value)}; use one of ${BACKEND_NAMES.join(', ')}`,
+      );
+    }
+    backend = name as BackendName;
+    sources.backend = backendEnv.name;
+  } else if (config.custom || customModuleEnv) {
+    // The source system selected a custom class just by naming its module.
+    backend = 'custom';
+    sources.backend = config.custom ? 'config.custom' : customModuleEnv!.name;
+  } else {
+    backend = 'memory';
+    sources.backend = 'default';
+  }
+
+  let namespace = 'default';
+  const nsEnv = fromEnv(env, 'TASKVAULT_NAMESPACE');
+  if (config.namespace !== undefined) {
+    namespace = config.namespace;
+    sources.namespace = 'config.namespace';
+  } else if (nsEnv) {
+    namespace = nsEnv.value;
+    sources.namespace = nsEnv.name;
+  }
+  const nsProblem = idProblem(namespace);
+  if (nsProblem !== null) bad(sources.namespace ?? 'namespace', `namespace ${nsProblem}`);
+
+  let ttlMs: number | null = null;
+  const ttlEnv = fromEnv(env, 'TASKVAULT_TTL', 'TA_REDIS_TTL');
+  if (config.ttl !== undefined) {
+    ttlMs = parseTtl('config.ttl', config.ttl);
+    sources.ttl = 'config.ttl';
+  } else if (ttlEnv) {
+    ttlMs = parseTtl(ttlEnv.name, ttlEnv.value);
+    sources.ttl = ttlEnv.name;
+  }
+
+  if (
+    config.maxTaskBytes !== undefined &&
+    (!Number.isSafeInteger(config.maxTaskBytes) || config.maxTaskBytes < 1024)
+  ) {
+    bad('config.maxTaskBytes', 'must be an integer >= 1024');
+  }
+
+  // Redis
+  let redisUrl = DEFAULT_REDIS_URL;
+  const urlEnv = fromEnv(env, 'TASKVAULT_REDIS_URL');
+  const aliasUrl = urlEnv ? undefined : redisUrlFromAliases(env);
+  if (config.redis?.url !== undefined) {
+    redisUrl = checkUrl('config.redis.url', config.redis.url, ['redis:', 'rediss:']);
+  } else if (urlEnv) {
+    redisUrl = checkUrl(urlEnv.name, urlEnv.value, ['redis:', 'rediss:']);
+  } else if (aliasUrl) {
+    redisUrl = aliasUrl.url;
+  }
+  let cluster: RedisNode[] | null = null;
+  const clusterEnv = fromEnv(env, 'TASKVAULT_REDIS_CLUSTER');
+  if (config.redis?.cluster !== undefined) {
+    cluster = config.redis.cluster.map((n, i) =>
+      typeof n === 'string'
+        ? parseRedisNode(`config.redis.cluster[${i}]`, n)
+        : checkNode(`config.redis.cluster[${i}]`, n),
+    );
+    if (cluster.length === 0) bad('config.redis.cluster', 'must list at least one node');
+  } else if (clusterEnv) {
+    cluster = clusterEnv.value.split(',').map((n) => parseRedisNode(clusterEnv.name, n));
+  }
+  let shards = 1;
+  const shardsEnv = fromEnv(env, 'TASKVAULT_REDIS_SHARDS');
+  const shardsValue = config.redis?.shards ?? (shardsEnv ? Number(shardsEnv.value) : 1);
+  if (!Number.isSafeInteger(shardsValue) || shardsValue < 1 || shardsValue > 1024) {
+    bad(
+      config.redis?.shards !== undefined ? 'config.redis.shards' : 'TASKVAULT_REDIS_SHARDS',
+      'must be an integer from 1 to 1024',
+    );
+  }
+  shards = shardsValue;
+
+  // Postgres
+  let connectionString: string | undefined;
+  const pgEnv = fromEnv(env, 'TASKVAULT_POSTGRES_URL', 'POSTGRES_CONNECTION_STRING');
+  if (config.postgres?.connectionString !== undefined) {
+    connectionString = checkUrl('config.postgres.connectionString', config.postgres.connectionString, [
+      'postgres:',
+      'postgresql:',
+    ]);
+  } else if (pgEnv) {
+    connectionString = checkUrl(pgEnv.name, pgEnv.value, ['postgres:', 'postgresql:']);
+  }
+  if (backend === 'postgres' && connectionString === undefined && config.options?.pool === undefined) {
+    bad(
+      'TASKVAULT_POSTGRES_URL',
+      'the postgres backend needs a connection string: set TASKVAULT_POSTGRES_URL=postgres://user@host:5432/db',
+    );
+  }
+
+  // Custom
+  let custom: ResolvedTaskStoreConfig['custom'] = null;
+  if (config.custom) {
+    if (typeof config.custom.module !== 'string' || config.custom.module === '')
+      bad('config.custom.module', 'must name a module');
+    custom = { module: config.custom.module, exportName: config.custom.export };
+  } else if (customModuleEnv) {
+    custom = { module: customModuleEnv.value, exportName: customExportEnv?.value };
+    sources.custom = customModuleEnv.name;
+  }
+  if (backend === 'custom' && custom === null) {
+    bad(
+      'TASKVAULT_MODULE',
+      'the custom backend needs a module: set TASKVAULT_MODULE to a file path or package name',
+    );
+  }
+
+  let fallback: 'memory' | null = null;
+  const fallbackEnv = fromEnv(env, 'TASKVAULT_FALLBACK');
+  if (config.fallback !== undefined) {
+    if (config.fallback !== null && config.fallback !== 'memory')
+      bad('config.fallback', "must be 'memory' or null");
+    fallback = config.fallback;
+  } else if (fallbackEnv) {
+    if (fallbackEnv.value !== 'memory')
+      bad(fallbackEnv.name, `must be "memory" or unset, got ${JSON.stringify(fallbackEnv.value)}`);
+    fallback = 'memory';
+  }
+
+  return {
+    backend,
+    namespace,
+    ttlMs,
+    maxTaskBytes: config.maxTaskBytes,
+    redis: { url: redisUrl, cluster, shards, keyPrefix: config.redis?.keyPrefix },
+    postgres: {
+      connectionString,
+      schema: config.postgres?.schema,
+      tablePrefix: config.postgres?.tablePrefix,
+    },
+    custom,
+    fallback,
+    options: config.options ?? {},
+    sources,
+  };
+}
+
+function checkNode(path: string, node: RedisNode): RedisNode {
+  if (
+    typeof node !== 'object' ||
+    node === null ||
+    typeof node.host !== 'string' ||
+    !Number.isInteger(node.port)
+  ) {
+    bad(path, 'must be "host:port" or { host, port }');
+  }
+  return { host: node.host, port: node.port };
+}

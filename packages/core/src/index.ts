@@ -1,0 +1,91 @@
+export type { BaseStoreOptions, CleanupRequest, PatchRequest, ReplaceRequest } from './base-store.js';
+export { checkNamespace, configInvalid, TaskStoreBase } from './base-store.js';
+export type { StoredItem, StoredTask } from './codec.js';
+export {
+  CorruptRecord,
+  itemToStored,
+  parseStoredTask,
+  serializeTask,
+  taskFromStored,
+  taskToStored,
+} from './codec.js';
+export type {
+  BackendName,
+  BuiltinBackend,
+  Env,
+  RedisNode,
+  ResolvedTaskStoreConfig,
+  TaskStoreConfig,
+} from './config.js';
+export { BACKEND_NAMES, parseRedisNode, resolveConfig } from './config.js';
+export { decodeCursor, encodeCursor } from './cursor.js';
+export { parseDuration } from './duration.js';
+export type { TaskStoreErrorCode, TaskStoreErrorContext, TaskStoreOperation } from './errors.js';
+export {
+  describeEndpoint,
+  isTaskStoreError,
+  scrubSecrets,
+  TASK_STORE_ERROR_CODES,
+  TaskCreateError,
+  TaskDeleteError,
+  TaskLoadError,
+  TaskQueryError,
+  TaskStoreConfigError,
+  TaskStoreError,
+  TaskUpdateError,
+  taskStoreError,
+} from './errors.js';
+export type { CreateFromConfig, FactoryOptions } from './factory.js';
+export { createTaskStore, getTaskStore, resetTaskStore } from './factory.js';
+export { compareIds, idProblem, stringProblem, utf8Length } from './ids.js';
+export { copyJsonObject, copyJsonValue, JsonProblem, MAX_JSON_DEPTH } from './json-copy.js';
+export type { LybicStatus, SkAgentsStatus } from './status-map.js';
+export { fromLybicStatus, fromSkAgentsStatus, toLybicStatus, toSkAgentsStatus } from './status-map.js';
+export type { TaskStore } from './store.js';
+export { TASK_STORE_METHODS } from './store.js';
+export type {
+  AgentTask,
+  CleanupOptions,
+  HealthStatus,
+  JsonObject,
+  JsonValue,
+  ListQuery,
+  NewTask,
+  PatchOptions,
+  TaskFilter,
+  TaskItem,
+  TaskItemRole,
+  TaskPage,
+  TaskPatch,
+  TaskStatus,
+  UpdateOptions,
+} from './task.js';
+export {
+  ACTIVE_STATUSES,
+  DEFAULT_LIST_LIMIT,
+  DEFAULT_MAX_TASK_BYTES,
+  isActiveStatus,
+  isTaskStatus,
+  MAX_ID_BYTES,
+  MAX_LIST_LIMIT,
+  TASK_ITEM_ROLES,
+  TASK_STATUSES,
+  TERMINAL_STATUSES,
+} from './task.js';
+export type {
+  ListPosition,
+  NormalizedFilter,
+  NormalizedListQuery,
+  NormalizedPatch,
+  TaskReplacement,
+  ValidationLimits,
+} from './validate.js';
+export {
+  checkId,
+  validateCleanup,
+  validateFilter,
+  validateListQuery,
+  validateNewTask,
+  validatePatch,
+  validateReplacement,
+} from './validate.js';

@@ -1,0 +1,109 @@
+/** The `TaskStore` interface every backend implements. */
+import type {
+  AgentTask,
+  CleanupOptions,
+  HealthStatus,
+  JsonObject,
+  ListQuery,
+  NewTask,
+  PatchOptions,
+  TaskFilter,
+  TaskPage,
+  TaskPatch,
+  UpdateOptions,
+} from './task.js';
+
+/**
+ * Persists agent tasks. Every method rejects with a `TaskStoreError` (never a raw driver error);
+ * after `close()` every method but `close` rejects with `STORE_CLOSED`. Bad input rejects with
+ * `INVALID_INPUT` naming the offending path, and changes nothing. `BACKEND_UNAVAILABLE` means
+ * the server could not be reached in time; a write that failed that way may or may not have
+ * been applied (never in part, never twice).
+ */
+export interface TaskStore<TData extends JsonObject = JsonObject> {
+  /** `'memory'`, `'redis'`, `'postgres'`, or a custom backend's name. */
+  readonly backend: string;
+
+  /**
+   * Stores a new task with version 1.
+   * @throws TaskCreateError `TASK_EXISTS` if a live task has this id (nothing changes),
+   *   `INVALID_INPUT` for input that would not come back deep-equal.
+   */
+  create(task: NewTask<TData>): Promise<AgentTask<TData>>;
+
+  /** The task, or `null` if it does not exist or has expired. @throws TaskLoadError */
+  load(taskId: string): Promise<AgentTask<TData> | null>;
+
+  /**
+   * Replaces status, sessionId, userId, items, data and expiresAt; returns the stored task with
+   * version + 1 and a new updatedAt.
+   * @throws TaskUpdateError `VERSION_CONFLICT` unless `force` when the stored version is not
+   *   `task.version` (nothing changes); `TASK_NOT_FOUND` when the task does not exist.
+   */
+  update(task: AgentTask<TData>, opts?: UpdateOptions): Promise<AgentTask<TData>>;
+
+  /**
+   * Applies `changes` atomically on the server: `data` is merged shallowly, `appendItems` are
+   * appended (concurrent appends never lose an item). With `expectedVersion`, a compare-and-set.
+   * @throws TaskUpdateError `TASK_NOT_FOUND`, `VERSION_CONFLICT`, `INVALID_INPUT`.
+   */
+  patch(taskId: string, changes: TaskPatch<TData>, opts?: PatchOptions): Promise<AgentTask<TData>>;
+
+  /** Deletes the task and its index entries. @throws TaskDeleteError `TASK_NOT_FOUND`. */
+  delete(taskId: string): Promise<void>;
+
+  /**
+   * The task holding an item with this requestId; when several do, the earliest created
+   * (ties: the smallest taskId in code point order). @throws TaskLoadError
+   */
+  loadByRequestId(requestId: string): Promise<AgentTask<TData> | null>;
+
+  /**
+   * One page of tasks, newest first unless `order: 'asc'`, by createdAt then taskId. Paging with
+   * `nextCursor` never returns a task twice and never skips one that existed for the whole walk.
+   * @throws TaskQueryError `INVALID_INPUT` for a malformed cursor or a limit outside 1..1000.
+   */
+  list(query?: ListQuery): Promise<TaskPage<TData>>;
+
+  /** How many tasks match; agrees with `list` at rest. @throws TaskQueryError */
+  count(filter?: TaskFilter): Promise<number>;
+
+  /** How many tasks are pending, running or paused. @throws TaskQueryError */
+  countActive(): Promise<number>;
+
+  /**
+   * Deletes tasks whose updatedAt is before the cutoff (active ones only with `includeActive`),
+   * and every expired task, in bounded batches. Returns how many it removed.
+   * @throws TaskQueryError
+   */
+  cleanup(opts: CleanupOptions): Promise<number>;
+
+  /** Deletes every task of this store's namespace, and nothing else. Returns how many. */
+  clear(): Promise<number>;
+
+  /** Pings the backend. Never throws for an unreachable server: returns `ok: false` and a `detail`. */
+  healthCheck(): Promise<HealthStatus>;
+
+  /** Releases what the store opened (never a client or pool the caller passed in). Idempotent. */
+  close(): Promise<void>;
+
+  /** Same as `close()`, for `await using`. */
+  [Symbol.asyncDispose](): Promise<void>;
+}
+
+/** The method names a `TaskStore` must have; the factory checks custom backends against it. */
+export const TASK_STORE_METHODS = [
+  'create',
+  'load',
+  'update',
+  'patch',
+  'delete',
+  'loadByRequestId',
+  'list',
+  'count',
+  'countActive',
+  'cleanup',
+  'clear',
+  'healthCheck',
+  'close',
+] as const;

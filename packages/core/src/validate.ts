@@ -1,0 +1,462 @@
+/**
+ * Checks and copies what callers pass to a store, so every backend accepts and rejects exactly
+ * the same input. Every rejection is an INVALID_INPUT error naming the offending path.
+ */
+import { type TaskStoreOperation, taskStoreError } from './errors.js';
+import { describeType, idProblem } from './ids.js';
+import { type ByteCounter, copyJsonObject, copyJsonValue, isPlainObject, JsonProblem } from './json-copy.js';
+import {
+  type AgentTask,
+  DEFAULT_LIST_LIMIT,
+  isTaskStatus,
+  type JsonObject,
+  MAX_LIST_LIMIT,
+  TASK_ITEM_ROLES,
+  TASK_STATUSES,
+  type TaskItem,
+  type TaskStatus,
+} from './task.js';
+
+/** Latest instant accepted in any date field: the end of year 9999, so ISO strings stay 4-digit. */
+const MAX_DATE_MS = Date.UTC(9999, 11, 31, 23, 59, 59, 999);
+// Date.UTC reads years 0-99 as 1900+, so year 0 is spelled out: 0000-01-01T00:00:00Z.
+const MIN_DATE_MS = -62_167_219_200_000;
+
+/** Throws the INVALID_INPUT error of `operation` for `path`. */
+export function invalidInput(
+  operation: TaskStoreOperation,
+  path: string,
+  detail: string,
+  taskId?: string,
+): never {
+  throw taskStoreError(operation, 'INVALID_INPUT', { path, detail, taskId });
+}
+
+/** Runs `fn`, turning a `JsonProblem` into the INVALID_INPUT error of `operation`. */
+function withJsonProblems<T>(operation: TaskStoreOperation, taskId: string | undefined, fn: () => T): T {
+  try {
+    return fn();
+  } catch (error) {
+    if (error instanceof JsonProblem) invalidInput(operation, error.path, error.detail, taskId);
+    throw error;
+  }
+}
+
+/** Checks an id (taskId, requestId, sessionId, userId). */
+export function checkId(operation: TaskStoreOperation, path: string, value: unknown): string {
+  const problem = idProblem(value);
+  if (problem !== null) invalidInput(operation, path, problem);
+  return value as string;
+}
+
+function checkNullableId(operation: TaskStoreOperation, path: string, value: unknown): string | null {
+  return value === null ? null : checkId(operation, path, value);
+}
+
+/** Checks a Date field and copies it. */
+export function checkDate(operation: TaskStoreOperation, path: string, value: unknown): Date {
+  if (!(value instanceof Date)) invalidInput(operation, path, `must be a Date, got ${describeType(value)}`);
+  const ms = value.getTime();
+  if (Number.isNaN(ms)) invalidInput(operation, path, 'is an invalid Date');
+  if (ms < MIN_DATE_MS || ms > MAX_DATE_MS) invalidInput(operation, path, 'must be between year 0 and 9999');
+  return new Date(ms);
+}
+
+function checkStatus(operation: TaskStoreOperation, path: string, value: unknown): TaskStatus {
+  if (!isTaskStatus(value)) {
+    invalidInput(
+      operation,
+      path,
+      `must be one of ${TASK_STATUSES.join(', ')}, got ${JSON.stringify(value) ?? describeType(value)}`,
+    );
+  }
+  return value;
+}
+
+function checkKnownKeys(
+  operation: TaskStoreOperation,
+  path: string,
+  value: object,
+  known: readonly string[],
+): void {
+  for (const key of Object.keys(value)) {
+    if (!known.includes(key) && (value as Record<string, unknown>)[key] !== undefined) {
+      invalidInput(
+        operation,
+        path ? `${path}.${key}` : key,
+        `is not a field of this object (known: ${known.join(', ')})`,
+      );
+    }
+  }
+}
+
+function checkObject(operation: TaskStoreOperation, path: string, value: unknown): Record<string, unknown> {
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) {
+    invalidInput(operation, path, `must be an object, got ${describeType(value)}`);
+  }
+  return value as Record<string, unknown>;
+}
+
+function checkFutureExpiry(
+  operation: TaskStoreOperation,
+  path: string,
+  value: unknown,
+  now: number,
+): Date | null {
+  if (value === null) return null;
+  const date = checkDate(operation, path, value);
+  if (date.getTime() <= now) invalidInput(operation, path, 'is not in the future; delete the task instead');
+  return date;
+}
+
+const ITEM_KEYS = ['requestId', 'role', 'content', 'createdAt'] as const;
+
+function copyItems(
+  operation: TaskStoreOperation,
+  path: string,
+  value: unknown,
+  counter: ByteCounter,
+): TaskItem[] {
+  if (!Array.isArray(value)) invalidInput(operation, path, `must be an array, got ${describeType(value)}`);
+  const out: TaskItem[] = new Array(value.length);
+  for (let i = 0; i < value.length; i++) {
+    const itemPath = `${path}[${i}]`;
+    const item = checkObject(operation, itemPath, value[i]);
+    checkKnownKeys(operation, itemPath, item, ITEM_KEYS);
+    const role = item.role;
+    if (!(TASK_ITEM_ROLES as readonly unknown[]).includes(role)) {
+      invalidInput(operation, `${itemPath}.role`, `must be one of ${TASK_ITEM_ROLES.join(', ')}`);
+    }
+    out[i] = {
+      requestId: checkId(operation, `${itemPath}.requestId`, item.requestId),
+      role: role as TaskItem['role'],
+      content: copyJsonValue(item.content, `${itemPath}.content`, counter),
+      createdAt: checkDate(operation, `${itemPath}.createdAt`, item.createdAt),
+    };
+    counter.bytes += 96;
+  }
+  return out;
+}
+
+/** Limits a store applies while validating. */
+export interface ValidationLimits {
+  /** Largest serialized task accepted, in bytes. */
+  maxTaskBytes: number;
+}
+
+function checkSize(
+  operation: TaskStoreOperation,
+  taskId: string,
+  bytes: number,
+  limits: ValidationLimits,
+): void {
+  if (bytes > limits.maxTaskBytes) {
+    invalidInput(
+      operation,
+      'task',
+      `serialized size ${bytes} bytes exceeds maxTaskBytes ${limits.maxTaskBytes}; move large blobs out of the task`,
+      taskId,
+    );
+  }
+}
+
+const NEW_TASK_KEYS = [
+  'taskId',
+  'status',
+  'sessionId',
+  'userId',
+  'items',
+  'data',
+  'createdAt',
+  'ttlMs',
+  'expiresAt',
+];
+
+/**
+ * Checks and copies the input of `create`. Fills defaults: status `pending`, no session or
+ * user, no items, empty data, createdAt = now, expiry from `expiresAt`, `ttlMs`, or the
+ * store's default TTL (in that order; `expiresAt: null` means "never", overriding the default).
+ */
+export function validateNewTask(
+  input: unknown,
+  now: Date,
+  defaultTtlMs: number | null,
+  limits: ValidationLimits,
+): { task: AgentTask; bytes: number } {
+  const op = 'create';
+  const t = checkObject(op, 'task', input);
+  const taskId = checkId(op, 'taskId', t.taskId);
+  checkKnownKeys(op, '', t, NEW_TASK_KEYS);
+  if (t.ttlMs !== undefined && t.expiresAt !== undefined) {
+    invalidInput(op, 'ttlMs', 'give either ttlMs or expiresAt, not both', taskId);
+  }
+  let expiresAt: Date | null = defaultTtlMs === null ? null : new Date(now.getTime() + defaultTtlMs);
+  if (t.ttlMs !== undefined) {
+    if (typeof t.ttlMs !== 'number' || !Number.isFinite(t.ttlMs) || t.ttlMs <= 0) {
+      invalidInput(op, 'ttlMs', 'must be a positive number of milliseconds', taskId);
+    }
+    expiresAt = new Date(now.getTime() + Math.ceil(t.ttlMs));
+  }
+  if (t.expiresAt !== undefined) expiresAt = checkFutureExpiry(op, 'expiresAt', t.expiresAt, now.getTime());
+  const counter: ByteCounter = { bytes: 256 + taskId.length };
+  const task = withJsonProblems(op, taskId, () => ({
+    taskId,
+    status: t.status === undefined ? 'pending' : checkStatus(op, 'status', t.status),
+    sessionId: t.sessionId === undefined ? null : checkNullableId(op, 'sessionId', t.sessionId),
+    userId: t.userId === undefined ? null : checkNullableId(op, 'userId', t.userId),
+    items: t.items === undefined ? [] : copyItems(op, 'items', t.items, counter),
+    data: t.data === undefined ? {} : copyJsonObject(t.data, 'data', counter),
+    createdAt: t.createdAt === undefined ? new Date(now.getTime()) : checkDate(op, 'createdAt', t.createdAt),
+    updatedAt: new Date(now.getTime()),
+    expiresAt,
+    version: 1,
+  }));
+  checkSize(op, taskId, counter.bytes, limits);
+  return { task, bytes: counter.bytes };
+}
+
+/** The fields `update` replaces, checked and copied. */
+export interface TaskReplacement {
+  taskId: string;
+  status: TaskStatus;
+  sessionId: string | null;
+  userId: string | null;
+  items: TaskItem[];
+  data: JsonObject;
+  expiresAt: Date | null;
+}
+
+const TASK_KEYS = [
+  'taskId',
+  'status',
+  'sessionId',
+  'userId',
+  'items',
+  'data',
+  'createdAt',
+  'updatedAt',
+  'expiresAt',
+  'version',
+];
+
+/** Checks a version number given by a caller. */
+export function checkVersion(
+  operation: TaskStoreOperation,
+  path: string,
+  value: unknown,
+  taskId?: string,
+): number {
+  if (typeof value !== 'number' || !Number.isSafeInteger(value) || value < 1) {
+    invalidInput(
+      operation,
+      path,
+      `must be a positive integer, got ${JSON.stringify(value) ?? describeType(value)}`,
+      taskId,
+    );
+  }
+  return value;
+}
+
+/**
+ * Checks and copies the task given to `update`. Every field SPEC says `update` replaces must be
+ * present; `createdAt` and `updatedAt` are ignored (the store keeps its own).
+ */
+export function validateReplacement(
+  input: unknown,
+  now: Date,
+  limits: ValidationLimits,
+): { replacement: TaskReplacement; version: number; bytes: number } {
+  const op = 'update';
+  const t = checkObject(op, 'task', input);
+  const taskId = checkId(op, 'taskId', t.taskId);
+  checkKnownKeys(op, '', t, TASK_KEYS);
+  const version = checkVersion(op, 'version', t.version, taskId);
+  const counter: ByteCounter = { bytes: 256 + taskId.length };
+  const replacement = withJsonProblems(op, taskId, () => ({
+    taskId,
+    status: checkStatus(op, 'status', t.status),
+    sessionId: checkNullableId(op, 'sessionId', t.sessionId),
+    userId: checkNullableId(op, 'userId', t.userId),
+    items: copyItems(op, 'items', t.items, counter),
+    data: copyJsonObject(t.data, 'data', counter),
+    expiresAt:
+      t.expiresAt === undefined
+        ? invalidInput(op, 'expiresAt', 'must be a Date or null', taskId)
+        : checkFutureExpiry(op, 'expiresAt', t.expiresAt, now.getTime()),
+  }));
+  checkSize(op, taskId, counter.bytes, limits);
+  return { replacement, version, bytes: counter.bytes };
+}
+
+/** A checked, copied patch. Absent fields are `undefined`; `data` keys are to be merged shallowly. */
+export interface NormalizedPatch {
+  status?: TaskStatus;
+  sessionId?: string | null;
+  userId?: string | null;
+  data?: JsonObject;
+  appendItems?: TaskItem[];
+  expiresAt?: Date | null;
+}
+
+const PATCH_KEYS = ['status', 'sessionId', 'userId', 'data', 'appendItems', 'expiresAt'];
+
+/** Checks and copies a patch; `bytes` is the size it adds at most. */
+export function validatePatch(
+  taskId: unknown,
+  input: unknown,
+  expectedVersion: unknown,
+  now: Date,
+  limits: ValidationLimits,
+): { taskId: string; patch: NormalizedPatch; expectedVersion: number | null; bytes: number } {
+  const op = 'patch';
+  const id = checkId(op, 'taskId', taskId);
+  const p = checkObject(op, 'patch', input);
+  checkKnownKeys(op, 'patch', p, PATCH_KEYS);
+  const counter: ByteCounter = { bytes: 0 };
+  const patch: NormalizedPatch = {};
+  withJsonProblems(op, id, () => {
+    if (p.status !== undefined) patch.status = checkStatus(op, 'patch.status', p.status);
+    if (p.sessionId !== undefined) patch.sessionId = checkNullableId(op, 'patch.sessionId', p.sessionId);
+    if (p.userId !== undefined) patch.userId = checkNullableId(op, 'patch.userId', p.userId);
+    if (p.data !== undefined) patch.data = copyJsonObject(p.data, 'patch.data', counter);
+    if (p.appendItems !== undefined)
+      patch.appendItems = copyItems(op, 'patch.appendItems', p.appendItems, counter);
+    if (p.expiresAt !== undefined)
+      patch.expiresAt = checkFutureExpiry(op, 'patch.expiresAt', p.expiresAt, now.getTime());
+  });
+  checkSize(op, id, counter.bytes, limits);
+  const version =
+    expectedVersion === undefined ? null : checkVersion(op, 'expectedVersion', expectedVersion, id);
+  return { taskId: id, patch, expectedVersion: version, bytes: counter.bytes };
+}
+
+/** A checked filter: `null` means "any". Dates are epoch milliseconds. */
+export interface NormalizedFilter {
+  statuses: TaskStatus[] | null;
+  sessionId: string | null;
+  userId: string | null;
+  createdAfter: number | null;
+  createdBefore: number | null;
+}
+
+const FILTER_KEYS = ['status', 'sessionId', 'userId', 'createdAfter', 'createdBefore'];
+const LIST_KEYS = [...FILTER_KEYS, 'limit', 'cursor', 'offset', 'order'];
+
+/** Checks a `TaskFilter` (or the filter part of a `ListQuery`). */
+export function validateFilter(
+  operation: TaskStoreOperation,
+  input: unknown,
+  known: readonly string[] = FILTER_KEYS,
+): NormalizedFilter {
+  if (input === undefined)
+    return { statuses: null, sessionId: null, userId: null, createdAfter: null, createdBefore: null };
+  const f = checkObject(operation, 'filter', input);
+  checkKnownKeys(operation, 'filter', f, known);
+  let statuses: TaskStatus[] | null = null;
+  if (f.status !== undefined) {
+    const list = Array.isArray(f.status) ? f.status : [f.status];
+    if (list.length === 0)
+      invalidInput(operation, 'filter.status', 'must not be an empty array; omit it to match every status');
+    statuses = [
+      ...new Set(
+        list.map((s, i) =>
+          checkStatus(operation, Array.isArray(f.status) ? `filter.status[${i}]` : 'filter.status', s),
+        ),
+      ),
+    ];
+    statuses.sort((a, b) => TASK_STATUSES.indexOf(a) - TASK_STATUSES.indexOf(b));
+  }
+  return {
+    statuses,
+    sessionId: f.sessionId === undefined ? null : checkId(operation, 'filter.sessionId', f.sessionId),
+    userId: f.userId === undefined ? null : checkId(operation, 'filter.userId', f.userId),
+    createdAfter:
+      f.createdAfter === undefined
+        ? null
+        : checkDate(operation, 'filter.createdAfter', f.createdAfter).getTime(),
+    createdBefore:
+      f.createdBefore === undefined
+        ? null
+        : checkDate(operation, 'filter.createdBefore', f.createdBefore).getTime(),
+  };
+}
+
+/** Where a page starts: strictly after this (createdAt, taskId) in the query's order. */
+export interface ListPosition {
+  createdAt: number;
+  taskId: string;
+}
+
+/** A checked `ListQuery`. */
+export interface NormalizedListQuery {
+  filter: NormalizedFilter;
+  limit: number;
+  order: 'asc' | 'desc';
+  offset: number;
+  after: ListPosition | null;
+}
+
+/** Checks a `ListQuery`; the cursor is decoded by the caller with `decodeCursor`. */
+export function validateListQuery(
+  input: unknown,
+): Omit<NormalizedListQuery, 'after'> & { cursor: string | null } {
+  const op = 'list';
+  const q = input === undefined ? {} : checkObject(op, 'query', input);
+  const filter = validateFilter(op, q, LIST_KEYS);
+  let limit = DEFAULT_LIST_LIMIT;
+  if (q.limit !== undefined) {
+    if (
+      typeof q.limit !== 'number' ||
+      !Number.isInteger(q.limit) ||
+      q.limit < 1 ||
+      q.limit > MAX_LIST_LIMIT
+    ) {
+      invalidInput(op, 'query.limit', `must be an integer from 1 to ${MAX_LIST_LIMIT}`);
+    }
+    limit = q.limit;
+  }
+  let offset = 0;
+  if (q.offset !== undefined) {
+    if (typeof q.offset !== 'number' || !Number.isSafeInteger(q.offset) || q.offset < 0) {
+      invalidInput(op, 'query.offset', 'must be a non-negative integer');
+    }
+    offset = q.offset;
+  }
+  const order = q.order === undefined ? 'desc' : q.order;
+  if (order !== 'asc' && order !== 'desc') invalidInput(op, 'query.order', "must be 'asc' or 'desc'");
+  let cursor: string | null = null;
+  if (q.cursor !== undefined && q.cursor !== null) {
+    if (typeof q.cursor !== 'string') invalidInput(op, 'query.cursor', 'must be a string from nextCursor');
+    if (offset > 0) invalidInput(op, 'query.offset', 'give either cursor or offset, not both');
+    cursor = q.cursor;
+  }
+  return { filter, limit, order, offset, cursor };
+}
+
+/** Checks `cleanup` options and returns the cutoff as epoch ms. */
+export function validateCleanup(input: unknown, now: Date): { cutoff: number; includeActive: boolean } {
+  const op = 'cleanup';
+  const o = checkObject(op, 'options', input);
+  checkKnownKeys(op, 'options', o, ['olderThan', 'includeActive']);
+  let cutoff: number;
+  if (typeof o.olderThan === 'number') {
+    if (!Number.isFinite(o.olderThan) || o.olderThan < 0) {
+      invalidInput(op, 'options.olderThan', 'must be a Date or a non-negative age in milliseconds');
+    }
+    cutoff = now.getTime() - o.olderThan;
+  } else if (o.olderThan instanceof Date) {
+    cutoff = checkDate(op, 'options.olderThan', o.olderThan).getTime();
+  } else {
+    invalidInput(
+      op,
+      'options.olderThan',
+      `must be a Date or an age in milliseconds, got ${describeType(o.olderThan)}`,
+    );
+  }
+  if (o.includeActive !== undefined && typeof o.includeActive !== 'boolean') {
+    invalidInput(op, 'options.includeActive', 'must be a boolean');
+  }
+  return { cutoff, includeActive: o.includeActive === true };
+}
+
+export { isPlainObject };

@@ -1,0 +1,25 @@
+import { type ResolvedTaskStoreConfig, taskStoreError } from '@taskvault/core';
+import { MemoryTaskStore, type MemoryTaskStoreOptions } from './memory-store.js';
+import { MemoryRegistry } from './registry.js';
+
+/**
+ * Builds a {@link MemoryTaskStore} for `createTaskStore` from the resolved configuration:
+ * namespace, ttlMs and maxTaskBytes, plus `options.registry` (a {@link MemoryRegistry}) to share
+ * tasks with other memory stores. Without a registry each built store has its own tasks.
+ * @throws TaskStoreConfigError CONFIG_INVALID when `options.registry` is not a MemoryRegistry.
+ */
+export function createFromConfig(config: ResolvedTaskStoreConfig): MemoryTaskStore {
+  const options: MemoryTaskStoreOptions = { namespace: config.namespace, ttlMs: config.ttlMs };
+  if (config.maxTaskBytes !== undefined) options.maxTaskBytes = config.maxTaskBytes;
+  const registry = config.options.registry;
+  if (registry !== undefined) {
+    if (!(registry instanceof MemoryRegistry)) {
+      throw taskStoreError('config', 'CONFIG_INVALID', {
+        path: 'config.options.registry',
+        detail: 'must be a MemoryRegistry from @taskvault/memory',
+      });
+    }
+    options.registry = registry;
+  }
+  return new MemoryTaskStore(options);
+}

@@ -1,0 +1,22 @@
+import type { AgentTask } from '@taskvault/core';
+
+/**
+ * One stored task and what its indexes need. The position key (`createdAt`, `taskId`) never
+ * changes for the life of a task (update keeps createdAt), so an entry keeps its place in every
+ * ordered index; writes swap `task` for a new object instead of mutating the old one.
+ */
+export interface TaskEntry {
+  readonly taskId: string;
+  /** `task.createdAt` in epoch ms: the first half of the ordering key. */
+  readonly createdAt: number;
+  /** The stored task. Never handed out: readers get a copy. Replaced, never mutated, on write. */
+  task: AgentTask;
+  /** Serialized size as core counts it, for the `maxTaskBytes` check of `patch`. */
+  bytes: number;
+  /** `task.expiresAt` in epoch ms, or null. */
+  expiresAt: number | null;
+  /** Distinct request ids of the task's items, as indexed. */
+  requestIds: Set<string>;
+  /** False once removed: stale expiry-heap nodes recognise it. */
+  live: boolean;
+}

@@ -1,0 +1,254 @@
+/**
+ * The in-process store: the embedded default and the reference every other backend is
+ * compared with. Each hook runs start to finish without awaiting, so each write (task and
+ * every index entry) is one atomic step, as a server-side script or statement is elsewhere.
+ */
+import {
+  ACTIVE_STATUSES,
+  type AgentTask,
+  type BaseStoreOptions,
+  type CleanupRequest,
+  type JsonObject,
+  type NormalizedFilter,
+  type NormalizedListQuery,
+  type PatchRequest,
+  type ReplaceRequest,
+  TASK_STATUSES,
+  TaskStoreBase,
+  type TaskStoreError,
+  type TaskStoreOperation,
+  TERMINAL_STATUSES,
+  taskStoreError,
+} from '@taskvault/core';
+import type { TaskEntry } from './entry.js';
+import { countEntries, listEntries } from './list-walk.js';
+import type { NamespaceTable } from './namespace-table.js';
+import { MemoryRegistry } from './registry.js';
+import { copyTask } from './task-copy.js';
+import { itemsBytes, mergedDataDelta } from './task-size.js';
+
+/** Options of {@link MemoryTaskStore}. */
+export interface MemoryTaskStoreOptions extends BaseStoreOptions {
+  /**
+   * Where the tasks live. Stores given the same registry share the tasks of each namespace;
+   * without one, the store gets a private registry and its tasks are visible to it alone
+   * (and dropped when it closes).
+   */
+  registry?: MemoryRegistry;
+}
+
+/**
+ * Keeps tasks in this process's memory, with the same validation, errors and semantics as every
+ * other backend. Tasks are stored as copies and every read returns a fresh copy, so mutating an
+ * input or a returned task never changes what is stored. Nothing survives the process.
+ */
+export class MemoryTaskStore<TData extends JsonObject = JsonObject> extends TaskStoreBase<TData> {
+  readonly backend = 'memory';
+  /** Where this store's tasks live; pass it to another store to share them. */
+  readonly registry: MemoryRegistry;
+  readonly #table: NamespaceTable;
+  readonly #ownsRegistry: boolean;
+  /** How many tasks `cleanup` removes before it lets other calls run (a few ms of work). */
+  protected readonly cleanupBatchSize: number = 10_000;
+
+  /** @throws TaskStoreError `INVALID_INPUT` (operation `config`) for a bad namespace, ttlMs or maxTaskBytes. */
+  constructor(options: MemoryTaskStoreOptions = {}) {
+    super(options);
+    if (options.registry !== undefined && !(options.registry instanceof MemoryRegistry)) {
+      throw taskStoreError('config', 'CONFIG_INVALID', {
+        path: 'registry',
+        detail: 'must be a MemoryRegistry from @taskvault/memory',
+      });
+    }
+    this.#ownsRegistry = options.registry === undefined;
+    this.registry = options.registry ?? new MemoryRegistry();
+    this.#table = this.registry.table(this.namespace);
+  }
+
+  #nowMs(): number {
+    return this.now().getTime();
+  }
+
+  protected async insertTask(task: AgentTask, bytes: number): Promise<AgentTask> {
+    if (this.#table.get(task.taskId, task.updatedAt.getTime()) !== undefined) {
+      throw taskStoreError('create', 'TASK_EXISTS', { taskId: task.taskId });
+    }
+    // `task` is core's validated copy: nobody else holds it, so it is stored as it is.
+    this.#table.insert(task, bytes);
+    return copyTask(task);
+  }
+
+  protected async readTask(taskId: string): Promise<AgentTask | null> {
+    const entry = this.#table.get(taskId, this.#nowMs());
+    return entry === undefined ? null : copyTask(entry.task);
+  }
+
+  protected async replaceTask(request: ReplaceRequest): Promise<AgentTask> {
+    const { replacement, expectedVersion, now, bytes } = request;
+    const entry = this.#writable('update', replacement.taskId, expectedVersion, now.getTime());
+    const previous = entry.task;
+    const task: AgentTask = {
+      taskId: replacement.taskId,
+      status: replacement.status,
+      sessionId: replacement.sessionId,
+      userId: replacement.userId,
+      items: replacement.items,
+      data: replacement.data,
+      createdAt: previous.createdAt,
+      updatedAt: laterOf(now, previous.updatedAt),
+      expiresAt: replacement.expiresAt,
+      version: previous.version + 1,
+    };
+    this.#table.replace(entry, task, bytes);
+    return copyTask(task);
+  }
+
+  protected async patchTask(request: PatchRequest): Promise<AgentTask> {
+    const { taskId, patch, expectedVersion, now } = request;
+    const entry = this.#writable('patch', taskId, expectedVersion, now.getTime());
+    const previous = entry.task;
+    let bytes = entry.bytes;
+    let data = previous.data;
+    if (patch.data !== undefined) {
+      bytes += mergedDataDelta(previous.data, patch.data);
+      // Stored values are never mutated, so the new version may share the untouched ones.
+      data = { ...previous.data, ...patch.data };
+    }
+    let items = previous.items;
+    let requestIds = entry.requestIds;
+    if (patch.appendItems !== undefined && patch.appendItems.length > 0) {
+      bytes += itemsBytes(patch.appendItems);
+      items = previous.items.concat(patch.appendItems);
+      requestIds = new Set(requestIds);
+      for (const item of patch.appendItems) requestIds.add(item.requestId);
+    }
+    if (bytes > this.maxTaskBytes) {
+      throw taskStoreError('patch', 'INVALID_INPUT', {
+        taskId,
+        path: 'task',
+        detail: `serialized size ${bytes} bytes after this patch would exceed maxTaskBytes ${this.maxTaskBytes}; move large blobs out of the task`,
+      });
+    }
+    const task: AgentTask = {
+      taskId,
+      status: patch.status ?? previous.status,
+      sessionId: patch.sessionId === undefined ? previous.sessionId : patch.sessionId,
+      userId: patch.userId === undefined ? previous.userId : patch.userId,
+      items,
+      data,
+      createdAt: previous.createdAt,
+      updatedAt: laterOf(now, previous.updatedAt),
+      expiresAt: patch.expiresAt === undefined ? previous.expiresAt : patch.expiresAt,
+      version: previous.version + 1,
+    };
+    this.#table.replace(entry, task, bytes, requestIds);
+    return copyTask(task);
+  }
+
+  protected async deleteTask(taskId: string): Promise<void> {
+    const entry = this.#table.get(taskId, this.#nowMs());
+    if (entry === undefined) throw taskStoreError('delete', 'TASK_NOT_FOUND', { taskId });
+    this.#table.remove(entry);
+  }
+
+  protected async readByRequestId(requestId: string): Promise<AgentTask | null> {
+    const entry = this.#table.earliestWithRequest(requestId, this.#nowMs());
+    return entry === undefined ? null : copyTask(entry.task);
+  }
+
+  protected async listTasks(query: NormalizedListQuery): Promise<AgentTask[]> {
+    this.#table.purgeExpired(this.#nowMs());
+    const entries = listEntries(
+      this.#table,
+      query.filter,
+      query.order,
+      query.after,
+      query.offset,
+      query.limit + 1,
+    );
+    return entries.map((entry) => copyTask(entry.task));
+  }
+
+  protected async countTasks(filter: NormalizedFilter): Promise<number> {
+    this.#table.purgeExpired(this.#nowMs());
+    return countEntries(this.#table, filter);
+  }
+
+  protected async countActiveTasks(): Promise<number> {
+    this.#table.purgeExpired(this.#nowMs());
+    let n = 0;
+    for (const status of ACTIVE_STATUSES) n += this.#table.byStatus[status].size;
+    return n;
+  }
+
+  protected async cleanupTasks(request: CleanupRequest): Promise<number> {
+    const { cutoff, includeActive } = request;
+    const table = this.#table;
+    let removed = table.purgeExpired(request.now.getTime());
+    const statuses = includeActive ? TASK_STATUSES : TERMINAL_STATUSES;
+    const candidates: TaskEntry[] = [];
+    for (const status of statuses) {
+      for (const entry of table.byStatus[status].entries) {
+        if (entry.task.updatedAt.getTime() < cutoff) candidates.push(entry);
+      }
+    }
+    for (let start = 0; start < candidates.length; start += this.cleanupBatchSize) {
+      // Let other calls run between batches; each candidate is checked again before it goes.
+      if (start > 0) await new Promise<void>((resolve) => setImmediate(resolve));
+      const batch = candidates.slice(start, start + this.cleanupBatchSize).filter((entry) => {
+        const task = entry.task;
+        return (
+          entry.live &&
+          task.updatedAt.getTime() < cutoff &&
+          (includeActive || TERMINAL_STATUSES.includes(task.status))
+        );
+      });
+      table.removeMany(batch);
+      removed += batch.length;
+    }
+    return removed;
+  }
+
+  protected async clearTasks(): Promise<number> {
+    return this.#table.clear(this.#nowMs());
+  }
+
+  protected async ping(): Promise<void> {}
+
+  protected async closeBackend(): Promise<void> {
+    // A private registry is unreachable once the store is closed: free its memory now.
+    // A registry the caller passed in is theirs: other stores may still use it.
+    if (this.#ownsRegistry) this.#table.clear(this.#nowMs());
+  }
+
+  protected wrapError(operation: TaskStoreOperation, error: unknown, taskId?: string): TaskStoreError {
+    // Nothing here talks to a server, so anything thrown is a bug; report it, never hide it.
+    return taskStoreError(operation, 'BACKEND_ERROR', {
+      backend: 'memory',
+      taskId,
+      detail: error instanceof Error ? error.message : String(error),
+      cause: error,
+    });
+  }
+
+  /** The entry a write may change, or the TASK_NOT_FOUND / VERSION_CONFLICT error. */
+  #writable(
+    operation: 'update' | 'patch',
+    taskId: string,
+    expectedVersion: number | null,
+    now: number,
+  ): TaskEntry {
+    const entry = this.#table.get(taskId, now);
+    if (entry === undefined) throw taskStoreError(operation, 'TASK_NOT_FOUND', { taskId });
+    const actualVersion = entry.task.version;
+    if (expectedVersion !== null && actualVersion !== expectedVersion) {
+      throw taskStoreError(operation, 'VERSION_CONFLICT', { taskId, expectedVersion, actualVersion });
+    }
+    return entry;
+  }
+}
+
+/** `now`, or `previous` if the clock stepped back: updatedAt never goes backwards. */
+function laterOf(now: Date, previous: Date): Date {
+  return new Date(Math.max(now.getTime(), previous.getTime()));
+}

@@ -1,0 +1,184 @@
+/**
+ * Everything one namespace holds: the tasks and the indexes that keep every read cheap.
+ *
+ * - `tasks`: taskId -> entry (load, write: O(1)).
+ * - `all` and `byStatus`: entries ordered by (createdAt, taskId), overall and per status
+ *   (a list page: O(log n + page); count with no filter or a status filter: O(1) or O(log n)).
+ * - `byRequestId`: requestId -> entries holding an item with it (loadByRequestId: O(k) for
+ *   the k tasks sharing that request id, usually 1).
+ * - `expiry`: a min-heap by expiresAt, so what expired is purged before any read at O(log n)
+ *   per expired task, and at O(1) when nothing did.
+ *
+ * Every method runs synchronously to completion: JavaScript runs one at a time, so each write
+ * (task plus all its index entries) is atomic with respect to every other call.
+ */
+import { type AgentTask, TASK_STATUSES, type TaskStatus } from '@taskvault/core';
+import type { TaskEntry } from './entry.js';
+import { ExpiryHeap } from './expiry-heap.js';
+import { compareKeys, OrderedIndex } from './ordered-index.js';
+
+/** Above this many stale nodes (and twice the live ones) the expiry heap is rebuilt. */
+const HEAP_SLACK = 1024;
+/** Removing more entries than this at once compacts the ordered indexes in one pass. */
+const BULK_REMOVE = 16;
+
+export class NamespaceTable {
+  readonly tasks = new Map<string, TaskEntry>();
+  readonly all = new OrderedIndex();
+  readonly byStatus: { readonly [S in TaskStatus]: OrderedIndex } = {
+    pending: new OrderedIndex(),
+    running: new OrderedIndex(),
+    paused: new OrderedIndex(),
+    completed: new OrderedIndex(),
+    failed: new OrderedIndex(),
+    cancelled: new OrderedIndex(),
+  };
+  readonly byRequestId = new Map<string, Set<TaskEntry>>();
+  readonly #expiry = new ExpiryHeap();
+  /** Live entries with an expiry: how many heap nodes are not stale. */
+  #expiring = 0;
+
+  /** Removes every task that expired at or before `now`; returns how many. */
+  purgeExpired(now: number): number {
+    const due = this.#expiry.popDue(now);
+    this.removeMany(due);
+    return due.length;
+  }
+
+  /** The live entry of `taskId` at `now`, purging what expired first. */
+  get(taskId: string, now: number): TaskEntry | undefined {
+    this.purgeExpired(now);
+    return this.tasks.get(taskId);
+  }
+
+  /** Adds a task; the caller made sure no live task has its id. */
+  insert(task: AgentTask, bytes: number): TaskEntry {
+    const entry: TaskEntry = {
+      taskId: task.taskId,
+      createdAt: task.createdAt.getTime(),
+      task,
+      bytes,
+      expiresAt: task.expiresAt === null ? null : task.expiresAt.getTime(),
+      requestIds: requestIdsOf(task),
+      live: true,
+    };
+    this.tasks.set(entry.taskId, entry);
+    this.all.insert(entry);
+    this.byStatus[task.status].insert(entry);
+    for (const requestId of entry.requestIds) this.#indexRequest(requestId, entry);
+    if (entry.expiresAt !== null) this.#trackExpiry(entry, entry.expiresAt);
+    return entry;
+  }
+
+  /**
+   * Swaps in a new version of a task (same taskId and createdAt) and moves its index entries.
+   * `requestIds` may be given when the caller knows them (an append only adds).
+   */
+  replace(entry: TaskEntry, task: AgentTask, bytes: number, requestIds = requestIdsOf(task)): void {
+    const previous = entry.task;
+    if (previous.status !== task.status) {
+      this.byStatus[previous.status].remove(entry);
+      this.byStatus[task.status].insert(entry);
+    }
+    for (const requestId of entry.requestIds) {
+      if (!requestIds.has(requestId)) this.#unindexRequest(requestId, entry);
+    }
+    for (const requestId of requestIds) {
+      if (!entry.requestIds.has(requestId)) this.#indexRequest(requestId, entry);
+    }
+    entry.requestIds = requestIds;
+    const expiresAt = task.expiresAt === null ? null : task.expiresAt.getTime();
+    if (expiresAt !== entry.expiresAt) {
+      if (entry.expiresAt !== null) this.#expiring--;
+      if (expiresAt !== null) this.#trackExpiry(entry, expiresAt);
+      entry.expiresAt = expiresAt;
+    }
+    entry.task = task;
+    entry.bytes = bytes;
+  }
+
+  /** Removes a task and all its index entries. */
+  remove(entry: TaskEntry): void {
+    if (!this.#unlink(entry)) return;
+    this.all.remove(entry);
+    this.byStatus[entry.task.status].remove(entry);
+  }
+
+  /**
+   * Removes many tasks. Past a few, the ordered indexes are compacted in one pass each
+   * (O(n)) rather than spliced once per task (O(n) each).
+   */
+  removeMany(entries: readonly TaskEntry[]): void {
+    if (entries.length <= BULK_REMOVE) {
+      for (const entry of entries) this.remove(entry);
+      return;
+    }
+    const touched = new Set<TaskStatus>();
+    for (const entry of entries) if (this.#unlink(entry)) touched.add(entry.task.status);
+    this.all.removeDead();
+    for (const status of touched) this.byStatus[status].removeDead();
+  }
+
+  /** Marks an entry removed and drops it from every index but the ordered ones. */
+  #unlink(entry: TaskEntry): boolean {
+    if (!entry.live) return false;
+    entry.live = false;
+    this.tasks.delete(entry.taskId);
+    for (const requestId of entry.requestIds) this.#unindexRequest(requestId, entry);
+    if (entry.expiresAt !== null) this.#expiring--;
+    return true;
+  }
+
+  /** The earliest-created live entry (ties: smallest taskId) holding `requestId`. */
+  earliestWithRequest(requestId: string, now: number): TaskEntry | undefined {
+    this.purgeExpired(now);
+    const holders = this.byRequestId.get(requestId);
+    if (holders === undefined) return undefined;
+    let best: TaskEntry | undefined;
+    for (const entry of holders) if (best === undefined || compareKeys(entry, best) < 0) best = entry;
+    return best;
+  }
+
+  /** Removes everything; returns how many live tasks there were. */
+  clear(now: number): number {
+    this.purgeExpired(now);
+    const removed = this.tasks.size;
+    for (const entry of this.tasks.values()) entry.live = false;
+    this.tasks.clear();
+    this.all.clear();
+    for (const status of TASK_STATUSES) this.byStatus[status].clear();
+    this.byRequestId.clear();
+    this.#expiry.clear();
+    this.#expiring = 0;
+    return removed;
+  }
+
+  #trackExpiry(entry: TaskEntry, at: number): void {
+    this.#expiring++;
+    this.#expiry.push(at, entry);
+    // Stale nodes pile up when expiries change often; rebuilding now and then bounds the heap.
+    if (this.#expiry.size > HEAP_SLACK + 2 * this.#expiring) this.#expiry.rebuild(this.tasks.values());
+  }
+
+  #indexRequest(requestId: string, entry: TaskEntry): void {
+    let holders = this.byRequestId.get(requestId);
+    if (holders === undefined) {
+      holders = new Set();
+      this.byRequestId.set(requestId, holders);
+    }
+    holders.add(entry);
+  }
+
+  #unindexRequest(requestId: string, entry: TaskEntry): void {
+    const holders = this.byRequestId.get(requestId);
+    if (holders === undefined) return;
+    holders.delete(entry);
+    if (holders.size === 0) this.byRequestId.delete(requestId);
+  }
+}
+
+function requestIdsOf(task: AgentTask): Set<string> {
+  const ids = new Set<string>();
+  for (const item of task.items) ids.add(item.requestId);
+  return ids;
+}

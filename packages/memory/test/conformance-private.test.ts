@@ -1,0 +1,9 @@
+import { describeTaskStore } from '@taskvault/conformance';
+import { MemoryTaskStore } from '../src/index.js';
+
+// As most users build it: every store with its own private registry (the default).
+describeTaskStore({
+  name: 'memory (private registry)',
+  create: (options) => new MemoryTaskStore(options),
+  numRuns: 20,
+});

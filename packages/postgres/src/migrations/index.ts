@@ -1,0 +1,22 @@
+/**
+ * The ordered list of schema migrations. A migration is a list of SQL statements built for one
+ * schema and table prefix; Kysely's Migrator runs them (in one transaction, under an advisory
+ * lock), and `migrationSql()` prints the same text for teams that run their own migration tool.
+ * Append new migrations with the next number; never edit one that has shipped.
+ */
+import type { Naming } from '../naming.js';
+import { initStatements } from './0001-init.js';
+
+/** One migration: a name that sorts after its predecessor's, and its statements. */
+export interface MigrationDefinition {
+  readonly name: string;
+  statements(naming: Naming): string[];
+}
+
+/** Every migration, oldest first. */
+export const MIGRATIONS: readonly MigrationDefinition[] = Object.freeze([
+  { name: '0001-init', statements: initStatements },
+]);
+
+/** Names of every migration, oldest first. */
+export const MIGRATION_NAMES: readonly string[] = MIGRATIONS.map((m) => m.name);

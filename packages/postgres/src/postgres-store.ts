@@ -1,0 +1,345 @@
+/**
+ * `PostgresTaskStore`: the TaskStore contract on PostgreSQL. Each hook is one SQL statement
+ * (see queries/); validation, cursors and error shapes come from core's TaskStoreBase.
+ */
+import {
+  type AgentTask,
+  type CleanupRequest,
+  CorruptRecord,
+  type NormalizedFilter,
+  type NormalizedListQuery,
+  type PatchRequest,
+  type ReplaceRequest,
+  TaskStoreBase,
+  type TaskStoreError,
+  type TaskStoreOperation,
+  taskStoreError,
+} from '@taskvault/core';
+import { Kysely, sql } from 'kysely';
+import type pg from 'pg';
+import { PgDialect } from './driver.js';
+import { wrapDriverError } from './driver-errors.js';
+import { type MigrateOptions, type MigrateResult, migrationScript, runMigrations } from './migrator.js';
+import type { Naming } from './naming.js';
+import {
+  buildPool,
+  type PostgresTaskStoreOptions,
+  type ResolvedPostgresOptions,
+  resolveOptions,
+} from './options.js';
+import { countActiveRows, countRows } from './queries/counts.js';
+import { cleanupRows, clearRows, deleteExpiredRows, quarantineRow } from './queries/maintenance.js';
+import { listTaskRows, readRowByRequestId, readTaskRow } from './queries/reads.js';
+import { QueryLayer } from './queries/template.js';
+import { deleteTaskRow, insertTaskRow, patchTaskRow, replaceTaskRow } from './queries/writes.js';
+import { type TaskRow, taskFromRow } from './rows.js';
+import type { TaskvaultDatabase } from './schema.js';
+import { Sweeper } from './sweeper.js';
+import { TableNamesPlugin } from './table-names-plugin.js';
+
+/** Batches one background sweep may delete (10 000 rows); the next tick continues. */
+const SWEEP_MAX_BATCHES = 10;
+
+/**
+ * A TaskStore on PostgreSQL (`pg` + Kysely). Build it with a connection string (the store owns
+ * and closes its pool) or with your `pg.Pool` (never ended by the store).
+ *
+ * Every method rejects with a `TaskStoreError`: `BACKEND_UNAVAILABLE` when the server cannot be
+ * reached or does not answer within `statementTimeoutMs` / `connectionTimeoutMs` (a write that
+ * failed so may or may not have been applied; it is never applied twice: the store does not
+ * resend), `BACKEND_ERROR` for any other server error, `CORRUPT_DATA` for a row that does not hold
+ * a task (the row is moved to the quarantine table).
+ */
+export class PostgresTaskStore extends TaskStoreBase {
+  readonly backend = 'postgres';
+  /** Schema of the store's tables. */
+  readonly schema: string;
+  /** Prefix of the store's table names. */
+  readonly tablePrefix: string;
+
+  readonly #naming: Naming;
+  readonly #settings: ResolvedPostgresOptions;
+  readonly #pool: pg.Pool;
+  readonly #ownsPool: boolean;
+  readonly #db: Kysely<TaskvaultDatabase>;
+  readonly #queries: QueryLayer;
+  readonly #migrationDb: Kysely<unknown>;
+  readonly #sweeper: Sweeper | null;
+  #migrated = false;
+  #migrating: Promise<void> | null = null;
+  #lastPoolError: Error | null = null;
+  readonly #onPoolError = (error: Error) => {
+    this.#lastPoolError = error;
+  };
+
+  /** @throws TaskStoreConfigError CONFIG_INVALID (or INVALID_INPUT for namespace, ttlMs, maxTaskBytes) */
+  constructor(options: PostgresTaskStoreOptions) {
+    super(options);
+    const settings = resolveOptions(options);
+    this.#settings = settings;
+    this.#naming = settings.naming;
+    this.schema = settings.naming.schema;
+    this.tablePrefix = settings.naming.prefix;
+    this.#ownsPool = options.pool === undefined;
+    this.#pool = options.pool ?? buildPool(options.connectionString as string, settings, options.poolOptions);
+    // an idle client's error (server restarted, network cut) must never crash the process
+    this.#pool.on('error', this.#onPoolError);
+    const dialect = (queryTimeoutMs: number, prepare: boolean) =>
+      new PgDialect({
+        pool: this.#pool,
+        acquireTimeoutMs: settings.connectionTimeoutMs,
+        queryTimeoutMs,
+        prepare,
+        migrationLockKey: settings.naming.lockKey,
+      });
+    this.#db = new Kysely<TaskvaultDatabase>({
+      dialect: dialect(settings.queryTimeoutMs, settings.preparedStatements),
+      plugins: [new TableNamesPlugin(settings.naming)],
+    });
+    this.#queries = new QueryLayer(this.#db, settings.naming);
+    this.#migrationDb = new Kysely<unknown>({ dialect: dialect(settings.migrationTimeoutMs + 1000, false) });
+    this.#sweeper =
+      settings.sweepIntervalMs > 0 ? new Sweeper(settings.sweepIntervalMs, () => this.#sweep()) : null;
+  }
+
+  /**
+   * The last error an idle pooled connection raised (server restart, network cut), for
+   * diagnostics. The pool has already dropped that connection; the next call makes a new one.
+   */
+  get lastPoolError(): Error | null {
+    return this.#lastPoolError;
+  }
+
+  /** Same as `new PostgresTaskStore({ ...options, connectionString: url })`. */
+  static fromUrl(
+    url: string,
+    options: Omit<PostgresTaskStoreOptions, 'connectionString' | 'pool'> = {},
+  ): PostgresTaskStore {
+    return new PostgresTaskStore({ ...options, connectionString: url });
+  }
+
+  /**
+   * Runs pending migrations now (for deploy steps; with `autoMigrate` the first call does it).
+   * Safe to run from many processes at once: an advisory lock lets one migrate, the others wait
+   * and find nothing left. Reports each migration through `onProgress`.
+   * @throws TaskStoreError STORE_CLOSED, BACKEND_UNAVAILABLE, BACKEND_ERROR (operation `migrate`)
+   */
+  async migrate(options: MigrateOptions = {}): Promise<MigrateResult> {
+    return this.run('migrate', undefined, async () => {
+      const result = await runMigrations(
+        this.#migrationDb,
+        this.#naming,
+        this.#settings.migrationTimeoutMs,
+        options,
+      );
+      this.#migrated = true;
+      return result;
+    });
+  }
+
+  /** The DDL of every migration for this schema and prefix, as one script (for your own migration tool). */
+  migrationSql(): string {
+    return migrationScript(this.#naming);
+  }
+
+  /** Migrates once per store on first use; concurrent first calls share one run; a failed run is retried next call. */
+  async #ensureMigrated(): Promise<void> {
+    if (this.#migrated || !this.#settings.autoMigrate) return;
+    this.#migrating ??= runMigrations(
+      this.#migrationDb,
+      this.#naming,
+      this.#settings.migrationTimeoutMs,
+    ).then(
+      () => {
+        this.#migrated = true;
+      },
+      (error: unknown) => {
+        this.#migrating = null;
+        throw error;
+      },
+    );
+    await this.#migrating;
+  }
+
+  /** The query layer, once the schema is migrated. */
+  async #ready(): Promise<QueryLayer> {
+    if (!this.#migrated && this.#settings.autoMigrate) await this.#ensureMigrated();
+    return this.#queries;
+  }
+
+  /** Builds the task of a row; a row that is not a task is quarantined and reported. */
+  async #toTask(operation: TaskStoreOperation, row: TaskRow): Promise<AgentTask> {
+    try {
+      return taskFromRow(row);
+    } catch (error) {
+      if (!(error instanceof CorruptRecord)) throw error;
+      await quarantineRow(this.#queries, this.namespace, row.task_id, error.detail);
+      throw taskStoreError(operation, 'CORRUPT_DATA', { taskId: row.task_id, detail: error.detail });
+    }
+  }
+
+  /** All rows as tasks; every corrupt row among them is quarantined, then CORRUPT_DATA is thrown. */
+  async #toTasks(operation: TaskStoreOperation, rows: TaskRow[]): Promise<AgentTask[]> {
+    const tasks: AgentTask[] = [];
+    let firstError: TaskStoreError | null = null;
+    for (const row of rows) {
+      try {
+        tasks.push(await this.#toTask(operation, row));
+      } catch (error) {
+        firstError ??= error as TaskStoreError;
+        if ((error as TaskStoreError).code !== 'CORRUPT_DATA') throw error;
+      }
+    }
+    if (firstError !== null) throw firstError;
+    return tasks;
+  }
+
+  protected async insertTask(task: AgentTask): Promise<AgentTask> {
+    const db = await this.#ready();
+    const written = await insertTaskRow(db, this.namespace, task, this.now().getTime());
+    if (!written) throw taskStoreError('create', 'TASK_EXISTS', { taskId: task.taskId });
+    return task;
+  }
+
+  protected async readTask(taskId: string): Promise<AgentTask | null> {
+    const db = await this.#ready();
+    const row = await readTaskRow(db, this.namespace, taskId, this.now().getTime());
+    return row === undefined ? null : this.#toTask('load', row);
+  }
+
+  protected async replaceTask(request: ReplaceRequest): Promise<AgentTask> {
+    const db = await this.#ready();
+    const { replacement, expectedVersion, now } = request;
+    const outcome = await replaceTaskRow(db, this.namespace, replacement, expectedVersion, now.getTime());
+    const taskId = replacement.taskId;
+    if (outcome.kind === 'missing') throw taskStoreError('update', 'TASK_NOT_FOUND', { taskId });
+    if (outcome.kind !== 'written') {
+      throw taskStoreError('update', 'VERSION_CONFLICT', {
+        taskId,
+        expectedVersion: expectedVersion ?? undefined,
+        actualVersion: outcome.kind === 'conflict' ? outcome.actualVersion : undefined,
+      });
+    }
+    return {
+      taskId,
+      status: replacement.status,
+      sessionId: replacement.sessionId,
+      userId: replacement.userId,
+      items: replacement.items,
+      data: replacement.data,
+      createdAt: new Date(outcome.row.created_at),
+      updatedAt: new Date(now.getTime()),
+      expiresAt: replacement.expiresAt,
+      version: outcome.row.version,
+    };
+  }
+
+  protected async patchTask(request: PatchRequest): Promise<AgentTask> {
+    const db = await this.#ready();
+    const { taskId, patch, expectedVersion, now } = request;
+    const outcome = await patchTaskRow(
+      db,
+      this.namespace,
+      taskId,
+      patch,
+      expectedVersion,
+      now.getTime(),
+      this.maxTaskBytes,
+    );
+    switch (outcome.kind) {
+      case 'missing':
+        throw taskStoreError('patch', 'TASK_NOT_FOUND', { taskId });
+      case 'conflict':
+        throw taskStoreError('patch', 'VERSION_CONFLICT', {
+          taskId,
+          expectedVersion: expectedVersion ?? undefined,
+          actualVersion: outcome.actualVersion,
+        });
+      case 'too-large':
+        throw taskStoreError('patch', 'INVALID_INPUT', {
+          taskId,
+          path: 'task',
+          detail: `serialized size ${outcome.bytes} bytes after this patch would exceed maxTaskBytes ${this.maxTaskBytes}; move large blobs out of the task`,
+        });
+      default:
+        return this.#toTask('patch', outcome.row);
+    }
+  }
+
+  protected async deleteTask(taskId: string): Promise<void> {
+    const db = await this.#ready();
+    const deleted = await deleteTaskRow(db, this.namespace, taskId, this.now().getTime());
+    if (!deleted) throw taskStoreError('delete', 'TASK_NOT_FOUND', { taskId });
+  }
+
+  protected async readByRequestId(requestId: string): Promise<AgentTask | null> {
+    const db = await this.#ready();
+    const row = await readRowByRequestId(db, this.namespace, requestId, this.now().getTime());
+    return row === undefined ? null : this.#toTask('loadByRequestId', row);
+  }
+
+  protected async listTasks(query: NormalizedListQuery): Promise<AgentTask[]> {
+    const db = await this.#ready();
+    const rows = await listTaskRows(db, this.namespace, query, this.now().getTime());
+    return this.#toTasks('list', rows);
+  }
+
+  protected async countTasks(filter: NormalizedFilter): Promise<number> {
+    const db = await this.#ready();
+    return countRows(db, this.namespace, filter, this.now().getTime());
+  }
+
+  protected async countActiveTasks(): Promise<number> {
+    const db = await this.#ready();
+    return countActiveRows(db, this.namespace, this.now().getTime());
+  }
+
+  protected async cleanupTasks(request: CleanupRequest): Promise<number> {
+    const db = await this.#ready();
+    return cleanupRows(db, this.namespace, request.cutoff, request.includeActive, request.now.getTime());
+  }
+
+  protected async clearTasks(): Promise<number> {
+    const db = await this.#ready();
+    return clearRows(db, this.namespace, this.now().getTime());
+  }
+
+  protected async ping(): Promise<void> {
+    await sql`select 1`.execute(this.#db);
+  }
+
+  /** One background sweep; skipped until the store has been used (and migrated). */
+  async #sweep(): Promise<void> {
+    if (this.closed || (this.#settings.autoMigrate && !this.#migrated)) return;
+    await deleteExpiredRows(this.#queries, this.namespace, this.now().getTime(), SWEEP_MAX_BATCHES);
+  }
+
+  protected async closeBackend(): Promise<void> {
+    await this.#sweeper?.stop();
+    if (!this.#ownsPool) {
+      this.#pool.off('error', this.#onPoolError);
+      return;
+    }
+    // pool.end() waits for checked-out connections; against a frozen server that is at most one
+    // query timeout, but close() must return either way
+    let timer: NodeJS.Timeout | undefined;
+    const deadline = new Promise<void>((resolve) => {
+      timer = setTimeout(resolve, this.#settings.queryTimeoutMs);
+      timer.unref();
+    });
+    await Promise.race([this.#pool.end(), deadline]).finally(() => clearTimeout(timer));
+  }
+
+  protected wrapError(operation: TaskStoreOperation, error: unknown, taskId?: string): TaskStoreError {
+    if ((error as { code?: unknown } | null)?.code === '42P01') {
+      // the tables are missing: say how to create them instead of only "relation does not exist"
+      return taskStoreError(operation, 'BACKEND_ERROR', {
+        backend: 'postgres',
+        taskId,
+        detail: `the taskvault tables are missing in schema "${this.schema}" (prefix "${this.tablePrefix}"): run store.migrate(), enable autoMigrate, or apply store.migrationSql()`,
+        cause: error,
+      });
+    }
+    return wrapDriverError(operation, error, taskId);
+  }
+}

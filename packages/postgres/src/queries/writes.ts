@@ -1,0 +1,751 @@
+/**
+ * Every write is ONE statement, so it is one round trip and one transaction: the task row, its
+ * request-id rows and the status counters change together or not at all. Version checks sit in
+ * the statement, never in a read-then-write in Node.
+ *
+ * Each write first tries a lean statement for its common case, which applies only when its
+ * guard holds and otherwise changes nothing; only then the general statement runs, which handles
+ * every case and tells why a write was refused. At most one of the two applies the write, and
+ * the lean one never leaves anything half done (it is one statement too):
+ * - `create`: a plain insert, for an id that has no row. The general one also replaces an
+ *   expired row with the id.
+ * - `update` and `patch`: an UPDATE of the row guarded by "the status stays and no request id
+ *   comes or goes", so neither the counters nor the request-id index move (and the hand-written
+ *   SQL triggers skip it by their WHEN clause). PostgreSQL re-checks the WHERE on the newest
+ *   row version when a concurrent writer got there first, so the guard, the version check and
+ *   the size check hold for the version actually written.
+ * Why: PostgreSQL sets up the whole plan of a statement on every execution, CTEs that end up
+ * doing nothing included, and for the general statements that set-up cost about as much server
+ * time as running them. The lean update costs about what a plain UPDATE by primary key costs.
+ *
+ * The general `update` and `patch` lock the row in a first CTE (`SELECT ... FOR UPDATE`). In
+ * READ COMMITTED that returns the newest committed version of the row, so the version reported
+ * on conflict, the old status the counters move from, the merged data the size check measures,
+ * and the row the UPDATE writes are all the same one.
+ *
+ * Adding request-id rows is safe from the statement itself (`ON CONFLICT DO NOTHING` sees every
+ * committed row). Removing them is not: rows added by a writer that committed after this
+ * statement's snapshot was taken are invisible to a DELETE here. `update` therefore removes
+ * them through the `forget_requests` function, whose DELETE takes a fresh snapshot after the
+ * row lock is held.
+ */
+import type { AgentTask, NormalizedPatch, TaskReplacement } from '@taskvault/core';
+import { type Expression, sql } from 'kysely';
+import {
+  insertValues,
+  itemsJson,
+  msOrNull,
+  replacementValues,
+  requestIdsOf,
+  TASK_COLUMNS,
+  type TaskRow,
+} from '../rows.js';
+import { live, markStoreWriter, taskKey } from './common.js';
+import { counterSlot, statusDeltas, upsertCounters } from './counters.js';
+import type { Bind, QueryLayer } from './template.js';
+
+type InsertRow = ReturnType<typeof insertValues>;
+interface CreateValues extends InsertRow {
+  now: number;
+}
+
+/**
+ * Inserts the task with its request-id rows and counts; a row with its id that has expired is
+ * replaced (its request-id rows and count go with it).
+ * @returns false when a live task has the id (nothing changed)
+ */
+export async function insertTaskRow(
+  q: QueryLayer,
+  namespace: string,
+  task: AgentTask,
+  nowMs: number,
+): Promise<boolean> {
+  const values: CreateValues = { ...insertValues(namespace, task), now: nowMs };
+  if (await insertNewTaskRow(q, values)) return true;
+  return insertOrReplaceExpired(q, values);
+}
+
+/** SQLSTATE unique_violation. */
+const UNIQUE_VIOLATION = '23505';
+
+/**
+ * The guard "the stored status is `status`", written so that no index can serve it. As a plain
+ * `status = $1` next to the key, the planner can take the (namespace, status, created_at,
+ * task_id) index for three equalities against the primary key's two, and walk every task of
+ * that status to find the one id (seen on small tables, where both look like one row).
+ */
+function statusStays(status: string) {
+  return sql<boolean>`${sql.ref('tasks.status')} is not distinct from ${status}::text`;
+}
+
+/** The columns `create` writes, in order. */
+const INSERT_COLUMNS = [
+  'namespace',
+  'task_id',
+  'status',
+  'session_id',
+  'user_id',
+  'created_at',
+  'updated_at',
+  'expires_at',
+  'version',
+  'request_ids',
+  'data',
+  'items',
+] as const;
+
+/**
+ * The lean create: inserts the task, its request-id rows and its count when no row has its id
+ * (`ON CONFLICT DO NOTHING`: a row that exists, expired or not, makes the whole statement a no-op).
+ *
+ * The request-id rows go in by a plain INSERT (a third less work than one with ON CONFLICT):
+ * a task that has no row has no index rows either, since every statement that removes a task
+ * row removes its index rows with it. Should one be there anyway (the table edited by hand),
+ * the unique violation undoes the whole statement, and the general create, which tolerates it,
+ * runs instead.
+ * @returns true when the task was inserted
+ */
+async function insertNewTaskRow(q: QueryLayer, values: CreateValues): Promise<boolean> {
+  const binder = q.template<CreateValues, { one: number }>('create:new', (b) =>
+    q.db
+      .with('mark', (qb) => qb.selectNoFrom(markStoreWriter().as('w')))
+      .with('ins', (qb) =>
+        qb
+          .insertInto('tasks')
+          .columns(INSERT_COLUMNS)
+          // from `mark`, so the mark is set before the row is (the triggers' WHEN reads it then)
+          .expression((eb) => eb.selectFrom('mark').select(insertSelection(b)))
+          .onConflict((oc) => oc.doNothing())
+          .returning(sql<number>`1`.as('one')),
+      )
+      .with('req', (qb) =>
+        qb
+          .insertInto('task_requests')
+          .columns(['namespace', 'request_id', 'created_at', 'task_id'])
+          .expression((eb) =>
+            eb
+              .selectFrom(['ins', sql`unnest(${b('request_ids')}::text[])`.as('rid')])
+              .select([
+                sql<string>`${b('namespace')}`.as('namespace'),
+                sql<string>`rid`.as('request_id'),
+                sql<number>`${b('created_at')}::bigint`.as('created_at'),
+                sql<string>`${b('task_id')}`.as('task_id'),
+              ]),
+          ),
+      )
+      .with('cnt', (qb) =>
+        upsertCounters(
+          qb,
+          qb
+            .selectFrom('ins')
+            .select([
+              sql<string>`${b('namespace')}`.as('namespace'),
+              counterSlot.as('slot'),
+              ...statusDeltas(sql`${b('status')}::text`, null),
+            ]),
+        ),
+      )
+      .selectFrom('ins')
+      .select('ins.one'),
+  );
+  try {
+    return (await q.first(binder(values))) !== undefined;
+  } catch (error) {
+    if ((error as { code?: unknown }).code === UNIQUE_VIOLATION) return false;
+    throw error;
+  }
+}
+
+/** `$namespace::text AS namespace, ...`: the inserted row, typed for INSERT ... SELECT. */
+function insertSelection(b: Bind<CreateValues>) {
+  return [
+    sql<string>`${b('namespace')}::text`.as('namespace'),
+    sql<string>`${b('task_id')}::text`.as('task_id'),
+    sql<string>`${b('status')}::text`.as('status'),
+    sql<string>`${b('session_id')}::text`.as('session_id'),
+    sql<string>`${b('user_id')}::text`.as('user_id'),
+    sql<number>`${b('created_at')}::bigint`.as('created_at'),
+    sql<number>`${b('updated_at')}::bigint`.as('updated_at'),
+    sql<number>`${b('expires_at')}::bigint`.as('expires_at'),
+    sql<number>`${b('version')}::bigint`.as('version'),
+    sql<string[]>`${b('request_ids')}::text[]`.as('request_ids'),
+    sql<string>`${b('data')}::jsonb`.as('data'),
+    sql<string>`${b('items')}::jsonb`.as('items'),
+  ];
+}
+
+/**
+ * The general create: inserts the task with its request-id rows and counts; a row with its id
+ * that has expired is replaced in the same statement (its request-id rows and count go with it).
+ * @returns false when a live task has the id (nothing changed)
+ */
+async function insertOrReplaceExpired(q: QueryLayer, values: CreateValues): Promise<boolean> {
+  const binder = q.template<CreateValues, { inserted: boolean | null }>('create', (b) =>
+    q.db
+      .with('mark', (qb) => qb.selectNoFrom(markStoreWriter().as('w')))
+      .with('old', (qb) =>
+        qb
+          .selectFrom('tasks')
+          .select(['tasks.status', 'tasks.created_at', 'tasks.request_ids'])
+          .where(taskKey(b('namespace'), b('task_id')))
+          // `IS TRUE`: no index serves this, so the one id is found by the primary key; as a
+          // plain `<=`, the planner may walk every expired row of the namespace in the expiry
+          // index to find it, when its statistics say there are few
+          .where(sql<boolean>`(${sql.ref('tasks.expires_at')} <= ${b('now')}) is true`)
+          .forUpdate(),
+      )
+      .with('ins', (qb) =>
+        qb
+          .insertInto('tasks')
+          .columns(INSERT_COLUMNS)
+          // Selecting from `mark` and `old` makes them run before the insert (sibling CTEs run in
+          // no set order): the mark must be set before a row changes (the triggers' WHEN reads
+          // it then), and old's FOR UPDATE would not find the row once the upsert changed it.
+          .expression((eb) =>
+            eb
+              .selectFrom([
+                eb
+                  .selectFrom('old')
+                  .select((e) => e.fn.countAll().as('n'))
+                  .as('locked'),
+                'mark',
+              ])
+              .select(insertSelection(b)),
+          )
+          .onConflict((oc) =>
+            oc
+              .columns(['namespace', 'task_id'])
+              .doUpdateSet((eb) => ({
+                status: eb.ref('excluded.status'),
+                session_id: eb.ref('excluded.session_id'),
+                user_id: eb.ref('excluded.user_id'),
+                created_at: eb.ref('excluded.created_at'),
+                updated_at: eb.ref('excluded.updated_at'),
+                expires_at: eb.ref('excluded.expires_at'),
+                version: eb.ref('excluded.version'),
+                request_ids: eb.ref('excluded.request_ids'),
+                data: eb.ref('excluded.data'),
+                items: eb.ref('excluded.items'),
+              }))
+              .where('tasks.expires_at', '<=', b('now')),
+          )
+          .returning(sql<boolean>`xmax = 0`.as('inserted')),
+      )
+      // the expired row's index rows, unless the new task has the very same entry
+      .with('gone', (qb) =>
+        qb
+          .deleteFrom('task_requests')
+          .where('task_requests.namespace', '=', b('namespace'))
+          .where('task_requests.task_id', '=', b('task_id'))
+          .where(({ exists, selectFrom }) =>
+            exists(selectFrom('ins').select('ins.inserted').where('ins.inserted', '=', false)),
+          )
+          .where(
+            sql<boolean>`(${sql.ref('task_requests.created_at')}, ${sql.ref('task_requests.request_id')}) in (
+              select old.created_at, x from old, unnest(old.request_ids) as x
+              where not (old.created_at = ${b('created_at')} and x = any (${b('request_ids')}::text[])))`,
+          ),
+      )
+      .with('req', (qb) =>
+        qb
+          .insertInto('task_requests')
+          .columns(['namespace', 'request_id', 'created_at', 'task_id'])
+          .expression((eb) =>
+            eb
+              .selectFrom(['ins', sql`unnest(${b('request_ids')}::text[])`.as('rid')])
+              .select([
+                sql<string>`${b('namespace')}`.as('namespace'),
+                sql<string>`rid`.as('request_id'),
+                sql<number>`${b('created_at')}::bigint`.as('created_at'),
+                sql<string>`${b('task_id')}`.as('task_id'),
+              ]),
+          )
+          .onConflict((oc) => oc.doNothing()),
+      )
+      .with('cnt', (qb) =>
+        upsertCounters(
+          qb,
+          qb
+            .selectFrom('ins')
+            .leftJoin('old', (join) => join.on('ins.inserted', '=', false))
+            .select([
+              sql<string>`${b('namespace')}`.as('namespace'),
+              counterSlot.as('slot'),
+              ...statusDeltas(sql`${b('status')}::text`, sql.ref('old.status')),
+            ]),
+        ),
+      )
+      .selectFrom(sql<{ one: number }>`(select 1)`.as('one'))
+      .leftJoin('ins', (join) => join.onTrue())
+      .select('ins.inserted'),
+  );
+  const row = await q.first(binder(values));
+  return row !== undefined && row.inserted !== null;
+}
+
+/** Outcome of a versioned write: the new row, or why there is none. */
+export type WriteOutcome<T> =
+  | { kind: 'written'; row: T }
+  | { kind: 'missing' }
+  | { kind: 'conflict'; actualVersion: number }
+  | { kind: 'too-large'; bytes: number };
+
+type ReplacementRow = ReturnType<typeof replacementValues>;
+interface ReplaceValues extends ReplacementRow {
+  namespace: string;
+  task_id: string;
+  now: number;
+  expected: number;
+}
+
+/**
+ * Replaces the fields `update` replaces, checking the version unless `expectedVersion` is null.
+ * Keeps created_at; sets updated_at and version + 1; adds and removes request-id rows so they
+ * match the new items; moves the counters if the status changed.
+ */
+export async function replaceTaskRow(
+  q: QueryLayer,
+  namespace: string,
+  replacement: TaskReplacement,
+  expectedVersion: number | null,
+  nowMs: number,
+): Promise<WriteOutcome<{ created_at: number; version: number }>> {
+  const values: ReplaceValues = {
+    ...replacementValues(replacement),
+    namespace,
+    task_id: replacement.taskId,
+    now: nowMs,
+    expected: expectedVersion ?? 0,
+  };
+  const versioned = expectedVersion !== null;
+  const kept = await replaceKeepingIndexes(q, values, versioned);
+  if (kept !== undefined) return { kind: 'written', row: kept };
+  return replaceAnyRow(q, values, versioned);
+}
+
+/**
+ * The lean update: only when the stored status and request ids are those of the replacement,
+ * so no counter and no request-id row changes (a plain UPDATE by primary key).
+ * @returns the written row's created_at and version, or undefined when nothing was written
+ */
+async function replaceKeepingIndexes(
+  q: QueryLayer,
+  values: ReplaceValues,
+  versioned: boolean,
+): Promise<{ created_at: number; version: number } | undefined> {
+  const binder = q.template<ReplaceValues, { created_at: number; version: number }>(
+    `replace:same:${versioned}`,
+    (b) => {
+      let u = q.db
+        .updateTable('tasks')
+        .set((eb) => ({
+          session_id: b('session_id'),
+          user_id: b('user_id'),
+          expires_at: b('expires_at'),
+          data: b('data'),
+          items: b('items'),
+          updated_at: b('now'),
+          version: eb('tasks.version', '+', 1),
+        }))
+        .where(taskKey(b('namespace'), b('task_id')))
+        .where(live(b('now')))
+        .where(statusStays(b('status')))
+        .where(sql<boolean>`${sql.ref('tasks.request_ids')} = ${b('request_ids')}::text[]`);
+      if (versioned) u = u.where('tasks.version', '=', b('expected'));
+      return u.returning(['tasks.created_at', 'tasks.version']);
+    },
+  );
+  return q.first(binder(values));
+}
+
+/**
+ * The general update: any change of status and items, and the reason when nothing was written.
+ */
+async function replaceAnyRow(
+  q: QueryLayer,
+  values: ReplaceValues,
+  versioned: boolean,
+): Promise<WriteOutcome<{ created_at: number; version: number }>> {
+  const forget = sql.raw(q.naming.qualified(`${q.naming.tasks}_forget_requests`));
+  const binder = q.template<
+    ReplaceValues,
+    { current_version: number; created_at: number | null; version: number | null }
+  >(`replace:${versioned}`, (b) =>
+    q.db
+      .with('cur', (qb) =>
+        qb
+          .selectFrom('tasks')
+          .select([
+            'tasks.version',
+            'tasks.status',
+            'tasks.created_at',
+            'tasks.request_ids',
+            markStoreWriter().as('mark'),
+          ])
+          .where(taskKey(b('namespace'), b('task_id')))
+          .where(live(b('now')))
+          .forUpdate(),
+      )
+      .with('upd', (qb) => {
+        let u = qb
+          .updateTable('tasks')
+          .from('cur')
+          .set((eb) => ({
+            status: b('status'),
+            session_id: b('session_id'),
+            user_id: b('user_id'),
+            expires_at: b('expires_at'),
+            request_ids: b('request_ids'),
+            data: b('data'),
+            items: b('items'),
+            updated_at: b('now'),
+            version: eb('tasks.version', '+', 1),
+          }))
+          .where(taskKey(b('namespace'), b('task_id')));
+        if (versioned) u = u.where('cur.version', '=', b('expected'));
+        return u.returning(['tasks.created_at', 'tasks.version', 'tasks.status']);
+      })
+      .with('req', (qb) =>
+        qb
+          .insertInto('task_requests')
+          .columns(['namespace', 'request_id', 'created_at', 'task_id'])
+          .expression((eb) =>
+            eb
+              .selectFrom(['upd', 'cur', sql`unnest(${b('request_ids')}::text[])`.as('rid')])
+              .select([
+                sql<string>`${b('namespace')}`.as('namespace'),
+                sql<string>`rid`.as('request_id'),
+                'upd.created_at',
+                sql<string>`${b('task_id')}`.as('task_id'),
+              ])
+              .where(sql<boolean>`not (rid = any (cur.request_ids))`),
+          )
+          .onConflict((oc) => oc.doNothing()),
+      )
+      .with('forgot', (qb) =>
+        qb
+          .selectFrom(['upd', 'cur'])
+          .select(
+            sql<number>`${forget}(${b('namespace')}, ${b('task_id')}, cur.created_at,
+              array(select unnest(cur.request_ids) except select unnest(${b('request_ids')}::text[])))`.as(
+              'removed',
+            ),
+          )
+          .where(sql<boolean>`not (cur.request_ids <@ ${b('request_ids')}::text[])`),
+      )
+      .with('cnt', (qb) =>
+        upsertCounters(
+          qb,
+          qb
+            .selectFrom(['upd', 'cur'])
+            .select([
+              sql<string>`${b('namespace')}`.as('namespace'),
+              counterSlot.as('slot'),
+              ...statusDeltas(sql.ref('upd.status'), sql.ref('cur.status')),
+            ])
+            .whereRef('upd.status', '<>', 'cur.status'),
+        ),
+      )
+      .selectFrom('cur')
+      .leftJoin('upd', (join) => join.onTrue())
+      .select([
+        'cur.version as current_version',
+        'upd.created_at',
+        'upd.version',
+        (eb) =>
+          eb
+            .selectFrom('forgot')
+            .select((e) => e.fn.countAll<number>().as('n'))
+            .as('forgot'),
+      ]),
+  );
+  const result = await q.first(binder(values));
+  if (result === undefined) return { kind: 'missing' };
+  if (result.version === null || result.created_at === null) {
+    return { kind: 'conflict', actualVersion: result.current_version };
+  }
+  return { kind: 'written', row: { created_at: result.created_at, version: result.version } };
+}
+
+/** The size a task is measured by after a patch: its JSON text, as PostgreSQL prints it. */
+const TASK_OVERHEAD_BYTES = 256;
+
+interface PatchValues {
+  namespace: string;
+  task_id: string;
+  now: number;
+  expected: number;
+  max_bytes: number;
+  status: string;
+  session_id: string | null;
+  user_id: string | null;
+  expires_at: number | null;
+  data: string;
+  items: string;
+  request_ids: string[];
+}
+
+/**
+ * Applies a patch in SQL: `data || patch` (shallow merge; a key set to null stays null),
+ * `items || appended`, the given fields, version + 1, updated_at = now. New request ids get
+ * their index rows in the same statement. With data or items in the patch, the merged task's
+ * size is checked against `maxTaskBytes` in the same statement, so a patch that would make the
+ * task too large changes nothing.
+ */
+export async function patchTaskRow(
+  q: QueryLayer,
+  namespace: string,
+  taskId: string,
+  patch: NormalizedPatch,
+  expectedVersion: number | null,
+  nowMs: number,
+  maxTaskBytes: number,
+): Promise<WriteOutcome<TaskRow>> {
+  const has: PatchShape = {
+    status: patch.status !== undefined,
+    session: patch.sessionId !== undefined,
+    user: patch.userId !== undefined,
+    expiry: patch.expiresAt !== undefined,
+    data: patch.data !== undefined,
+    items: patch.appendItems !== undefined && patch.appendItems.length > 0,
+    version: expectedVersion !== null,
+  };
+  const shape = Object.entries(has)
+    .filter(([, on]) => on)
+    .map(([k]) => k)
+    .join(',');
+  const items = patch.appendItems ?? [];
+  const values: PatchValues = {
+    namespace,
+    task_id: taskId,
+    now: nowMs,
+    expected: expectedVersion ?? 0,
+    max_bytes: maxTaskBytes,
+    status: patch.status ?? 'pending',
+    session_id: patch.sessionId ?? null,
+    user_id: patch.userId ?? null,
+    expires_at: patch.expiresAt === undefined ? null : msOrNull(patch.expiresAt),
+    data: has.data ? JSON.stringify(patch.data) : '{}',
+    items: has.items ? itemsJson(items) : '[]',
+    request_ids: requestIdsOf(items),
+  };
+  const kept = await patchKeepingIndexes(q, values, has, shape);
+  if (kept !== undefined) return { kind: 'written', row: kept };
+  return patchAnyRow(q, values, has, shape);
+}
+
+/** Which parts a patch has (and whether it checks the version). */
+interface PatchShape {
+  status: boolean;
+  session: boolean;
+  user: boolean;
+  expiry: boolean;
+  data: boolean;
+  items: boolean;
+  version: boolean;
+}
+
+/**
+ * `256 + id + data + items` bytes of the task after the patch, as PostgreSQL prints it, from the
+ * merged values `data` and `items`.
+ */
+function mergedTaskBytes(taskId: Expression<string>, data: Expression<unknown>, items: Expression<unknown>) {
+  return sql<number>`${TASK_OVERHEAD_BYTES} + octet_length(${taskId})
+    + octet_length((${data})::text) + octet_length((${items})::text)`;
+}
+
+/**
+ * The lean patch: an UPDATE of the row that merges data and appends items in SQL, only when
+ * the status stays (the patch sets none, or the one stored) and every request id of the
+ * appended items is already the task's, so no counter and no request-id row changes. The size
+ * check and the version check sit in its WHERE.
+ * @returns the written row, or undefined when nothing was written
+ */
+async function patchKeepingIndexes(
+  q: QueryLayer,
+  values: PatchValues,
+  has: PatchShape,
+  shape: string,
+): Promise<TaskRow | undefined> {
+  const binder = q.template<PatchValues, TaskRow>(`patch:same:${shape}`, (b) => {
+    const newData = has.data
+      ? sql<string>`${sql.ref('tasks.data')} || ${b('data')}::jsonb`
+      : sql<string>`${sql.ref('tasks.data')}`;
+    const newItems = has.items
+      ? sql<string>`${sql.ref('tasks.items')} || ${b('items')}::jsonb`
+      : sql<string>`${sql.ref('tasks.items')}`;
+    let u = q.db
+      .updateTable('tasks')
+      .set((eb) => ({
+        version: eb('tasks.version', '+', 1),
+        updated_at: b('now'),
+        ...(has.session ? { session_id: b('session_id') } : {}),
+        ...(has.user ? { user_id: b('user_id') } : {}),
+        ...(has.expiry ? { expires_at: b('expires_at') } : {}),
+        ...(has.data ? { data: newData } : {}),
+        ...(has.items ? { items: newItems } : {}),
+      }))
+      .where(taskKey(b('namespace'), b('task_id')))
+      .where(live(b('now')));
+    if (has.status) u = u.where(statusStays(b('status')));
+    if (has.items) {
+      u = u.where(sql<boolean>`${sql.ref('tasks.request_ids')} @> ${b('request_ids')}::text[]`);
+    }
+    if (has.version) u = u.where('tasks.version', '=', b('expected'));
+    if (has.data || has.items) {
+      u = u.where(mergedTaskBytes(sql.ref('tasks.task_id'), newData, newItems), '<=', b('max_bytes'));
+    }
+    return u.returning(TASK_COLUMNS.map((c) => `tasks.${c}` as const));
+  });
+  return q.first(binder(values));
+}
+
+/** The general patch: any patch, and the reason when nothing was written. */
+async function patchAnyRow(
+  q: QueryLayer,
+  values: PatchValues,
+  has: PatchShape,
+  shape: string,
+): Promise<WriteOutcome<TaskRow>> {
+  const grows = has.data || has.items;
+  const binder = q.template<PatchValues, TaskRow & { current_version: number; new_bytes: number }>(
+    `patch:${shape}`,
+    (b) =>
+      q.db
+        .with('locked', (qb) =>
+          qb
+            .selectFrom('tasks')
+            .select((eb) => [
+              markStoreWriter().as('mark'),
+              'tasks.version',
+              'tasks.status',
+              'tasks.task_id',
+              (has.data
+                ? sql<string>`${eb.ref('tasks.data')} || ${b('data')}::jsonb`
+                : sql<string>`${eb.ref('tasks.data')}`
+              ).as('new_data'),
+              (has.items
+                ? sql<string>`${eb.ref('tasks.items')} || ${b('items')}::jsonb`
+                : sql<string>`${eb.ref('tasks.items')}`
+              ).as('new_items'),
+            ])
+            .where(taskKey(b('namespace'), b('task_id')))
+            .where(live(b('now')))
+            .forUpdate(),
+        )
+        .with('cur', (qb) =>
+          qb
+            .selectFrom('locked')
+            .select((eb) => [
+              'locked.version',
+              'locked.status',
+              'locked.new_data',
+              'locked.new_items',
+              (grows
+                ? mergedTaskBytes(
+                    eb.ref('locked.task_id'),
+                    eb.ref('locked.new_data'),
+                    eb.ref('locked.new_items'),
+                  )
+                : sql<number>`0`
+              ).as('new_bytes'),
+            ]),
+        )
+        .with('upd', (qb) => {
+          let u = qb
+            .updateTable('tasks')
+            .from('cur')
+            .set((eb) => ({
+              version: eb('tasks.version', '+', 1),
+              updated_at: b('now'),
+              ...(has.status ? { status: b('status') } : {}),
+              ...(has.session ? { session_id: b('session_id') } : {}),
+              ...(has.user ? { user_id: b('user_id') } : {}),
+              ...(has.expiry ? { expires_at: b('expires_at') } : {}),
+              ...(has.data ? { data: eb.ref('cur.new_data') } : {}),
+              ...(has.items
+                ? {
+                    items: eb.ref('cur.new_items'),
+                    request_ids: sql<string[]>`${eb.ref('tasks.request_ids')} || array(
+                      select u.rid from unnest(${b('request_ids')}::text[]) with ordinality as u(rid, n)
+                      where not (u.rid = any (${eb.ref('tasks.request_ids')})) order by u.n)`,
+                  }
+                : {}),
+            }))
+            .where(taskKey(b('namespace'), b('task_id')));
+          if (has.version) u = u.where('cur.version', '=', b('expected'));
+          if (grows) u = u.where('cur.new_bytes', '<=', b('max_bytes'));
+          return u.returning(TASK_COLUMNS.map((c) => `tasks.${c}` as const));
+        })
+        // no new request ids (empty array) or no status change: these insert nothing
+        .with('req', (w) =>
+          w
+            .insertInto('task_requests')
+            .columns(['namespace', 'request_id', 'created_at', 'task_id'])
+            .expression((eb) =>
+              eb
+                .selectFrom(['upd', sql`unnest(${b('request_ids')}::text[])`.as('rid')])
+                .select([
+                  sql<string>`${b('namespace')}`.as('namespace'),
+                  sql<string>`rid`.as('request_id'),
+                  'upd.created_at',
+                  'upd.task_id',
+                ]),
+            )
+            .onConflict((oc) => oc.doNothing()),
+        )
+        .with('cnt', (w) =>
+          upsertCounters(
+            w,
+            w
+              .selectFrom(['upd', 'cur'])
+              .select([
+                sql<string>`${b('namespace')}`.as('namespace'),
+                counterSlot.as('slot'),
+                ...statusDeltas(sql.ref('upd.status'), sql.ref('cur.status')),
+              ])
+              .whereRef('upd.status', '<>', 'cur.status'),
+          ),
+        )
+        .selectFrom('cur')
+        .leftJoin('upd', (join) => join.onTrue())
+        .select([
+          'cur.version as current_version',
+          'cur.new_bytes',
+          ...TASK_COLUMNS.map((c) => `upd.${c}` as const),
+        ]),
+  );
+
+  const result = await q.first(binder(values));
+  if (result === undefined) return { kind: 'missing' };
+  if (result.version === null) {
+    if (has.version && result.current_version !== values.expected) {
+      return { kind: 'conflict', actualVersion: result.current_version };
+    }
+    return { kind: 'too-large', bytes: result.new_bytes };
+  }
+  return { kind: 'written', row: result };
+}
+
+/**
+ * Deletes the task row (the DELETE trigger removes its request-id rows and counts, with a fresh
+ * snapshot). An expired row is removed too, but reported as missing: it did not exist.
+ * @returns true when a live task was deleted
+ */
+export async function deleteTaskRow(
+  q: QueryLayer,
+  namespace: string,
+  taskId: string,
+  nowMs: number,
+): Promise<boolean> {
+  const binder = q.template<{ namespace: string; task_id: string }, { expires_at: number | null }>(
+    'delete',
+    (b) =>
+      q.db
+        .deleteFrom('tasks')
+        .where(taskKey(b('namespace'), b('task_id')))
+        .returning('tasks.expires_at'),
+  );
+  const row = await q.first(binder({ namespace, task_id: taskId }));
+  return row !== undefined && (row.expires_at === null || row.expires_at > nowMs);
+}

@@ -1,0 +1,60 @@
+/**
+ * Checks, in SQL, the invariants the triggers keep: the request-id rows are exactly the distinct
+ * request ids of each task's items, and the counters equal the rows by status.
+ */
+import pg from 'pg';
+
+export interface Inconsistencies {
+  /** Tasks whose request_ids column differs from the distinct request ids of their items. */
+  requestIdsColumn: number;
+  /** (task, request id) pairs with no index row. */
+  missingIndexRows: number;
+  /** Index rows with no task holding that request id. */
+  orphanIndexRows: number;
+  /** (namespace, status) pairs whose counter differs from the rows. */
+  counterMismatches: number;
+}
+
+export async function findInconsistencies(
+  url: string,
+  schema = 'public',
+  prefix = 'taskvault_',
+): Promise<Inconsistencies> {
+  const t = `"${schema}"."${prefix}tasks"`;
+  const r = `"${schema}"."${prefix}task_requests"`;
+  const c = `"${schema}"."${prefix}task_counts"`;
+  const client = new pg.Client({ connectionString: url });
+  await client.connect();
+  try {
+    const one = async (text: string) => Number((await client.query(text)).rows[0].n);
+    const statuses = ['pending', 'running', 'paused', 'completed', 'failed', 'cancelled'];
+    return {
+      requestIdsColumn: await one(`select count(*) as n from ${t} t
+        where (select coalesce(array_agg(distinct x order by x), '{}') from unnest(t.request_ids) x)
+          is distinct from (select coalesce(array_agg(distinct e->>'requestId' order by e->>'requestId'), '{}')
+                            from jsonb_array_elements(t.items) e)`),
+      missingIndexRows: await one(`select count(*) as n from ${t} t, unnest(t.request_ids) rid
+        where not exists (select 1 from ${r} r where r.namespace = t.namespace and r.request_id = rid
+                          and r.created_at = t.created_at and r.task_id = t.task_id)`),
+      orphanIndexRows: await one(`select count(*) as n from ${r} r
+        where not exists (select 1 from ${t} t where t.namespace = r.namespace and t.task_id = r.task_id
+                          and t.created_at = r.created_at and r.request_id = any (t.request_ids))`),
+      counterMismatches: await one(`with actual as (
+          select namespace, status, count(*) as n from ${t} group by 1, 2),
+        counted as (
+          select namespace, s.status, sum(case s.status ${statuses.map((s) => `when '${s}' then ${s}`).join(' ')} end) as n
+          from ${c}, unnest(array[${statuses.map((s) => `'${s}'`).join(', ')}]) as s(status) group by 1, 2)
+        select count(*) as n from actual full join counted using (namespace, status)
+        where coalesce(actual.n, 0) <> coalesce(counted.n, 0)`),
+    };
+  } finally {
+    await client.end();
+  }
+}
+
+export const CONSISTENT: Inconsistencies = {
+  requestIdsColumn: 0,
+  missingIndexRows: 0,
+  orphanIndexRows: 0,
+  counterMismatches: 0,
+};

@@ -1,0 +1,109 @@
+/** Rows damaged by hand in SQL: CORRUPT_DATA on read, moved to the quarantine table, the rest keeps working. */
+import { TaskLoadError, TaskQueryError, TaskUpdateError } from '@taskvault/core';
+import pg from 'pg';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { PostgresTaskStore } from '../src/index.js';
+import { CONSISTENT, findInconsistencies } from './consistency.js';
+import { storeOn, useServer } from './helpers.js';
+
+const server = useServer();
+
+const DAMAGE: Record<string, string> = {
+  'items is not an array': `items = '"not an array"'`,
+  'an item lacks createdAt': `items = '[{"requestId": "r-x", "role": "user", "content": 1}]'`,
+  'status is unknown': `status = 'exploded'`,
+  'data is an array': `data = '[1, 2]'`,
+  'version is 0': 'version = 0',
+};
+
+describe('corrupt rows', () => {
+  let url: string;
+  let store: PostgresTaskStore;
+  let sql: pg.Client;
+
+  beforeAll(async () => {
+    url = await server().createDatabase();
+    store = storeOn(url);
+    await store.migrate();
+    sql = new pg.Client({ connectionString: url });
+    await sql.connect();
+  });
+  afterAll(async () => {
+    await sql.end();
+    await store.close();
+  });
+
+  const damage = (taskId: string, assignment: string) =>
+    sql.query(`update taskvault_tasks set ${assignment} where namespace = 'default' and task_id = $1`, [
+      taskId,
+    ]);
+  const quarantined = async (taskId: string) =>
+    (await sql.query('select reason, row_data from taskvault_task_quarantine where task_id = $1', [taskId]))
+      .rows;
+
+  for (const [what, assignment] of Object.entries(DAMAGE)) {
+    it(`a row whose ${what}: load rejects CORRUPT_DATA, the row is quarantined whole, other tasks keep working`, async () => {
+      const id = `corrupt-${what}`;
+      await store.create({
+        taskId: id,
+        status: 'running',
+        items: [{ requestId: `${id}-req`, role: 'user', content: 'x', createdAt: new Date() }],
+      });
+      const neighbour = await store.create({ taskId: `${id}-neighbour`, status: 'running' });
+      await damage(id, assignment);
+
+      const error = await store.load(id).catch((e: unknown) => e);
+      expect(error).toBeInstanceOf(TaskLoadError);
+      expect(error).toMatchObject({ code: 'CORRUPT_DATA', taskId: id });
+
+      const rows = await quarantined(id);
+      expect(rows).toHaveLength(1);
+      expect(rows[0].row_data).toMatchObject({ task_id: id, namespace: 'default' });
+      expect(typeof rows[0].reason).toBe('string');
+      // moved, not copied: the task, its request-id rows and its count are gone
+      expect(await store.load(id)).toBeNull();
+      expect(await store.loadByRequestId(`${id}-req`)).toBeNull();
+      expect(await store.load(neighbour.taskId)).toEqual(neighbour);
+      expect(await findInconsistencies(url)).toEqual(CONSISTENT);
+      await store.delete(neighbour.taskId);
+    });
+  }
+
+  it('list and loadByRequestId report a corrupt row once, quarantine it, and the next call works', async () => {
+    await store.clear();
+    const good = await store.create({ taskId: 'good', createdAt: new Date(1000) });
+    await store.create({
+      taskId: 'bad',
+      createdAt: new Date(2000),
+      items: [{ requestId: 'bad-req', role: 'user', content: 1, createdAt: new Date() }],
+    });
+    await damage('bad', `data = '"scalar"'`);
+    await expect(store.list()).rejects.toSatisfy(
+      (e: unknown) => e instanceof TaskQueryError && e.code === 'CORRUPT_DATA' && e.taskId === 'bad',
+    );
+    expect((await store.list()).tasks).toEqual([good]);
+    expect(await store.count()).toBe(1);
+    expect(await store.countActive()).toBe(1);
+
+    await store.create({
+      taskId: 'bad2',
+      items: [{ requestId: 'shared-req', role: 'user', content: 1, createdAt: new Date() }],
+    });
+    await damage('bad2', `items = '[{"requestId": "shared-req"}]'`);
+    await expect(store.loadByRequestId('shared-req')).rejects.toMatchObject({
+      code: 'CORRUPT_DATA',
+      taskId: 'bad2',
+    });
+    expect(await store.loadByRequestId('shared-req')).toBeNull();
+  });
+
+  it('a patch on a corrupt row rejects CORRUPT_DATA and quarantines the row', async () => {
+    await store.create({ taskId: 'bad-patch' });
+    await damage('bad-patch', `status = 'nonsense'`);
+    const error = await store.patch('bad-patch', { data: { x: 1 } }).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(TaskUpdateError);
+    expect(error).toMatchObject({ code: 'CORRUPT_DATA' });
+    expect(await quarantined('bad-patch')).toHaveLength(1);
+    expect(await findInconsistencies(url)).toEqual(CONSISTENT);
+  });
+});

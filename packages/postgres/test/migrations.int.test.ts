@@ -1,0 +1,113 @@
+/** Migrations: exactly once under concurrency, per schema and prefix, and as a script for other tools. */
+import pg from 'pg';
+import { afterEach, describe, expect, it } from 'vitest';
+import { MIGRATION_NAMES, type MigrationProgress, type PostgresTaskStore } from '../src/index.js';
+import { storeOn, useServer } from './helpers.js';
+
+const server = useServer();
+
+describe('migrations', () => {
+  const opened: PostgresTaskStore[] = [];
+  const open = (url: string, options: Parameters<typeof storeOn>[1] = {}) => {
+    const store = storeOn(url, options);
+    opened.push(store);
+    return store;
+  };
+  afterEach(async () => {
+    await Promise.all(opened.splice(0).map((s) => s.close()));
+  });
+
+  const query = async (url: string, text: string) => {
+    const client = new pg.Client({ connectionString: url });
+    await client.connect();
+    try {
+      return (await client.query(text)).rows;
+    } finally {
+      await client.end();
+    }
+  };
+
+  it('10 stores starting at once on an empty database migrate exactly once, and all of them work', async () => {
+    const url = await server().createDatabase();
+    const stores = Array.from({ length: 10 }, () => open(url));
+    const created = await Promise.all(stores.map((s, i) => s.create({ taskId: `first-${i}` })));
+    expect(created.map((t) => t.version)).toEqual(Array(10).fill(1));
+    expect(await query(url, 'select name from taskvault_migrations')).toEqual([{ name: '0001-init' }]);
+    for (const s of stores) expect(await s.count()).toBe(10);
+  });
+
+  it('10 concurrent migrate() calls: one runs each migration, the others find it done', async () => {
+    const url = await server().createDatabase();
+    const stores = Array.from({ length: 10 }, () => open(url, { schema: 'deploy', tablePrefix: 'x_' }));
+    const results = await Promise.all(stores.map((s) => s.migrate()));
+    expect(results.flatMap((r) => r.applied)).toEqual([...MIGRATION_NAMES]);
+    for (const r of results) expect([...r.applied, ...r.alreadyApplied].sort()).toEqual([...MIGRATION_NAMES]);
+    expect(await query(url, 'select name from deploy.x_migrations')).toEqual([{ name: '0001-init' }]);
+  });
+
+  it('migrate() reports progress and what ran; a second call runs nothing', async () => {
+    const url = await server().createDatabase();
+    const store = open(url, { autoMigrate: false });
+    const events: MigrationProgress[] = [];
+    expect(await store.migrate({ onProgress: (e) => events.push(e) })).toEqual({
+      applied: ['0001-init'],
+      alreadyApplied: [],
+    });
+    expect(events).toEqual([
+      { migration: '0001-init', phase: 'start' },
+      { migration: '0001-init', phase: 'done' },
+    ]);
+    expect(await store.migrate()).toEqual({ applied: [], alreadyApplied: ['0001-init'] });
+  });
+
+  it('without autoMigrate on an empty database, calls fail with BACKEND_ERROR saying how to create the tables', async () => {
+    const url = await server().createDatabase();
+    const store = open(url, { autoMigrate: false });
+    const error = await store.load('x').catch((e: unknown) => e);
+    expect(error).toMatchObject({ code: 'BACKEND_ERROR' });
+    expect((error as Error).message).toContain('migrate()');
+  });
+
+  it('migrationSql() applied by another tool (psql) gives a working schema that migrate() sees as done', async () => {
+    const url = await server().createDatabase();
+    const database = new URL(url).pathname.slice(1);
+    const script = open(url, { schema: 'ops', tablePrefix: 'tv_' }).migrationSql();
+    expect(script).toContain('CREATE SCHEMA IF NOT EXISTS "ops"');
+    expect(script).toContain('"ops"."tv_tasks"');
+    await server().psql(script, database);
+    const store = open(url, { schema: 'ops', tablePrefix: 'tv_', autoMigrate: false });
+    const task = await store.create({
+      taskId: 't',
+      items: [{ requestId: 'r', role: 'user', content: 'hi', createdAt: new Date() }],
+    });
+    expect(await store.loadByRequestId('r')).toEqual(task);
+    expect(await store.migrate()).toEqual({ applied: [], alreadyApplied: ['0001-init'] });
+  });
+
+  it('stores with different prefixes in one schema, or different schemas, never see each other', async () => {
+    const url = await server().createDatabase();
+    const a = open(url, { tablePrefix: 'a_' });
+    const b = open(url, { tablePrefix: 'b_' });
+    const c = open(url, { schema: 'other', tablePrefix: 'a_' });
+    await a.create({ taskId: 'same-id', data: { owner: 'a' } });
+    await b.create({ taskId: 'same-id', data: { owner: 'b' } });
+    await c.create({ taskId: 'same-id', data: { owner: 'c' } });
+    expect((await a.load('same-id'))?.data).toEqual({ owner: 'a' });
+    expect((await b.load('same-id'))?.data).toEqual({ owner: 'b' });
+    expect((await c.load('same-id'))?.data).toEqual({ owner: 'c' });
+    expect(await b.clear()).toBe(1);
+    expect(await a.count()).toBe(1);
+  });
+
+  it('a database migrated by a newer version (an extra migration recorded) still works: rolling deploys', async () => {
+    const url = await server().createDatabase();
+    await open(url).migrate();
+    await query(
+      url,
+      "insert into taskvault_migrations (name, timestamp) values ('9999-future', '2100-01-01T00:00:00.000Z')",
+    );
+    const store = open(url);
+    await store.create({ taskId: 'still-works' });
+    expect(await store.count()).toBe(1);
+  });
+});

@@ -1,0 +1,259 @@
+/**
+ * The connection the store talks through, and the ioredis settings that make failures bounded:
+ * a call never waits longer than the configured timeouts, nothing queues while the server is
+ * away, a command whose reply was lost is never sent again, and the client reconnects forever.
+ */
+import { Cluster, Redis, type RedisOptions } from 'ioredis';
+import { RedisNotAnswering } from './driver-errors.js';
+import type { ResolvedRedisOptions } from './options.js';
+import { isNoScript, type LuaScript } from './scripts.js';
+
+export type RedisClient = Redis | Cluster;
+export type ScriptArg = string | number;
+
+/** The start of EVALSHA's arguments: SHA, number of keys, the keys. Push the script's arguments after. */
+export function scriptArgs(script: LuaScript, ...keys: string[]): ScriptArg[] {
+  return [script.sha, script.numKeys, ...keys];
+}
+
+/** Reconnect delay: 100 ms doubling up to 1 s, and never giving up, so the store recovers by itself. */
+export function reconnectDelay(attempt: number): number {
+  return Math.min(100 * 2 ** Math.min(Math.max(attempt - 1, 0), 4), 1000);
+}
+
+/**
+ * Settings of every connection the store opens, and why:
+ * - `maxRetriesPerRequest: 0` and `autoResendUnfulfilledCommands: false`: a command in flight when
+ *   the connection drops is rejected at once and never sent again. The server may have run it;
+ *   sending it again could append items twice or turn a create into TASK_EXISTS.
+ * - `reconnectOnError: null`: an error reply never reconnects or resends.
+ * - `commandTimeout`: a frozen server (SIGSTOP, a long fork) answers nothing; the call rejects.
+ * - `connectTimeout`: an unreachable host fails the attempt instead of hanging on SYN.
+ * (`enableOfflineQueue: false` and the retry strategy are set by the caller: Cluster takes them
+ * at its top level.)
+ */
+function faultSettings(o: ResolvedRedisOptions) {
+  return {
+    maxRetriesPerRequest: 0,
+    autoResendUnfulfilledCommands: false,
+    reconnectOnError: null,
+    commandTimeout: o.commandTimeoutMs,
+    connectTimeout: o.connectTimeoutMs,
+  } satisfies RedisOptions;
+}
+
+/** User, password and TLS from a URL, for cluster nodes (ioredis reads them itself from a URL). */
+function authFromUrl(url: string | undefined): RedisOptions {
+  if (url === undefined) return {};
+  const u = new URL(url);
+  const auth: RedisOptions = {};
+  if (u.username) auth.username = decodeURIComponent(u.username);
+  if (u.password) auth.password = decodeURIComponent(u.password);
+  if (u.protocol === 'rediss:') auth.tls = {};
+  return auth;
+}
+
+/** Opens the connection the options ask for; `owned` says whether the store must close it. */
+export function openClient(o: ResolvedRedisOptions): { client: RedisClient; owned: boolean } {
+  const source = o.source;
+  if (source.kind === 'client') return { client: source.client, owned: false };
+  if (source.kind === 'url') {
+    const client = new Redis(source.url, {
+      connectionName: 'taskvault',
+      // Calls made in one tick travel in one write through Connection's corking instead (see
+      // there); ioredis' auto-pipelining keeps only one batch in flight, so the client and the
+      // server would take turns instead of working at the same time.
+      enableAutoPipelining: false,
+      ...o.redisOptions,
+      ...faultSettings(o),
+      // No queue while disconnected: a call fails now instead of running minutes later.
+      enableOfflineQueue: false,
+      retryStrategy: reconnectDelay,
+      lazyConnect: false,
+      // replies are read as RESP2-shaped arrays
+      replyMapping: 'legacy',
+    });
+    return { client, owned: true };
+  }
+  const { enableOfflineQueue: _q, retryStrategy: _r, readOnly: _ro, ...nodeOptions } = o.redisOptions;
+  const client = new Cluster(source.nodes, {
+    enableOfflineQueue: false,
+    // Calls made in one tick travel to each node in one write. (Unlike a single connection, a
+    // cluster also needs it to wait for its slot map before the first call.)
+    enableAutoPipelining: true,
+    clusterRetryStrategy: reconnectDelay,
+    clusterNodeRetryStrategy: reconnectDelay,
+    // "Connection is closed" may come after the node ran the command: never resend it.
+    retryDelayOnFailover: 0,
+    // CLUSTERDOWN / TRYAGAIN / MOVED / ASK mean the command did not run: retrying is safe, and
+    // bounded by maxRedirections.
+    retryDelayOnClusterDown: 100,
+    retryDelayOnTryAgain: 100,
+    maxRedirections: 16,
+    redisOptions: {
+      connectionName: 'taskvault',
+      ...authFromUrl(source.url),
+      ...nodeOptions,
+      ...faultSettings(o),
+      replyMapping: 'legacy',
+    },
+  });
+  return { client, owned: true };
+}
+
+function withDeadline<T>(promise: Promise<T>, ms: number, what: string): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const deadline = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new RedisNotAnswering(`no reply to ${what} within ${ms} ms`)), ms);
+  });
+  return Promise.race([promise, deadline]).finally(() => clearTimeout(timer));
+}
+
+/** A client plus the bounded waits and script calls the store needs. */
+export class Connection {
+  #waiter: Promise<void> | null = null;
+  /** The last connection error seen (message only), for health details. */
+  lastError: string | null = null;
+  /** Our own reply deadline, for a caller's client without `commandTimeout`; else null. */
+  readonly #replyDeadlineMs: number | null;
+  /** The socket corked for the current tick, if any (single-node clients only). */
+  #corked: { uncork(): void } | null = null;
+  readonly #uncork = (): void => {
+    const stream = this.#corked;
+    this.#corked = null;
+    stream?.uncork();
+  };
+  readonly #corks: boolean;
+
+  constructor(
+    readonly client: RedisClient,
+    readonly owned: boolean,
+    private readonly waitMs: number,
+  ) {
+    const timeout =
+      client instanceof Cluster ? client.options.redisOptions?.commandTimeout : client.options.commandTimeout;
+    this.#replyDeadlineMs = typeof timeout === 'number' ? null : waitMs;
+    this.#corks = !(client instanceof Cluster);
+    if (owned) {
+      // An 'error' event without a listener would be logged by ioredis on every reconnect attempt;
+      // ours records it. Failures reach callers through the calls they make.
+      client.on('error', (error: Error) => {
+        this.lastError = error.message;
+      });
+    }
+  }
+
+  get isCluster(): boolean {
+    return this.client instanceof Cluster;
+  }
+
+  /**
+   * Resolves once the client can send, waiting at most `waitMs` (a first connect, a reconnect in
+   * progress). Rejects early with the connection error when an attempt fails: a refused
+   * connection fails the call now rather than at the deadline.
+   */
+  ready(): Promise<void> {
+    const status = this.client.status;
+    if (status === 'ready') return Promise.resolve();
+    if (status === 'end' && !this.owned) {
+      return Promise.reject(
+        new RedisNotAnswering('the Redis client passed to the store was closed by its owner'),
+      );
+    }
+    if (status === 'wait') this.client.connect().catch(() => undefined);
+    if (this.#waiter === null) {
+      this.#waiter = this.#waitForReady().finally(() => {
+        this.#waiter = null;
+      });
+    }
+    return this.#waiter;
+  }
+
+  #waitForReady(): Promise<void> {
+    const client = this.client;
+    return new Promise<void>((resolve, reject) => {
+      const timer = setTimeout(
+        () => finish(new RedisNotAnswering(`no connection to Redis within ${this.waitMs} ms`)),
+        this.waitMs,
+      );
+      const onReady = () => finish(null);
+      const onError = (error: Error) => finish(error);
+      const onEnd = () => finish(new RedisNotAnswering('the connection to Redis was closed'));
+      function finish(error: Error | null) {
+        clearTimeout(timer);
+        client.off('ready', onReady);
+        client.off('error', onError);
+        client.off('end', onEnd);
+        if (error) reject(error);
+        else resolve();
+      }
+      client.on('ready', onReady);
+      client.on('error', onError);
+      client.on('end', onEnd);
+    });
+  }
+
+  /** Sends one command (after the bounded wait for a connection). */
+  command(name: string, args: ScriptArg[]): Promise<unknown> {
+    // not async: the usual path hands back ioredis' own promise, one promise per call
+    if (this.client.status !== 'ready') return this.ready().then(() => this.#send(name, args));
+    return this.#send(name, args);
+  }
+
+  #send(name: string, args: ScriptArg[]): Promise<unknown> {
+    if (this.#corks && this.#corked === null) this.#cork();
+    const reply = this.client.call(name, args);
+    return this.#replyDeadlineMs === null ? reply : withDeadline(reply, this.#replyDeadlineMs, name);
+  }
+
+  /**
+   * Holds the socket's writes until the end of the tick, so every command sent in this tick leaves
+   * in one write (one syscall) — what auto-pipelining does, without its one-batch-in-flight limit.
+   */
+  #cork(): void {
+    const stream = (this.client as Redis).stream as
+      | (NodeJS.WritableStream & { cork(): void; uncork(): void })
+      | undefined;
+    if (stream === undefined || stream === null) return;
+    stream.cork();
+    this.#corked = stream;
+    process.nextTick(this.#uncork);
+  }
+
+  /**
+   * Runs a script by SHA, loading it with EVAL when the server does not have it (NOSCRIPT).
+   * `argv` is what EVALSHA takes: {@link scriptArgs} and then the script's arguments.
+   */
+  async script(script: LuaScript, argv: ScriptArg[]): Promise<unknown> {
+    try {
+      return await this.command('evalsha', argv);
+    } catch (error) {
+      if (!isNoScript(error)) throw error;
+      const withText = argv.slice();
+      withText[0] = script.lua;
+      return this.command('eval', withText);
+    }
+  }
+
+  /** Closes the connection if the store opened it; a caller's client is left alone. */
+  async close(): Promise<void> {
+    if (!this.owned) return;
+    const client = this.client;
+    try {
+      if (client.status === 'ready') await withDeadline(client.quit(), this.waitMs, 'QUIT');
+    } catch {
+      // the server is gone or slow: disconnecting below is all that is left to do
+    }
+    if (client.status === 'end') return;
+    // disconnect() finishes asynchronously (a connect attempt may be under way): wait for it, boundedly
+    const ended = new Promise<void>((resolve) => {
+      const timer = setTimeout(resolve, this.waitMs);
+      client.once('end', () => {
+        clearTimeout(timer);
+        resolve();
+      });
+    });
+    client.disconnect();
+    await ended;
+  }
+}

@@ -1,0 +1,11 @@
+export type { RedisClient } from './connection.js';
+export { reconnectDelay } from './connection.js';
+export { createFromConfig } from './create-from-config.js';
+export { describeDriverError, isUnavailable } from './driver-errors.js';
+export type { Bucket } from './keys.js';
+export { KeyLayout, lexMember } from './keys.js';
+export type { RedisTaskStoreOptions } from './options.js';
+export { DEFAULT_COMMAND_TIMEOUT_MS, DEFAULT_CONNECT_TIMEOUT_MS } from './options.js';
+export { RedisTaskStore } from './redis-store.js';
+export type { LuaScript } from './scripts.js';
+export { SCRIPT_VERSION, SCRIPTS } from './scripts.js';

@@ -1,0 +1,540 @@
+/**
+ * `RedisTaskStore`: every method is one script call (or one per bucket, merged) — the atomicity
+ * and the indexes live in the Lua scripts of ./scripts, the key layout in keys.ts.
+ */
+import {
+  type AgentTask,
+  type CleanupRequest,
+  CorruptRecord,
+  compareIds,
+  type JsonObject,
+  type NormalizedFilter,
+  type NormalizedListQuery,
+  type PatchRequest,
+  type ReplaceRequest,
+  TaskStoreBase,
+  type TaskStoreError,
+  type TaskStoreOperation,
+  taskStoreError,
+} from '@taskvault/core';
+import type { Cluster, Redis } from 'ioredis';
+import { Connection, openClient, type ScriptArg, scriptArgs } from './connection.js';
+import { dataMember, encodeDoc, itemText, patchedDoc, taskFromDoc, versionOf } from './doc.js';
+import { ForeignValue, isWrongType, wrapDriverError } from './driver-errors.js';
+import {
+  type Bucket,
+  compareLex,
+  distinctRequestIds,
+  indexSuffixes,
+  KeyLayout,
+  LEX_TIME_DIGITS,
+  lexMember,
+} from './keys.js';
+import { type RedisTaskStoreOptions, resolveRedisOptions } from './options.js';
+import { hasDateFilter, planIndexes } from './query-plan.js';
+import { type LuaScript, SCRIPTS } from './scripts.js';
+
+/**
+ * Expired tasks a create or delete removes on the way, so expired tasks never pile up: the tasks of
+ * a bucket only grow by creates, and each create removes up to this many. Updates and patches,
+ * the hot path of a running agent, skip it (0).
+ */
+const PURGE_PER_WRITE = 16;
+const NO_PURGE = 0;
+/** Tasks one cleanup or clear script call removes; the store loops until a bucket is done. */
+const BATCH = 200;
+/** How often a read retries after moving a corrupt record aside. */
+const CORRUPT_RETRIES = 3;
+const ACTIVE = ['pending', 'running', 'paused'];
+
+/** A record a script or the parser found unreadable. */
+class CorruptFound extends Error {
+  constructor(
+    readonly taskId: string,
+    readonly version: string,
+    readonly detail: string,
+  ) {
+    super(detail);
+  }
+}
+
+/** A nullable id or date as one argument: '' stands for null. */
+function nullable(value: Date | null): string | number {
+  return value === null ? '' : value.getTime();
+}
+
+/** The status word of a script reply (`OK`, `EXISTS` ...) and its fields. */
+function replyOf(reply: unknown): [string, unknown[]] {
+  if (!Array.isArray(reply) || typeof reply[0] !== 'string') return ['UNEXPECTED', []];
+  return [reply[0], reply.slice(1)];
+}
+
+/** A patch of sessionId or userId as three arguments: mode (k keep, n null, s set), the id, its JSON. */
+function pushIdChange(args: ScriptArg[], value: string | null | undefined): void {
+  if (value === undefined) args.push('k', '', '');
+  else if (value === null) args.push('n', '', '');
+  else args.push('s', value, JSON.stringify(value));
+}
+
+function unexpected(script: string, reply: unknown): Error {
+  return new Error(`unexpected reply from ${script}: ${JSON.stringify(reply)?.slice(0, 100)}`);
+}
+
+/** Orders tasks by (createdAt, taskId), the order of the lex indexes. */
+function compareTasks(a: AgentTask, b: AgentTask): number {
+  return a.createdAt.getTime() - b.createdAt.getTime() || compareIds(a.taskId, b.taskId);
+}
+
+/**
+ * A `TaskStore` on Redis or Redis Cluster, through ioredis.
+ *
+ * Guarantees: every write is one Lua script (atomic, indexes included, never resent after a lost
+ * reply); load is one GET; list, count and countActive use sorted-set indexes and counters, never
+ * a scan. A client or cluster passed in is never closed. While Redis is down or frozen, calls reject
+ * with `BACKEND_UNAVAILABLE` within `commandTimeoutMs`; the store recovers by itself.
+ *
+ * @throws TaskStoreConfigError CONFIG_INVALID from the constructor for bad options.
+ */
+export class RedisTaskStore<TData extends JsonObject = JsonObject> extends TaskStoreBase<TData> {
+  readonly backend = 'redis';
+  readonly #conn: Connection;
+  readonly #layout: KeyLayout;
+
+  constructor(options: RedisTaskStoreOptions = {}) {
+    super(options);
+    const resolved = resolveRedisOptions(options);
+    this.#layout = new KeyLayout(resolved.keyPrefix, this.namespace, resolved.shards);
+    const { client, owned } = openClient(resolved);
+    this.#conn = new Connection(client, owned, resolved.commandTimeoutMs);
+  }
+
+  /** A store on its own connection to `url` (`redis://` or `rediss://`). */
+  static fromUrl<T extends JsonObject = JsonObject>(
+    url: string,
+    options: Omit<RedisTaskStoreOptions, 'url' | 'client' | 'cluster'> = {},
+  ): RedisTaskStore<T> {
+    return new RedisTaskStore<T>({ ...options, url });
+  }
+
+  /** The ioredis client in use: the store's own, or the one passed in. */
+  get client(): Redis | Cluster {
+    return this.#conn.client;
+  }
+
+  /** Where this store's keys live (hash tags, buckets), for inspection and tooling. */
+  get keyLayout(): KeyLayout {
+    return this.#layout;
+  }
+
+  // ---- writes ----
+
+  protected async insertTask(task: AgentTask): Promise<AgentTask> {
+    const id = task.taskId;
+    const m = task.updatedAt.getTime();
+    const [idx, key] = this.#layout.taskKeys(id);
+    const args = scriptArgs(SCRIPTS.create, idx, key);
+    const createdAt = task.createdAt.getTime();
+    const doc = encodeDoc({
+      version: 1,
+      updatedAt: m,
+      status: task.status,
+      expiresAt: task.expiresAt,
+      createdAt,
+      sessionId: task.sessionId,
+      userId: task.userId,
+      data: task.data,
+      items: task.items,
+    });
+    const suffixes = indexSuffixes(
+      task.status,
+      task.sessionId,
+      task.userId,
+      task.expiresAt !== null,
+      task.items,
+    );
+    const bookkeeping = `${lexMember(createdAt, id)}\x1f${suffixes}`;
+    args.push(m, id, doc, bookkeeping, m, nullable(task.expiresAt), PURGE_PER_WRITE);
+    return this.#corruptionAware('create', async () => {
+      const reply = await this.#conn.script(SCRIPTS.create, args);
+      const [status, rest] = replyOf(reply);
+      if (status === 'OK') return task;
+      if (status === 'EXISTS') throw taskStoreError('create', 'TASK_EXISTS', { taskId: id });
+      throw this.#failure('create', id, status, rest, reply);
+    });
+  }
+
+  protected async replaceTask(request: ReplaceRequest): Promise<AgentTask> {
+    const r = request.replacement;
+    const now = request.now.getTime();
+    const [idx, key] = this.#layout.taskKeys(r.taskId);
+    const args = scriptArgs(SCRIPTS.update, idx, key);
+    args.push(now, r.taskId, request.expectedVersion === null ? '' : request.expectedVersion, now);
+    args.push(nullable(r.expiresAt), NO_PURGE);
+    // version and createdAt are the stored task's: the script writes them into the fixed-width head
+    args.push(
+      encodeDoc({
+        version: 0,
+        updatedAt: now,
+        status: r.status,
+        expiresAt: r.expiresAt,
+        createdAt: 0,
+        sessionId: r.sessionId,
+        userId: r.userId,
+        data: r.data,
+        items: r.items,
+      }),
+    );
+    args.push(indexSuffixes(r.status, r.sessionId, r.userId, r.expiresAt !== null, r.items));
+    return this.#corruptionAware('update', async () => {
+      const reply = await this.#conn.script(SCRIPTS.update, args);
+      const [status, rest] = replyOf(reply);
+      if (status === 'OK') {
+        return {
+          taskId: r.taskId,
+          status: r.status,
+          sessionId: r.sessionId,
+          userId: r.userId,
+          items: r.items,
+          data: r.data,
+          createdAt: new Date(Number(rest[0])),
+          updatedAt: new Date(now),
+          expiresAt: r.expiresAt,
+          version: Number(rest[1]),
+        };
+      }
+      throw this.#failure('update', r.taskId, status, rest, reply, request.expectedVersion);
+    });
+  }
+
+  protected async patchTask(request: PatchRequest): Promise<AgentTask> {
+    const { taskId, patch } = request;
+    const now = request.now.getTime();
+    const [idx, key] = this.#layout.taskKeys(taskId);
+    const args = scriptArgs(SCRIPTS.patch, idx, key);
+    args.push(now, taskId, request.expectedVersion === null ? '' : request.expectedVersion);
+    args.push(this.maxTaskBytes, now, patch.status ?? '');
+    pushIdChange(args, patch.sessionId);
+    pushIdChange(args, patch.userId);
+    const x = patch.expiresAt;
+    args.push(x === undefined ? 'k' : x === null ? 'n' : 's', x ? x.getTime() : '', NO_PURGE);
+    const data = patch.data;
+    if (data === undefined) {
+      args.push(0);
+    } else {
+      const keys = Object.keys(data);
+      args.push(keys.length);
+      for (const key of keys) args.push(dataMember(key, data[key]!));
+    }
+    const items = patch.appendItems ?? [];
+    const requestIds = distinctRequestIds(items);
+    args.push(requestIds.length);
+    for (const id of requestIds) args.push(id, JSON.stringify(id));
+    args.push(items.length);
+    for (const item of items) args.push(itemText(item));
+    return this.#corruptionAware('patch', async () => {
+      const reply = await this.#conn.script(SCRIPTS.patch, args);
+      const [status, rest] = replyOf(reply);
+      if (status === 'OK') {
+        const text =
+          rest.length === 1 ? rest[0] : patchedDoc(String(rest[0]), String(rest[1]), String(rest[2]));
+        return this.#decode(text, taskId);
+      }
+      if (status === 'TOO_BIG') {
+        throw taskStoreError('patch', 'INVALID_INPUT', {
+          taskId,
+          path: 'task',
+          detail: `serialized size after the patch, ${rest[0]} bytes, would exceed maxTaskBytes ${this.maxTaskBytes}; move large blobs out of the task`,
+        });
+      }
+      throw this.#failure('patch', taskId, status, rest, reply, request.expectedVersion);
+    });
+  }
+
+  protected async deleteTask(taskId: string): Promise<void> {
+    const args = scriptArgs(SCRIPTS.delete, ...this.#layout.taskKeys(taskId));
+    args.push(this.now().getTime(), taskId, PURGE_PER_WRITE);
+    return this.#corruptionAware('delete', async () => {
+      const reply = await this.#conn.script(SCRIPTS.delete, args);
+      const [status, rest] = replyOf(reply);
+      if (status === 'OK') return;
+      throw this.#failure('delete', taskId, status, rest, reply);
+    });
+  }
+
+  // ---- reads ----
+
+  protected async readTask(taskId: string): Promise<AgentTask | null> {
+    const key = this.#layout.taskKey(taskId);
+    return this.#corruptionAware('load', async () => {
+      const now = this.now().getTime();
+      let text: unknown;
+      try {
+        text = await this.#conn.command('get', [key]);
+      } catch (error) {
+        // another type of value under the task key: an unreadable record
+        if (isWrongType(error)) throw new CorruptFound(taskId, '', 'the task record is not a string');
+        throw error;
+      }
+      if (text === null) return null;
+      const task = this.#decode(text, taskId);
+      // expired but not yet purged: it does not exist
+      return task.expiresAt !== null && task.expiresAt.getTime() <= now ? null : task;
+    });
+  }
+
+  protected async readByRequestId(requestId: string): Promise<AgentTask | null> {
+    return this.#corruptionAware('loadByRequestId', async () => {
+      const now = this.now().getTime();
+      const buckets = this.#layout.buckets;
+      const call = (b: Bucket) =>
+        this.#conn.script(SCRIPTS.byRequest, [...scriptArgs(SCRIPTS.byRequest, b.idx), now, requestId]);
+      const replies = buckets.length === 1 ? [await call(buckets[0]!)] : await Promise.all(buckets.map(call));
+      let best: AgentTask | null = null;
+      for (const reply of replies) {
+        const [status, rest] = replyOf(reply);
+        if (status === 'MISSING') continue;
+        if (status === 'CORRUPT') {
+          throw new CorruptFound(
+            String(rest[0]),
+            String(rest[1]),
+            'the task holding this request id is unreadable',
+          );
+        }
+        if (status !== 'OK') throw unexpected('by_request', reply);
+        const task = this.#decode(rest[1], String(rest[0]));
+        if (best === null || compareTasks(task, best) < 0) best = task;
+      }
+      return best;
+    });
+  }
+
+  protected async listTasks(query: NormalizedListQuery): Promise<AgentTask[]> {
+    const plan = planIndexes(query.filter);
+    const buckets = this.#layout.buckets;
+    const single = buckets.length === 1;
+    // One bucket applies the offset itself; several each return their first offset+limit+1
+    // and the merge below skips the offset.
+    const skip = single ? query.offset : 0;
+    const take = single ? query.limit + 1 : query.offset + query.limit + 1;
+    const after = query.after === null ? '' : lexMember(query.after.createdAt, query.after.taskId);
+    for (let attempt = 1; ; attempt++) {
+      const now = this.now().getTime();
+      const args: ScriptArg[] = [
+        now,
+        query.order,
+        after,
+        plan.lower,
+        plan.upper,
+        skip,
+        take,
+        plan.checkStatuses,
+        plan.checkSession,
+        plan.checkUser,
+        plan.drive.length,
+        ...plan.drive,
+      ];
+      const replies = await Promise.all(
+        buckets.map((b) => this.#conn.script(SCRIPTS.list, [...scriptArgs(SCRIPTS.list, b.idx), ...args])),
+      );
+      // (lex member, document) of each match; with several buckets, merged in order and cut to the
+      // page before any document is parsed (parsing is most of a page's cost)
+      let found: [string, unknown][] = [];
+      const corrupt: CorruptFound[] = [];
+      for (const reply of replies) {
+        const [docs, bad] = Array.isArray(reply) ? (reply as unknown[][]) : [[], []];
+        if (!Array.isArray(docs) || !Array.isArray(bad)) throw unexpected('list', reply);
+        for (let i = 0; i < docs.length; i += 2) found.push([String(docs[i]), docs[i + 1]]);
+        for (let i = 0; i < bad.length; i += 2) {
+          corrupt.push(new CorruptFound(String(bad[i]), String(bad[i + 1]), 'unreadable'));
+        }
+      }
+      if (!single) {
+        found.sort(
+          query.order === 'asc' ? (a, b) => compareLex(a[0], b[0]) : (a, b) => compareLex(b[0], a[0]),
+        );
+        found = found.slice(query.offset, query.offset + query.limit + 1);
+      }
+      const tasks: AgentTask[] = [];
+      for (const [lex, doc] of found) {
+        try {
+          tasks.push(this.#decode(doc, lex.slice(LEX_TIME_DIGITS)));
+        } catch (error) {
+          if (!(error instanceof CorruptFound)) throw error;
+          corrupt.push(error);
+        }
+      }
+      if (corrupt.length > 0 && attempt <= CORRUPT_RETRIES) {
+        // Move them aside and list again, so the page is full and the rest keeps working.
+        for (const found of corrupt) await this.#quarantine(found);
+        continue;
+      }
+      return tasks;
+    }
+  }
+
+  protected async countTasks(filter: NormalizedFilter): Promise<number> {
+    if (filter.sessionId !== null || filter.userId !== null) {
+      const plan = planIndexes(filter);
+      return this.#sumOverBuckets(SCRIPTS.count, (now) => [
+        now,
+        'walk',
+        plan.lower,
+        plan.upper,
+        plan.drive[0]!,
+        plan.checkStatuses,
+        plan.checkSession,
+        plan.checkUser,
+      ]);
+    }
+    const statuses = filter.statuses ?? [];
+    if (hasDateFilter(filter)) {
+      const plan = planIndexes(filter);
+      return this.#sumOverBuckets(SCRIPTS.count, (now) => [
+        now,
+        'range',
+        plan.lower,
+        plan.upper,
+        ...statuses,
+      ]);
+    }
+    return this.#sumOverBuckets(SCRIPTS.countStatus, (now) => [now, ...statuses]);
+  }
+
+  protected async countActiveTasks(): Promise<number> {
+    return this.#sumOverBuckets(SCRIPTS.countStatus, (now) => [now, ...ACTIVE]);
+  }
+
+  /** Runs a count script on every bucket and adds the counts up. */
+  async #sumOverBuckets(script: LuaScript, args: (now: number) => ScriptArg[]): Promise<number> {
+    const argv = args(this.now().getTime());
+    const buckets = this.#layout.buckets;
+    if (buckets.length === 1)
+      return Number(await this.#conn.script(script, [...scriptArgs(script, buckets[0]!.idx), ...argv]));
+    const counts = await Promise.all(
+      buckets.map((b) => this.#conn.script(script, [...scriptArgs(script, b.idx), ...argv])),
+    );
+    return counts.reduce<number>((sum, n) => sum + Number(n), 0);
+  }
+
+  // ---- maintenance ----
+
+  protected async cleanupTasks(request: CleanupRequest): Promise<number> {
+    return this.#batchedOverBuckets(SCRIPTS.cleanup, () => [
+      this.now().getTime(),
+      request.cutoff,
+      request.includeActive ? '1' : '0',
+      BATCH,
+    ]);
+  }
+
+  protected async clearTasks(): Promise<number> {
+    return this.#batchedOverBuckets(SCRIPTS.clear, () => [this.now().getTime(), BATCH]);
+  }
+
+  /** Runs a batch script on every bucket until each says it is done; sums what it removed. */
+  async #batchedOverBuckets(
+    script: (typeof SCRIPTS)['cleanup' | 'clear'],
+    args: () => ScriptArg[],
+  ): Promise<number> {
+    const perBucket = await Promise.all(
+      this.#layout.buckets.map(async (b: Bucket) => {
+        let removed = 0;
+        for (;;) {
+          const reply = await this.#conn.script(script, [...scriptArgs(script, b.idx), ...args()]);
+          if (!Array.isArray(reply)) throw unexpected(script.name, reply);
+          removed += Number(reply[0]);
+          if (Number(reply[1]) === 0) return removed;
+        }
+      }),
+    );
+    return perBucket.reduce((a, b) => a + b, 0);
+  }
+
+  protected async ping(): Promise<void> {
+    if (!this.#conn.isCluster) {
+      await this.#conn.command('ping', []);
+      return;
+    }
+    // Each bucket's slot may live on another node: ask each of them.
+    await Promise.all(this.#layout.buckets.map((b) => this.#conn.command('exists', [b.idx])));
+  }
+
+  protected async closeBackend(): Promise<void> {
+    await this.#conn.close();
+  }
+
+  protected wrapError(operation: TaskStoreOperation, error: unknown, taskId?: string): TaskStoreError {
+    return wrapDriverError(operation, error, taskId);
+  }
+
+  // ---- corrupt records ----
+
+  /** Parses a stored document, turning a bad one into CorruptFound. */
+  #decode(text: unknown, taskId: string): AgentTask {
+    try {
+      return taskFromDoc(text, taskId);
+    } catch (error) {
+      if (error instanceof CorruptRecord) throw new CorruptFound(taskId, versionOf(text), error.detail);
+      throw error;
+    }
+  }
+
+  /** The error of a reply every per-task script may give. */
+  #failure(
+    operation: TaskStoreOperation,
+    taskId: string,
+    status: string,
+    rest: unknown[],
+    reply: unknown,
+    expectedVersion?: number | null,
+  ): Error {
+    switch (status) {
+      case 'NOT_FOUND':
+        return taskStoreError(operation, 'TASK_NOT_FOUND', { taskId });
+      case 'CONFLICT':
+        return taskStoreError(operation, 'VERSION_CONFLICT', {
+          taskId,
+          expectedVersion: expectedVersion ?? undefined,
+          actualVersion: Number(rest[0]),
+        });
+      case 'CORRUPT':
+        return new CorruptFound(taskId, String(rest[0] ?? ''), 'its fields are missing or malformed');
+      case 'WRONGTYPE':
+        return new ForeignValue(String(rest[0]));
+      default:
+        return unexpected(operation, reply);
+    }
+  }
+
+  /**
+   * Runs `fn`; when it finds a corrupt record, moves the record aside and rejects with
+   * CORRUPT_DATA. When the record changed between reading and moving (someone rewrote it), the
+   * operation runs again instead.
+   */
+  async #corruptionAware<T>(operation: TaskStoreOperation, fn: () => Promise<T>): Promise<T> {
+    for (let attempt = 1; ; attempt++) {
+      try {
+        return await fn();
+      } catch (error) {
+        if (!(error instanceof CorruptFound)) throw error;
+        const moved = await this.#quarantine(error);
+        if (moved || attempt > CORRUPT_RETRIES) {
+          throw taskStoreError(operation, 'CORRUPT_DATA', {
+            taskId: error.taskId,
+            detail: error.detail,
+            backend: 'redis',
+          });
+        }
+      }
+    }
+  }
+
+  /** Moves a corrupt record to quarantine keys. False when it changed since it was read. */
+  async #quarantine(found: CorruptFound): Promise<boolean> {
+    const suffix = this.#layout.quarantineSuffix(found.taskId, Date.now());
+    const args = scriptArgs(SCRIPTS.quarantine, ...this.#layout.taskKeys(found.taskId));
+    args.push(found.taskId, suffix, found.version);
+    const reply = await this.#conn.script(SCRIPTS.quarantine, args);
+    return replyOf(reply)[0] === 'OK';
+  }
+}

@@ -1,0 +1,69 @@
+/**
+ * The Lua scripts every write (and every multi-key read) runs as: one atomic server-side step each.
+ * They are embedded in the build as text, each prefixed with only the helpers it uses (Redis runs a
+ * script's whole text on every call, function definitions included), and called by SHA (EVALSHA)
+ * with a fallback to EVAL when the server does not know the script yet (NOSCRIPT: after a restart, a
+ * failover or SCRIPT FLUSH). A NOSCRIPT reply means nothing ran, so the fallback can never apply a
+ * write twice.
+ */
+import { createHash } from 'node:crypto';
+import byRequest from './scripts/by-request-1.lua';
+import cleanup from './scripts/cleanup-1.lua';
+import clear from './scripts/clear-1.lua';
+import count from './scripts/count-1.lua';
+import countStatus from './scripts/count-status-1.lua';
+import create from './scripts/create-2.lua';
+import del from './scripts/delete-2.lua';
+import doc from './scripts/lib/doc.lua';
+import index from './scripts/lib/index.lua';
+import prelude from './scripts/lib/prelude.lua';
+import list from './scripts/list-1.lua';
+import patch from './scripts/patch-2.lua';
+import quarantine from './scripts/quarantine-2.lua';
+import update from './scripts/update-2.lua';
+
+/**
+ * Version of the scripts and of the key layout and document format they assume. It is part of
+ * every script's name and text (so of its SHA) and of every key (`...}:v2:`): a process running
+ * other code never runs a script it did not ship, nor reads data of another layout.
+ */
+export const SCRIPT_VERSION = 2;
+
+/** A script ready to run: its text, SHA1 and how many of its arguments are keys. */
+export interface LuaScript {
+  /** `taskvault_v<version>_<name>` */
+  readonly name: string;
+  readonly numKeys: number;
+  readonly lua: string;
+  readonly sha: string;
+}
+
+/** Helpers a script can be built with; the prelude always comes first. */
+const HELPERS = { doc, index } as const;
+
+function define(name: string, numKeys: number, body: string, helpers: (keyof typeof HELPERS)[]): LuaScript {
+  const fullName = `taskvault_v${SCRIPT_VERSION}_${name}`;
+  const parts = [`-- ${fullName}`, prelude, ...helpers.map((h) => HELPERS[h]), body];
+  const lua = parts.join('\n');
+  return { name: fullName, numKeys, lua, sha: createHash('sha1').update(lua).digest('hex') };
+}
+
+/** Every script, by the operation it implements. File names say `name-<numKeys>.lua`. */
+export const SCRIPTS = {
+  create: define('create', 2, create, ['doc', 'index']),
+  update: define('update', 2, update, ['doc', 'index']),
+  patch: define('patch', 2, patch, ['doc', 'index']),
+  delete: define('delete', 2, del, ['doc', 'index']),
+  quarantine: define('quarantine', 2, quarantine, ['doc', 'index']),
+  byRequest: define('by_request', 1, byRequest, ['doc']),
+  list: define('list', 1, list, ['doc']),
+  countStatus: define('count_status', 1, countStatus, []),
+  count: define('count', 1, count, ['doc']),
+  cleanup: define('cleanup', 1, cleanup, ['doc', 'index']),
+  clear: define('clear', 1, clear, ['doc', 'index']),
+} as const;
+
+/** True for the server's "I do not have this script" reply. */
+export function isNoScript(error: unknown): boolean {
+  return error instanceof Error && error.message.startsWith('NOSCRIPT');
+}

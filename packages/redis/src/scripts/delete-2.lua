@@ -1,0 +1,19 @@
+-- delete: removes a live task and every index entry of it, in one step.
+-- KEYS[1] P idx          KEYS[2] P t:<id>
+-- ARGV[1] now (ms)       ARGV[2] taskId       ARGV[3] expired tasks to purge
+-- Returns {'OK'} | {'NOT_FOUND'} | {'CORRUPT', version text}
+local now = tonumber(ARGV[1])
+local id, tkey = ARGV[2], KEYS[2]
+local doc = redis.pcall('GET', tkey)
+if type(doc) == 'table' then return { 'CORRUPT', '' } end
+if not doc then
+  -- bookkeeping without a document (damage): take its index entries out
+  if redis.pcall('HEXISTS', IX, id) == 1 then drop(id, nil) end
+  return { 'NOT_FOUND' }
+end
+local h = parse_doc(doc)
+if not h then return { 'CORRUPT', version_text(doc) } end
+drop(id, doc)
+if h.x and h.x <= now then return { 'NOT_FOUND' } end
+purge(now, tonumber(ARGV[3]))
+return { 'OK' }

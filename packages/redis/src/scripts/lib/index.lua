@@ -1,0 +1,190 @@
+-- Index entries of a task, kept in the same step as the task (needs prelude.lua and doc.lua).
+--
+-- A task is in indexes named by suffixes:
+--   lex: all, st:<status>, ss:<sessionId>, us:<userId>, rq:<requestId> — members of the one sorted
+--        set IDX, all with score 0: "<suffix>\0<lex>", so each index is a range of IDX by bytes,
+--        ordered by createdAt then id (one ZADD files a task under all of them at once)
+--   upd: up:<status> — sorted set of ids scored by updatedAt as of when the task got that status:
+--        a lower bound of its updatedAt, refreshed by cleanup (so a write that keeps the status
+--        does not move the entry)
+--   exp: exp, ex:<status> — sorted sets of ids scored by expiresAt (purge, counts)
+-- The bookkeeping hash IX holds, per task, its lex member and all its suffixes, so its entries can
+-- be found even when its document is unreadable. COUNTS follows the st:<status> entries.
+
+local STATUSES = { 'pending', 'running', 'paused', 'completed', 'failed', 'cancelled' }
+
+-- 'l' (lex), 'u' (upd) or 'x' (exp): which kind of index a suffix names.
+local function kind_of(f)
+  local head = string.sub(f, 1, 3)
+  if head == 'up:' then return 'u' end
+  if head == 'ex:' or f == 'exp' then return 'x' end
+  return 'l'
+end
+
+-- Suffixes of the indexes a task with these fields is in, request ids left out.
+local function base_suffixes(s, session, user, has_x)
+  local f = { 'all', 'st:' .. s, 'up:' .. s }
+  if has_x then
+    f[#f + 1] = 'exp'
+    f[#f + 1] = 'ex:' .. s
+  end
+  if session then f[#f + 1] = 'ss:' .. session end
+  if user then f[#f + 1] = 'us:' .. user end
+  return f
+end
+
+-- The lex member and index suffixes a bookkeeping text lists.
+local function split_ix(text)
+  local list = {}
+  for f in string.gmatch(text, '[^\31]+') do list[#list + 1] = f end
+  local lex = table.remove(list, 1)
+  return lex, list
+end
+
+-- A task's bookkeeping: its text, lex member and index suffixes; nil when there is none.
+local function read_ix(id)
+  local text = redis.pcall('HGET', IX, id)
+  if type(text) ~= 'string' then return nil end
+  local lex, list = split_ix(text)
+  return text, lex, list
+end
+
+-- What a task's bookkeeping says, or, when it has none (damage), what its document says
+-- (request ids cannot be known then).
+local function ix_or_doc(id, h)
+  local text, lex, list = read_ix(id)
+  if text then return text, lex, list end
+  return nil, lex_of(h.c, id), base_suffixes(h.s, json_id(h.e), json_id(h.u), h.x)
+end
+
+-- Runs ZADD or ZREM of IDX over `members` (with score 0 for ZADD), in chunks that stay below Lua's
+-- stack limit. Returns the error reply of the first call that failed, or nil.
+local function idx_call(cmd, members)
+  local i = 1
+  while i <= #members do
+    local args = {}
+    for j = i, math.min(#members, i + 999) do
+      if cmd == 'ZADD' then args[#args + 1] = 0 end
+      args[#args + 1] = members[j]
+    end
+    local r = redis.pcall(cmd, IDX, unpack(args))
+    if type(r) == 'table' then return r end
+    i = i + 1000
+  end
+  return nil
+end
+
+-- Moves a task's index entries from the suffixes `old` to `new`, all or nothing. The additions go
+-- first, through pcall: Redis does not roll a script back, so when one meets a foreign value under
+-- its key, what was added before it is taken out again (moved scores put back) and that key is
+-- returned. Then the bookkeeping (unless `keep_ix`), then the removal of entries no longer wanted
+-- (a foreign value under an index we leave must not stop that half way). `m` and `x` are the new
+-- updatedAt and expiresAt, `old_m` and `old_x` the previous ones. Returns nil when done.
+local function sync(id, lex, old, new, m, x, old_m, old_x, old_text, keep_ix)
+  local had, wanted = {}, {}
+  for _, f in ipairs(old) do had[f] = true end
+  for _, f in ipairs(new) do wanted[f] = true end
+  local add = {}
+  for _, f in ipairs(new) do
+    if not had[f] and kind_of(f) == 'l' then add[#add + 1] = f .. '\0' .. lex end
+  end
+  if #add > 0 and idx_call('ZADD', add) then return IDX end
+  local done = {}
+  local failed = nil
+  for _, f in ipairs(new) do
+    local k = kind_of(f)
+    if (k == 'u' and not had[f]) or (k == 'x' and (not had[f] or x ~= old_x)) then
+      local r = redis.pcall('ZADD', P .. f, k == 'u' and m or x, id)
+      if type(r) == 'table' then
+        failed = P .. f
+        break
+      end
+      done[#done + 1] = { f, k, r }
+    end
+  end
+  local counted = nil
+  if not failed then
+    for _, f in ipairs(new) do
+      if not had[f] and string.sub(f, 1, 3) == 'st:' then
+        if type(redis.pcall('HINCRBY', COUNTS, string.sub(f, 4), 1)) == 'table' then
+          failed = COUNTS
+        else
+          counted = string.sub(f, 4)
+        end
+      end
+    end
+  end
+  if not failed and not keep_ix then
+    local text = lex .. '\31' .. table.concat(new, '\31')
+    if text ~= old_text and type(redis.pcall('HSET', IX, id, text)) == 'table' then failed = IX end
+  end
+  if failed then
+    idx_call('ZREM', add)
+    if counted then redis.call('HINCRBY', COUNTS, counted, -1) end
+    for _, d in ipairs(done) do
+      local f, k, added = d[1], d[2], d[3]
+      if had[f] then
+        redis.call('ZADD', P .. f, k == 'u' and old_m or old_x, id)
+      elseif added == 1 then
+        redis.call('ZREM', P .. f, id)
+      end
+    end
+    return failed
+  end
+  local gone = {}
+  for _, f in ipairs(old) do
+    if not wanted[f] then
+      if kind_of(f) == 'l' then
+        gone[#gone + 1] = f .. '\0' .. lex
+        if string.sub(f, 1, 3) == 'st:' then redis.pcall('HINCRBY', COUNTS, string.sub(f, 4), -1) end
+      else
+        redis.pcall('ZREM', P .. f, id)
+      end
+    end
+  end
+  if #gone > 0 then idx_call('ZREM', gone) end
+  return nil
+end
+
+-- Removes a task, its index entries and its bookkeeping. `doc` is its document when the caller
+-- has it. Tolerates foreign values under index keys: removing must not stop half way.
+local function drop(id, doc)
+  local text, lex, list = read_ix(id)
+  if not text then
+    if not doc then doc = redis.pcall('GET', P .. 't:' .. id) end
+    local h = type(doc) == 'string' and parse_doc(doc)
+    if h then
+      lex = lex_of(h.c, id)
+      list = base_suffixes(h.s, json_id(h.e), json_id(h.u), h.x)
+    else
+      -- nothing readable: every index holding the id itself; its up:<status> entry tells the status
+      list = { 'exp' }
+      for _, s in ipairs(STATUSES) do
+        if redis.pcall('ZREM', P .. 'up:' .. s, id) == 1 then redis.pcall('HINCRBY', COUNTS, s, -1) end
+        list[#list + 1] = 'ex:' .. s
+      end
+    end
+  end
+  local gone = {}
+  for _, f in ipairs(list) do
+    if kind_of(f) ~= 'l' then
+      redis.pcall('ZREM', P .. f, id)
+    else
+      if lex then gone[#gone + 1] = f .. '\0' .. lex end
+      if string.sub(f, 1, 3) == 'st:' then redis.pcall('HINCRBY', COUNTS, string.sub(f, 4), -1) end
+    end
+  end
+  if #gone > 0 then idx_call('ZREM', gone) end
+  if text then redis.pcall('HDEL', IX, id) end
+  redis.call('DEL', P .. 't:' .. id)
+end
+
+-- Drops up to `limit` tasks whose expiry passed; returns how many. A foreign value under the
+-- expiry index only skips this (it runs after a write has been done).
+local function purge(now, limit)
+  if limit <= 0 then return 0 end
+  local ids = redis.pcall('ZRANGE', P .. 'exp', '-inf', now, 'BYSCORE', 'LIMIT', 0, limit)
+  if type(ids) ~= 'table' or ids.err then return 0 end
+  for _, id in ipairs(ids) do drop(id, nil) end
+  return #ids
+end

@@ -1,0 +1,12 @@
+-- Prelude of every taskvault script (prepended first when a script is built).
+--
+-- KEYS[1] of every script is its bucket's lex index, "<P>idx", where P is the bucket prefix
+-- "{<keyPrefix>:<base64url namespace>:<bucket>}:v2:". Every other key a script touches is P plus a
+-- suffix, so it hashes to the same cluster slot (the hash tag is the first {...} of the key).
+local IDX = KEYS[1]
+local P = string.sub(IDX, 1, -4)
+-- The bucket's bookkeeping hash: taskId -> "<lex member>\31<index suffix>\31<index suffix>...".
+local IX = P .. 'ix'
+-- The bucket's task counts: status -> number of tasks with that status (expired ones included
+-- until they are purged; counts subtract them through the expiry indexes).
+local COUNTS = P .. 'n'

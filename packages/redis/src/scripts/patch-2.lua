@@ -1,0 +1,124 @@
+-- patch: merges data (replacing whole top-level members), appends items, sets the given fields and
+-- moves index entries, checking the version when asked and the size limit, in one step. User
+-- JSON is spliced in as sent, never decoded.
+-- KEYS[1] P idx          KEYS[2] P t:<id>
+-- ARGV[1] now (ms)       ARGV[2] taskId       ARGV[3] expected version ('' = any)
+-- ARGV[4] maxTaskBytes   ARGV[5] updatedAt (ms)                        ARGV[6] new status ('' = keep)
+-- ARGV[7] sessionId mode: 'k' keep, 'n' set null, 's' set: ARGV[8] the id, ARGV[9] its JSON
+-- ARGV[10] userId mode, ARGV[11] id, ARGV[12] JSON (as for sessionId)
+-- ARGV[13] expiresAt mode ('k', 'n', 's'), ARGV[14] expiresAt ms
+-- ARGV[15] expired tasks to purge
+-- ARGV[16...] n, data member * n ('\n<key JSON>\t:<value JSON>'), r, (requestId, its JSON) * r
+--             (distinct), k, item * k ('\n[<requestId JSON>\t,...]')
+-- Returns {'OK', the new document} | {'OK', the old document, its new bytes 6-104, its new end from
+--         byte #old - 1 on} | {'NOT_FOUND'} | {'CONFLICT', stored version}
+--       | {'TOO_BIG', size after the patch} | {'CORRUPT', version text} | {'WRONGTYPE', key}
+local now = tonumber(ARGV[1])
+local id, tkey = ARGV[2], KEYS[2]
+
+local doc = redis.pcall('GET', tkey)
+if type(doc) == 'table' then return { 'CORRUPT', '' } end
+if not doc then return { 'NOT_FOUND' } end
+local h = parse_doc(doc)
+if not h then return { 'CORRUPT', version_text(doc) } end
+if h.x and h.x <= now then
+  drop(id, doc)
+  return { 'NOT_FOUND' }
+end
+if ARGV[3] ~= '' and h.v ~= tonumber(ARGV[3]) then return { 'CONFLICT', h.v } end
+
+local status = ARGV[6] ~= '' and ARGV[6] or h.s
+local e = ARGV[7] == 'k' and h.e or (ARGV[7] == 'n' and 'null' or ARGV[9])
+local u = ARGV[10] == 'k' and h.u or (ARGV[10] == 'n' and 'null' or ARGV[12])
+local xt = ARGV[13] == 'k' and h.xt or (ARGV[13] == 'n' and 'null' or ARGV[14])
+local x = xt ~= 'null' and xt or nil
+
+local nd = tonumber(ARGV[16])
+local r_at = 17 + nd
+local nr = tonumber(ARGV[r_at])
+local i_at = r_at + 1 + 2 * nr
+local ni = tonumber(ARGV[i_at])
+
+-- The new document. Usually (no data, same sessionId and userId) it is written in place: the
+-- fixed-width head fields, and the items appended before the closing ']}' (no copy of the document
+-- is made here). Otherwise it is built whole: the stored data members with the patched ones
+-- replaced where they were or added at the end, then the items.
+local version = string.format('%d', h.v + 1)
+local head = head_fixed(version, ARGV[5], status, xt, h.c)
+local added = ni > 0 and table.concat(ARGV, ',', i_at + 1, i_at + ni) or nil
+local in_place = nd == 0 and e == h.e and u == h.u and string.sub(doc, 105, 110) == '\t,"e":'
+local tail, new_doc, size
+if in_place then
+  tail = ']}'
+  if added then tail = (string.sub(doc, -3, -3) == '[' and '' or ',') .. added .. ']}' end
+  size = #doc - 2 + #tail
+else
+  local data = string.sub(doc, h.d, h.r - 1)
+  if nd > 0 then
+    local members, slot = {}, {}
+    local pos = 1
+    while pos <= #data do
+      local key_end = string.find(data, '\t', pos, true)
+      if not key_end or string.sub(data, pos, pos) ~= '\n' then return { 'CORRUPT', h.vt } end
+      local next_at = string.find(data, ',\n', key_end, true)
+      local last = next_at and next_at - 1 or #data
+      members[#members + 1] = string.sub(data, pos, last)
+      slot[string.sub(data, pos + 1, key_end - 1)] = #members
+      pos = last + 2
+    end
+    for i = 17, 16 + nd do
+      local member = ARGV[i]
+      local key = string.sub(member, 2, string.find(member, '\t', 2, true) - 1)
+      local at = slot[key]
+      if at then
+        members[at] = member
+      else
+        members[#members + 1] = member
+        slot[key] = #members
+      end
+    end
+    data = table.concat(members, ',')
+  end
+  local items = string.sub(doc, h.r + 8, -3)
+  if added then items = items == '' and added or (items .. ',' .. added) end
+  new_doc = '{"v":' .. head .. '\t,"e":' .. e .. '\t,"u":' .. u .. '\t,"d":{' .. data .. '}\r,"i":[' .. items .. ']}'
+  size = #new_doc
+end
+if size > tonumber(ARGV[4]) and size > #doc then return { 'TOO_BIG', size } end
+
+-- index entries: a patch that leaves every index set as it was (the usual append) only moves
+-- expiry scores; otherwise the stored entries move to the new fields, plus the new request ids
+local moves = status ~= h.s or e ~= h.e or u ~= h.u or (xt == 'null') ~= (h.xt == 'null')
+local new_rids = {}
+for i = r_at + 1, r_at + 2 * nr, 2 do
+  if not holds_request(doc, h, ARGV[i + 1]) then new_rids[#new_rids + 1] = 'rq:' .. ARGV[i] end
+end
+local bad
+if not moves and #new_rids == 0 then
+  local scored = {}
+  if x then scored = { 'exp', 'ex:' .. status } end
+  bad = sync(id, nil, scored, scored, ARGV[5], x, h.m, h.xt, nil, true)
+else
+  local text, lex, old = ix_or_doc(id, h)
+  local new = base_suffixes(status, nil, nil, x)
+  for _, f in ipairs(old) do
+    local head = string.sub(f, 1, 3)
+    if head == 'rq:' or (head == 'ss:' and e == h.e) or (head == 'us:' and u == h.u) then new[#new + 1] = f end
+  end
+  if e ~= h.e and ARGV[7] == 's' then new[#new + 1] = 'ss:' .. ARGV[8] end
+  if u ~= h.u and ARGV[10] == 's' then new[#new + 1] = 'us:' .. ARGV[11] end
+  for _, f in ipairs(new_rids) do new[#new + 1] = f end
+  bad = sync(id, lex, old, new, ARGV[5], x, h.m, h.xt, text, false)
+end
+if bad then return { 'WRONGTYPE', bad } end
+
+if in_place then
+  redis.call('SETRANGE', tkey, 5, head)
+  redis.call('SETRANGE', tkey, #doc - 2, tail)
+else
+  redis.call('SET', tkey, new_doc)
+end
+purge(now, tonumber(ARGV[15]))
+-- in place, the client puts the new document together from the old one, the new head and tail
+if in_place then return { 'OK', doc, head, tail } end
+return { 'OK', new_doc }

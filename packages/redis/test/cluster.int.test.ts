@@ -1,0 +1,62 @@
+import { describeTaskStore } from '@taskvault/conformance';
+import { type RedisClusterHandle, startRedisCluster } from '@taskvault/test-servers';
+import { Redis } from 'ioredis';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { RedisTaskStore } from '../src/index.js';
+
+let cluster: RedisClusterHandle;
+beforeAll(async () => {
+  cluster = await startRedisCluster({ masters: 3 });
+});
+afterAll(async () => {
+  await cluster?.destroy();
+});
+
+const startupNodes = () => cluster.nodes.map((n) => `${n.host}:${n.port}`);
+
+describeTaskStore({
+  name: 'redis cluster (3 masters, shards: 8)',
+  create: (options) => new RedisTaskStore({ cluster: startupNodes(), shards: 8, ...options }),
+});
+
+describe('redis cluster layout', () => {
+  it('spreads one namespace over the buckets of every master, each task with its index entries', async () => {
+    const store = new RedisTaskStore({ cluster: startupNodes(), shards: 8, namespace: 'spread {check}' });
+    try {
+      for (let i = 0; i < 64; i++) {
+        await store.create({
+          taskId: `task-${i}`,
+          items: [{ requestId: `r-${i}`, role: 'user', content: i, createdAt: new Date() }],
+        });
+      }
+      const perNode: number[] = [];
+      for (const node of cluster.nodes) {
+        const direct = new Redis({ host: node.host, port: node.port, lazyConnect: true });
+        try {
+          await direct.connect();
+          const keys = await direct.keys('{taskvault:*');
+          perNode.push(keys.filter((k) => k.includes(':t:task-')).length);
+          // every task on a node sits beside its own bookkeeping and index entries (same slot)
+          for (const key of keys.filter((k) => k.includes(':t:task-'))) {
+            const prefix = key.slice(0, key.indexOf(':t:task-') + 1);
+            const id = key.slice(prefix.length + 2);
+            expect(await direct.hexists(`${prefix}ix`, id)).toBe(1);
+            expect(await direct.zcard(`${prefix}idx`)).toBeGreaterThan(0);
+          }
+        } finally {
+          direct.disconnect();
+        }
+      }
+      expect(perNode).toHaveLength(3);
+      for (const n of perNode) expect(n).toBeGreaterThan(0);
+      expect(perNode.reduce((a, b) => a + b, 0)).toBe(64);
+      expect(await store.count()).toBe(64);
+      expect((await store.list({ limit: 1000, order: 'asc' })).tasks.map((t) => t.taskId)).toHaveLength(64);
+      expect((await store.loadByRequestId('r-17'))?.taskId).toBe('task-17');
+      expect((await store.healthCheck()).ok).toBe(true);
+    } finally {
+      await store.clear();
+      await store.close();
+    }
+  });
+});

@@ -1,0 +1,96 @@
+/**
+ * Reads a namespace's keys straight from Redis and checks that tasks and index entries agree:
+ * every task is in exactly the indexes its fields call for, its bookkeeping lists exactly those,
+ * and every index entry belongs to a task that is there. Test-only: it uses KEYS, which the store
+ * itself never does.
+ */
+import type { Redis } from 'ioredis';
+import type { Bucket } from '../../src/index.js';
+import { lexMember } from '../../src/index.js';
+
+interface StoredHead {
+  s: string;
+  e: string | null;
+  u: string | null;
+  x: number | null;
+  c: number;
+  m: number;
+  i: [string, ...unknown[]][];
+}
+
+/** Every problem found, as readable lines; empty when tasks and indexes agree. */
+export async function indexProblems(redis: Redis, bucket: Bucket): Promise<string[]> {
+  const p = bucket.prefix;
+  const keys = await redis.keys(`${p}*`);
+  const problems: string[] = [];
+  const expected = new Set<string>();
+  const actual = new Set<string>();
+  const taskIds = new Set<string>();
+  const updatedAt = new Map<string, number>();
+
+  for (const key of keys) {
+    const rest = key.slice(p.length);
+    if (rest.startsWith('t:')) taskIds.add(rest.slice(2));
+  }
+  const bookkeeping = await redis.hgetall(`${p}ix`);
+  for (const id of taskIds) {
+    const doc = JSON.parse((await redis.get(`${p}t:${id}`)) ?? 'null') as StoredHead;
+    const lex = lexMember(doc.c, id);
+    updatedAt.set(id, doc.m);
+    const suffixes = ['all', `st:${doc.s}`, `up:${doc.s}`];
+    if (doc.x !== null) suffixes.push('exp', `ex:${doc.s}`);
+    if (doc.e !== null) suffixes.push(`ss:${doc.e}`);
+    if (doc.u !== null) suffixes.push(`us:${doc.u}`);
+    for (const requestId of new Set(doc.i.map((item) => item[0]))) suffixes.push(`rq:${requestId}`);
+    for (const f of suffixes) {
+      if (f.startsWith('up:') || f.startsWith('ex:') || f === 'exp') expected.add(`${f}|${id}`);
+      else expected.add(`idx|${f}\0${lex}`);
+    }
+    const ix = bookkeeping[id];
+    if (ix === undefined) {
+      problems.push(`task ${id}: no bookkeeping`);
+    } else {
+      const [ixLex, ...listed] = ix.split('\x1f');
+      if (ixLex !== lex) problems.push(`task ${id}: bookkeeping lex ${ixLex} != ${lex}`);
+      if ([...listed].sort().join('|') !== [...suffixes].sort().join('|')) {
+        problems.push(`task ${id}: bookkeeping lists ${listed.join(', ')}, not ${suffixes.join(', ')}`);
+      }
+    }
+  }
+  const perStatus = new Map<string, number>();
+  for (const id of taskIds) {
+    const s = JSON.parse((await redis.get(`${p}t:${id}`)) ?? 'null').s as string;
+    perStatus.set(s, (perStatus.get(s) ?? 0) + 1);
+  }
+  for (const [s, n] of Object.entries(await redis.hgetall(`${p}n`))) {
+    if (Number(n) !== (perStatus.get(s) ?? 0))
+      problems.push(`count of ${s} is ${n}, not ${perStatus.get(s) ?? 0}`);
+  }
+  for (const [s, n] of perStatus) {
+    if ((await redis.hget(`${p}n`, s)) === null) problems.push(`no count of ${s} (${n} tasks)`);
+  }
+  for (const id of Object.keys(bookkeeping)) {
+    if (!taskIds.has(id)) problems.push(`bookkeeping without task: ${id}`);
+  }
+  for (const key of keys) {
+    const rest = key.slice(p.length);
+    if (rest === 'n' || rest === 'ix' || rest.startsWith('t:') || rest.startsWith('quarantine:')) continue;
+    if ((await redis.type(key)) !== 'zset') {
+      problems.push(`unexpected key ${key}`);
+      continue;
+    }
+    const members = await redis.zrange(key, '0', '-1', 'WITHSCORES');
+    for (let i = 0; i < members.length; i += 2) {
+      const member = members[i]!;
+      actual.add(`${rest}|${member}`);
+      // an up:<status> entry holds a lower bound of the task's updatedAt (cleanup refreshes it)
+      const m = updatedAt.get(member);
+      if (rest.startsWith('up:') && m !== undefined && Number(members[i + 1]) > m) {
+        problems.push(`${rest}: score of ${member} is after its updatedAt`);
+      }
+    }
+  }
+  for (const entry of expected) if (!actual.has(entry)) problems.push(`missing index entry ${entry}`);
+  for (const entry of actual) if (!expected.has(entry)) problems.push(`index entry without task ${entry}`);
+  return problems;
+}

@@ -1,0 +1,33 @@
+import { existsSync, readFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { defineConfig } from 'vitest/config';
+
+const conformanceDist = fileURLToPath(new URL('../conformance/dist/index.js', import.meta.url));
+const conformanceSrc = fileURLToPath(new URL('../conformance/src/index.ts', import.meta.url));
+
+export default defineConfig({
+  resolve: {
+    // Before @taskvault/conformance is built (turbo builds it first in CI), run its sources.
+    alias: existsSync(conformanceDist) ? {} : { '@taskvault/conformance': conformanceSrc },
+  },
+  plugins: [
+    {
+      // Tests run the sources, so .lua imports need what tsup's text loader does for the build.
+      name: 'lua-as-text',
+      enforce: 'pre',
+      load(id) {
+        if (!id.endsWith('.lua')) return null;
+        return `export default ${JSON.stringify(readFileSync(id, 'utf8'))};`;
+      },
+    },
+  ],
+  test: {
+    include: ['test/**/*.test.ts'],
+    // starting servers and clusters, crash and restart take seconds
+    testTimeout: 30_000,
+    hookTimeout: 90_000,
+    // files share nothing, but the fault tests kill and freeze servers: keep them alone
+    fileParallelism: false,
+    pool: 'forks',
+  },
+});

@@ -1,0 +1,178 @@
+/**
+ * Packs each published package and installs the core plus ONE adapter in a scratch directory
+ * outside the workspace, with npm, as a user would; then runs ESM, CommonJS and TypeScript
+ * (node16 and bundler) code against a real server, and checks nothing else came along.
+ */
+import { execFile } from 'node:child_process';
+import { cpSync, existsSync, mkdtempSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { promisify } from 'node:util';
+import {
+  type PostgresServerHandle,
+  postgresForTests,
+  type RedisServerHandle,
+  redisForTests,
+} from '@taskvault/test-servers';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+
+const run = promisify(execFile);
+const here = dirname(fileURLToPath(import.meta.url));
+const workspace = resolve(here, '../../..');
+const fixtures = join(here, '../fixtures');
+const tsc = join(workspace, 'node_modules/typescript/bin/tsc');
+const PUBLISHED = ['core', 'memory', 'redis', 'postgres', 'conformance'] as const;
+const tarballs: Record<string, string> = {};
+const scratchDirs: string[] = [];
+
+async function sh(cmd: string, args: string[], cwd: string): Promise<string> {
+  try {
+    // pnpm's shims put the workspace's hoisted packages on NODE_PATH; a user's shell has no such thing.
+    const { NODE_PATH: _workspaceOnly, ...env } = process.env;
+    const { stdout, stderr } = await run(cmd, args, {
+      cwd,
+      env,
+      timeout: 180_000,
+      maxBuffer: 16 * 1024 * 1024,
+    });
+    return stdout + stderr;
+  } catch (error) {
+    const e = error as { stdout?: string; stderr?: string; message: string };
+    throw new Error(
+      `${cmd} ${args.join(' ')} failed in ${cwd}:\n${e.stdout ?? ''}\n${e.stderr ?? e.message}`,
+    );
+  }
+}
+
+beforeAll(async () => {
+  const packDir = mkdtempSync(join(tmpdir(), 'taskvault-packs-'));
+  scratchDirs.push(packDir);
+  const rows: string[] = [];
+  for (const name of PUBLISHED) {
+    const dir = join(workspace, 'packages', name);
+    await sh('pnpm', ['pack', '--pack-destination', packDir], dir);
+    const file = readdirSync(packDir).find((f) => f.startsWith(`taskvault-${name}-`) && f.endsWith('.tgz'));
+    if (!file) throw new Error(`pnpm pack left no tarball for ${name}`);
+    tarballs[name] = join(packDir, file);
+    rows.push(`@taskvault/${name}: ${(statSync(tarballs[name]).size / 1024).toFixed(1)} KiB packed`);
+  }
+  console.log(rows.join('\n'));
+}, 240_000);
+
+afterAll(() => {
+  for (const dir of scratchDirs) rmSync(dir, { recursive: true, force: true });
+});
+
+async function scratchInstall(adapter: 'redis' | 'postgres'): Promise<string> {
+  const dir = mkdtempSync(join(tmpdir(), `taskvault-user-${adapter}-`));
+  scratchDirs.push(dir);
+  writeFileSync(
+    join(dir, 'package.json'),
+    JSON.stringify({ name: 'user-app', private: true, version: '1.0.0' }),
+  );
+  await sh(
+    'npm',
+    ['install', '--no-audit', '--no-fund', '--loglevel=error', tarballs.core!, tarballs[adapter]!],
+    dir,
+  );
+  for (const f of ['check.mjs', 'check.cjs', `check-${adapter}.ts`]) cpSync(join(fixtures, f), join(dir, f));
+  return dir;
+}
+
+function writeTsconfig(
+  dir: string,
+  name: string,
+  module: string,
+  moduleResolution: string,
+  file: string,
+): void {
+  writeFileSync(
+    join(dir, name),
+    JSON.stringify({
+      compilerOptions: {
+        module,
+        moduleResolution,
+        target: 'ES2022',
+        strict: true,
+        noEmit: true,
+        skipLibCheck: false,
+        types: ['node'],
+        typeRoots: [join(workspace, 'node_modules/@types')],
+      },
+      files: [file],
+    }),
+  );
+}
+
+async function typecheck(dir: string, adapter: string): Promise<void> {
+  writeTsconfig(dir, 'tsconfig.node16.json', 'node16', 'node16', `check-${adapter}.ts`);
+  writeTsconfig(dir, 'tsconfig.bundler.json', 'esnext', 'bundler', `check-${adapter}.ts`);
+  await sh('node', [tsc, '-p', 'tsconfig.node16.json'], dir);
+  await sh('node', [tsc, '-p', 'tsconfig.bundler.json'], dir);
+}
+
+function installed(dir: string, name: string): boolean {
+  return existsSync(join(dir, 'node_modules', name, 'package.json'));
+}
+
+describe('core + redis installed alone', () => {
+  let redis: RedisServerHandle;
+  let dir: string;
+  beforeAll(async () => {
+    redis = await redisForTests();
+    dir = await scratchInstall('redis');
+  }, 240_000);
+  afterAll(async () => redis?.destroy());
+
+  it('brings ioredis and nothing of postgres', () => {
+    expect(installed(dir, 'ioredis')).toBe(true);
+    expect(installed(dir, 'pg')).toBe(false);
+    expect(installed(dir, 'kysely')).toBe(false);
+    expect(installed(dir, '@taskvault/postgres')).toBe(false);
+    expect(installed(dir, '@taskvault/memory')).toBe(false);
+  });
+
+  it('works from an ESM script, and the factory says to install @taskvault/postgres', async () => {
+    expect(await sh('node', ['check.mjs', 'redis', redis.url, 'postgres'], dir)).toContain('esm redis ok');
+  }, 60_000);
+
+  it('works from a CommonJS script', async () => {
+    expect(await sh('node', ['check.cjs', 'redis', redis.url, 'postgres'], dir)).toContain('cjs redis ok');
+  }, 60_000);
+
+  it('type-checks under module node16 and bundler', async () => {
+    await typecheck(dir, 'redis');
+  }, 120_000);
+});
+
+describe('core + postgres installed alone', () => {
+  let pg: PostgresServerHandle;
+  let url: string;
+  let dir: string;
+  beforeAll(async () => {
+    pg = await postgresForTests();
+    url = await pg.createDatabase();
+    dir = await scratchInstall('postgres');
+  }, 240_000);
+  afterAll(async () => pg?.destroy());
+
+  it('brings pg and kysely and nothing of redis', () => {
+    expect(installed(dir, 'pg')).toBe(true);
+    expect(installed(dir, 'kysely')).toBe(true);
+    expect(installed(dir, 'ioredis')).toBe(false);
+    expect(installed(dir, '@taskvault/redis')).toBe(false);
+  });
+
+  it('works from an ESM script, and the factory says to install @taskvault/redis', async () => {
+    expect(await sh('node', ['check.mjs', 'postgres', url, 'redis'], dir)).toContain('esm postgres ok');
+  }, 60_000);
+
+  it('works from a CommonJS script', async () => {
+    expect(await sh('node', ['check.cjs', 'postgres', url, 'redis'], dir)).toContain('cjs postgres ok');
+  }, 60_000);
+
+  it('type-checks under module node16 and bundler', async () => {
+    await typecheck(dir, 'postgres');
+  }, 120_000);
+});
