@@ -43,6 +43,8 @@ export interface ScenarioResult {
     query: string;
     status: TaskStatus;
     version: number;
+    /** Epoch ms; `list` orders by this, then by taskId. */
+    createdAt: number;
   }>;
   /** Labels of the tasks `list` returned per status, before cleanup. */
   listed: Record<TaskStatus, string[]>;
@@ -248,6 +250,7 @@ export async function runScenario(options: ScenarioOptions): Promise<ScenarioRes
           query: t?.data.query ?? '',
           status: t?.status ?? 'pending',
           version: t?.version ?? 0,
+          createdAt: t?.createdAt.getTime() ?? 0,
         };
       }),
       listed,

@@ -11,11 +11,20 @@ export function expectScenarioOutcome(result: ScenarioResult): void {
     ['#5', 'completed'],
     ['#6', 'pending'],
   ]);
+  // Tasks created in the same millisecond are listed in taskId order (random ids), so the
+  // expected order is derived from the stored createdAt and taskId, not from the labels.
+  const byLabel = new Map(result.tasks.map((t) => [t.label, t]));
+  const listOrder = (labels: string[]) =>
+    [...labels].sort((a, b) => {
+      const x = byLabel.get(a)!;
+      const y = byLabel.get(b)!;
+      return x.createdAt - y.createdAt || (x.taskId < y.taskId ? -1 : x.taskId > y.taskId ? 1 : 0);
+    });
   expect(result.listed).toEqual({
     pending: ['#6'],
     running: [],
     paused: [],
-    completed: ['#1', '#2', '#5'],
+    completed: listOrder(['#1', '#2', '#5']),
     failed: ['#4'],
     cancelled: ['#3'],
   });
