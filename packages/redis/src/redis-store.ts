@@ -36,10 +36,16 @@ import { type LuaScript, SCRIPTS } from './scripts.js';
 
 /**
  * Expired tasks a create or delete removes on the way, so expired tasks never pile up: the tasks of
- * a bucket only grow by creates, and each create removes up to this many. Updates and patches,
- * the hot path of a running agent, skip it (0).
+ * a bucket only grow by creates, and every {@link PURGE_EVERY}th create of a store removes up to
+ * this many (on average {@link PURGE_PER_WRITE} / {@link PURGE_EVERY} = 16 per create, the rate
+ * tasks can arrive at). Purging on only some creates saves the other creates a server-side call
+ * (the expiry range read costs about as much as one index write); expired tasks are hidden from
+ * every read whether purged or not. Updates and patches, the hot path of a running agent, skip it.
  */
-const PURGE_PER_WRITE = 16;
+const PURGE_PER_WRITE = 128;
+const PURGE_EVERY = 8;
+/** Expired tasks a delete removes on the way (a delete shrinks a bucket, so fewer are needed). */
+const PURGE_ON_DELETE = 16;
 const NO_PURGE = 0;
 /** Tasks one cleanup or clear script call removes; the store loops until a bucket is done. */
 const BATCH = 200;
@@ -99,6 +105,8 @@ export class RedisTaskStore<TData extends JsonObject = JsonObject> extends TaskS
   readonly backend = 'redis';
   readonly #conn: Connection;
   readonly #layout: KeyLayout;
+  /** Creates since the last one that purged expired tasks, modulo {@link PURGE_EVERY}. */
+  #creates = 0;
 
   constructor(options: RedisTaskStoreOptions = {}) {
     super(options);
@@ -153,7 +161,9 @@ export class RedisTaskStore<TData extends JsonObject = JsonObject> extends TaskS
       task.items,
     );
     const bookkeeping = `${lexMember(createdAt, id)}\x1f${suffixes}`;
-    args.push(m, id, doc, bookkeeping, m, nullable(task.expiresAt), PURGE_PER_WRITE);
+    this.#creates = (this.#creates + 1) % PURGE_EVERY;
+    const purge = this.#creates === 0 ? PURGE_PER_WRITE : NO_PURGE;
+    args.push(m, id, doc, bookkeeping, m, nullable(task.expiresAt), purge);
     return this.#corruptionAware('create', async () => {
       const reply = await this.#conn.script(SCRIPTS.create, args);
       const [status, rest] = replyOf(reply);
@@ -252,7 +262,7 @@ export class RedisTaskStore<TData extends JsonObject = JsonObject> extends TaskS
 
   protected async deleteTask(taskId: string): Promise<void> {
     const args = scriptArgs(SCRIPTS.delete, ...this.#layout.taskKeys(taskId));
-    args.push(this.now().getTime(), taskId, PURGE_PER_WRITE);
+    args.push(this.now().getTime(), taskId, PURGE_ON_DELETE);
     return this.#corruptionAware('delete', async () => {
       const reply = await this.#conn.script(SCRIPTS.delete, args);
       const [status, rest] = replyOf(reply);

@@ -80,6 +80,18 @@ describe('stored layout', () => {
     await store.close();
   });
 
+  it('an in-place patch of a document over 16 KiB (head and tail written in place) stores the same bytes', async () => {
+    const store = new RedisTaskStore({ url: server.url, namespace: 'in-place-large' });
+    let task = await store.create({ taskId: 'big', data: { blob: 'b'.repeat(20_000) } });
+    task = await store.patch('big', { appendItems: [item('r1')], status: 'running' });
+    await expectStored(store, task);
+    task = await store.patch('big', { appendItems: [item('r2', { more: 'ü😀' })] });
+    await expectStored(store, task);
+    expect(task.version).toBe(3);
+    await store.clear();
+    await store.close();
+  });
+
   it('updates that keep every index and updates that move them both keep indexes exact', async () => {
     const store = new RedisTaskStore({ url: server.url, namespace: 'updates' });
     let task = await store.create({ taskId: 'u', status: 'pending', items: [item('a'), item('b')] });

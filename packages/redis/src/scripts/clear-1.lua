@@ -25,7 +25,7 @@ if #members < limit then
   local ids = redis.call('ZRANGE', P .. 'exp', 0, limit - 1)
   for _, id in ipairs(ids) do drop(id, nil) end
   if #ids == limit then return { live, 1 } end
-  local keys = { IDX, P .. 'exp', IX, COUNTS }
+  local keys = { IDX, P .. 'exp', IX }
   for _, s in ipairs(STATUSES) do
     keys[#keys + 1] = P .. 'up:' .. s
     keys[#keys + 1] = P .. 'ex:' .. s

@@ -57,24 +57,12 @@ export async function indexProblems(redis: Redis, bucket: Bucket): Promise<strin
       }
     }
   }
-  const perStatus = new Map<string, number>();
-  for (const id of taskIds) {
-    const s = JSON.parse((await redis.get(`${p}t:${id}`)) ?? 'null').s as string;
-    perStatus.set(s, (perStatus.get(s) ?? 0) + 1);
-  }
-  for (const [s, n] of Object.entries(await redis.hgetall(`${p}n`))) {
-    if (Number(n) !== (perStatus.get(s) ?? 0))
-      problems.push(`count of ${s} is ${n}, not ${perStatus.get(s) ?? 0}`);
-  }
-  for (const [s, n] of perStatus) {
-    if ((await redis.hget(`${p}n`, s)) === null) problems.push(`no count of ${s} (${n} tasks)`);
-  }
   for (const id of Object.keys(bookkeeping)) {
     if (!taskIds.has(id)) problems.push(`bookkeeping without task: ${id}`);
   }
   for (const key of keys) {
     const rest = key.slice(p.length);
-    if (rest === 'n' || rest === 'ix' || rest.startsWith('t:') || rest.startsWith('quarantine:')) continue;
+    if (rest === 'ix' || rest.startsWith('t:') || rest.startsWith('quarantine:')) continue;
     if ((await redis.type(key)) !== 'zset') {
       problems.push(`unexpected key ${key}`);
       continue;

@@ -9,7 +9,8 @@
 --        does not move the entry)
 --   exp: exp, ex:<status> — sorted sets of ids scored by expiresAt (purge, counts)
 -- The bookkeeping hash IX holds, per task, its lex member and all its suffixes, so its entries can
--- be found even when its document is unreadable. COUNTS follows the st:<status> entries.
+-- be found even when its document is unreadable. Counts are read off the st:<status> ranges
+-- (ZLEXCOUNT), so no write keeps a counter.
 
 local STATUSES = { 'pending', 'running', 'paused', 'completed', 'failed', 'cancelled' }
 
@@ -102,25 +103,12 @@ local function sync(id, lex, old, new, m, x, old_m, old_x, old_text, keep_ix)
       done[#done + 1] = { f, k, r }
     end
   end
-  local counted = nil
-  if not failed then
-    for _, f in ipairs(new) do
-      if not had[f] and string.sub(f, 1, 3) == 'st:' then
-        if type(redis.pcall('HINCRBY', COUNTS, string.sub(f, 4), 1)) == 'table' then
-          failed = COUNTS
-        else
-          counted = string.sub(f, 4)
-        end
-      end
-    end
-  end
   if not failed and not keep_ix then
     local text = lex .. '\31' .. table.concat(new, '\31')
     if text ~= old_text and type(redis.pcall('HSET', IX, id, text)) == 'table' then failed = IX end
   end
   if failed then
     idx_call('ZREM', add)
-    if counted then redis.call('HINCRBY', COUNTS, counted, -1) end
     for _, d in ipairs(done) do
       local f, k, added = d[1], d[2], d[3]
       if had[f] then
@@ -136,7 +124,6 @@ local function sync(id, lex, old, new, m, x, old_m, old_x, old_text, keep_ix)
     if not wanted[f] then
       if kind_of(f) == 'l' then
         gone[#gone + 1] = f .. '\0' .. lex
-        if string.sub(f, 1, 3) == 'st:' then redis.pcall('HINCRBY', COUNTS, string.sub(f, 4), -1) end
       else
         redis.pcall('ZREM', P .. f, id)
       end
@@ -157,10 +144,10 @@ local function drop(id, doc)
       lex = lex_of(h.c, id)
       list = base_suffixes(h.s, json_id(h.e), json_id(h.u), h.x)
     else
-      -- nothing readable: every index holding the id itself; its up:<status> entry tells the status
+      -- nothing readable: every index holding the id itself
       list = { 'exp' }
       for _, s in ipairs(STATUSES) do
-        if redis.pcall('ZREM', P .. 'up:' .. s, id) == 1 then redis.pcall('HINCRBY', COUNTS, s, -1) end
+        list[#list + 1] = 'up:' .. s
         list[#list + 1] = 'ex:' .. s
       end
     end
@@ -169,9 +156,8 @@ local function drop(id, doc)
   for _, f in ipairs(list) do
     if kind_of(f) ~= 'l' then
       redis.pcall('ZREM', P .. f, id)
-    else
-      if lex then gone[#gone + 1] = f .. '\0' .. lex end
-      if string.sub(f, 1, 3) == 'st:' then redis.pcall('HINCRBY', COUNTS, string.sub(f, 4), -1) end
+    elseif lex then
+      gone[#gone + 1] = f .. '\0' .. lex
     end
   end
   if #gone > 0 then idx_call('ZREM', gone) end

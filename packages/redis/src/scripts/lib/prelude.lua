@@ -7,6 +7,3 @@ local IDX = KEYS[1]
 local P = string.sub(IDX, 1, -4)
 -- The bucket's bookkeeping hash: taskId -> "<lex member>\31<index suffix>\31<index suffix>...".
 local IX = P .. 'ix'
--- The bucket's task counts: status -> number of tasks with that status (expired ones included
--- until they are purged; counts subtract them through the expiry indexes).
-local COUNTS = P .. 'n'
