@@ -17,6 +17,7 @@ import del from './scripts/delete-2.lua';
 import doc from './scripts/lib/doc.lua';
 import index from './scripts/lib/index.lua';
 import prelude from './scripts/lib/prelude.lua';
+import range from './scripts/lib/range.lua';
 import list from './scripts/list-1.lua';
 import patch from './scripts/patch-2.lua';
 import quarantine from './scripts/quarantine-2.lua';
@@ -39,7 +40,7 @@ export interface LuaScript {
 }
 
 /** Helpers a script can be built with; the prelude always comes first. */
-const HELPERS = { doc, index } as const;
+const HELPERS = { doc, index, range } as const;
 
 function define(name: string, numKeys: number, body: string, helpers: (keyof typeof HELPERS)[]): LuaScript {
   const fullName = `taskvault_v${SCRIPT_VERSION}_${name}`;
@@ -56,9 +57,9 @@ export const SCRIPTS = {
   delete: define('delete', 2, del, ['doc', 'index']),
   quarantine: define('quarantine', 2, quarantine, ['doc', 'index']),
   byRequest: define('by_request', 1, byRequest, ['doc']),
-  list: define('list', 1, list, ['doc']),
+  list: define('list', 1, list, ['doc', 'range']),
   countStatus: define('count_status', 1, countStatus, []),
-  count: define('count', 1, count, ['doc']),
+  count: define('count', 1, count, ['doc', 'range']),
   cleanup: define('cleanup', 1, cleanup, ['doc', 'index']),
   clear: define('clear', 1, clear, ['doc', 'index']),
 } as const;

@@ -12,29 +12,16 @@
 local now = tonumber(ARGV[1])
 local mode = ARGV[2]
 
-local lo = ARGV[3] ~= '' and ARGV[3] or '-'
-local hi = ARGV[4] ~= '' and ARGV[4] or '+'
+local lo, hi = ARGV[3], ARGV[4]
 
 -- ZRANGE BYLEX bounds of the range of one index between lo and hi
 local function bounds(suffix)
-  local first = lo == '-' and ('[' .. suffix .. '\0') or (string.sub(lo, 1, 1) .. suffix .. '\0' .. string.sub(lo, 2))
-  local last = hi == '+' and ('(' .. suffix .. '\1') or (string.sub(hi, 1, 1) .. suffix .. '\0' .. string.sub(hi, 2))
-  return first, last
-end
-
--- Bytewise a < b (Lua's own < uses the server's locale collation, which need not be bytewise).
-local function bytes_less(a, b)
-  local n = math.min(#a, #b)
-  for i = 1, n do
-    local x, y = string.byte(a, i), string.byte(b, i)
-    if x ~= y then return x < y end
-  end
-  return #a < #b
+  return lex_bound(suffix, lo, true), lex_bound(suffix, hi, false)
 end
 
 -- true when a lex member lies inside [lo, hi) as given by the bound specs
 local function in_range(lex)
-  if lo ~= '-' then
+  if lo ~= '' then
     local bound = string.sub(lo, 2)
     if string.sub(lo, 1, 1) == '[' then
       if bytes_less(lex, bound) then return false end
@@ -42,7 +29,7 @@ local function in_range(lex)
       return false
     end
   end
-  if hi ~= '+' then
+  if hi ~= '' then
     local bound = string.sub(hi, 2)
     if string.sub(hi, 1, 1) == '(' then
       if not bytes_less(lex, bound) then return false end

@@ -23,34 +23,17 @@ local want_user = ARGV[10] ~= '' and ARGV[10] or nil
 
 local batch = math.min(math.max(skip + take, 16), 512)
 
--- ZRANGE BYLEX bounds of one index's range: `spec` is '[' or '(' and a lex member prefix, '' for
--- the end of the range on that side (`low` says which side)
-local function bound(suffix, spec, low)
-  if spec ~= '' then return string.sub(spec, 1, 1) .. suffix .. '\0' .. string.sub(spec, 2) end
-  return low and ('[' .. suffix .. '\0') or ('(' .. suffix .. '\1')
-end
-
--- Bytewise a < b (Lua's own < uses the server's locale collation, which need not be bytewise).
-local function bytes_less(a, b)
-  local n = math.min(#a, #b)
-  for i = 1, n do
-    local x, y = string.byte(a, i), string.byte(b, i)
-    if x ~= y then return x < y end
-  end
-  return #a < #b
-end
-
 local cursors = {}
 for i = 1, tonumber(ARGV[11]) do
   local suffix = ARGV[11 + i]
   local status = string.sub(suffix, 1, 3) == 'st:' and string.sub(suffix, 4) or nil
   local first, last
   if asc then
-    first = after ~= '' and ('(' .. suffix .. '\0' .. after) or bound(suffix, lo, true)
-    last = bound(suffix, hi, false)
+    first = after ~= '' and ('(' .. suffix .. '\0' .. after) or lex_bound(suffix, lo, true)
+    last = lex_bound(suffix, hi, false)
   else
-    first = after ~= '' and ('(' .. suffix .. '\0' .. after) or bound(suffix, hi, false)
-    last = bound(suffix, lo, true)
+    first = after ~= '' and ('(' .. suffix .. '\0' .. after) or lex_bound(suffix, hi, false)
+    last = lex_bound(suffix, lo, true)
   end
   cursors[i] = { status = status, at = #suffix + 2, buf = {}, pos = 1, from = first, last = last, done = false }
 end

@@ -10,16 +10,8 @@
 local now = tonumber(ARGV[1])
 local id, tkey = ARGV[2], KEYS[2]
 
-local doc = redis.pcall('GET', tkey)
-if type(doc) == 'table' then return { 'CORRUPT', '' } end
-if not doc then return { 'NOT_FOUND' } end
-local h = parse_doc(doc)
-if not h then return { 'CORRUPT', version_text(doc) } end
-if h.x and h.x <= now then
-  drop(id, doc)
-  return { 'NOT_FOUND' }
-end
-if ARGV[3] ~= '' and h.v ~= tonumber(ARGV[3]) then return { 'CONFLICT', h.v } end
+local doc, h = read_live(id, tkey, now, ARGV[3])
+if not doc then return h end -- h is the reply then
 
 local x = ARGV[5] ~= '' and ARGV[5] or nil
 local rest = ARGV[7]

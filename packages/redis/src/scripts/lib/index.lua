@@ -165,6 +165,23 @@ local function drop(id, doc)
   redis.call('DEL', P .. 't:' .. id)
 end
 
+-- The live task under `tkey`: its document and parsed head (parse_doc), or nil and the reply the
+-- script gives instead: NOT_FOUND (none, or expired: then it is dropped on the way), CORRUPT, or
+-- CONFLICT when `expected` (a version as text, '' = any) is not the stored version.
+local function read_live(id, tkey, now, expected)
+  local doc = redis.pcall('GET', tkey)
+  if type(doc) == 'table' then return nil, { 'CORRUPT', '' } end
+  if not doc then return nil, { 'NOT_FOUND' } end
+  local h = parse_doc(doc)
+  if not h then return nil, { 'CORRUPT', version_text(doc) } end
+  if h.x and h.x <= now then
+    drop(id, doc)
+    return nil, { 'NOT_FOUND' }
+  end
+  if expected ~= '' and h.v ~= tonumber(expected) then return nil, { 'CONFLICT', h.v } end
+  return doc, h
+end
+
 -- Drops up to `limit` tasks whose expiry passed; returns how many. A foreign value under the
 -- expiry index only skips this (it runs after a write has been done).
 local function purge(now, limit)
