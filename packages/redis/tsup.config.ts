@@ -1,13 +1,5 @@
 import { defineConfig } from 'tsup';
+import { publishedPackage } from '../../tsup.base.js';
 
-export default defineConfig({
-  entry: ['src/index.ts'],
-  format: ['esm', 'cjs'],
-  dts: true,
-  sourcemap: true,
-  clean: true,
-  target: 'node20',
-  treeshake: true,
-  // The Lua scripts are embedded as strings, so dist is self-contained.
-  loader: { '.lua': 'text' },
-});
+// The Lua scripts are embedded as strings, so dist is self-contained.
+export default defineConfig(publishedPackage({ loader: { '.lua': 'text' } }));
