@@ -4,7 +4,7 @@
  * away, a command whose reply was lost is never sent again, and the client reconnects forever.
  */
 import { Cluster, Redis, type RedisOptions } from 'ioredis';
-import { RedisNotAnswering } from './driver-errors.js';
+import { isClusterDown, RedisNotAnswering } from './driver-errors.js';
 import type { ResolvedRedisOptions } from './options.js';
 import { isNoScript, type LuaScript } from './scripts.js';
 
@@ -85,10 +85,14 @@ export function openClient(o: ResolvedRedisOptions): { client: RedisClient; owne
     clusterNodeRetryStrategy: reconnectDelay,
     // "Connection is closed" may come after the node ran the command: never resend it.
     retryDelayOnFailover: 0,
-    // CLUSTERDOWN / TRYAGAIN / MOVED / ASK mean the command did not run: retrying is safe, and
-    // bounded by maxRedirections.
-    retryDelayOnClusterDown: 100,
+    // TRYAGAIN / MOVED / ASK mean the command did not run: retrying is safe, and bounded by
+    // maxRedirections.
     retryDelayOnTryAgain: 100,
+    // CLUSTERDOWN also means it did not run, but ioredis' own retry of it (a pause and a slot
+    // refresh per round, up to maxRedirections rounds) took 1.7 to 3.4 s per call with
+    // commandTimeoutMs 800 while a master was down, and has no bound tied to the store's wait.
+    // 0 hands the reply back at once; Connection retries it within the call's wait instead.
+    retryDelayOnClusterDown: 0,
     maxRedirections: 16,
     redisOptions: {
       connectionName: 'taskvault',
@@ -109,6 +113,9 @@ function withDeadline<T>(promise: Promise<T>, ms: number, what: string): Promise
   return Promise.race([promise, deadline]).finally(() => clearTimeout(timer));
 }
 
+/** Pause before a command the cluster refused with CLUSTERDOWN is sent again. */
+const CLUSTER_DOWN_PAUSE_MS = 100;
+
 /** A client plus the bounded waits and script calls the store needs. */
 export class Connection {
   #waiter: Promise<void> | null = null;
@@ -124,6 +131,7 @@ export class Connection {
     stream?.uncork();
   };
   readonly #corks: boolean;
+  readonly #cluster: boolean;
 
   constructor(
     readonly client: RedisClient,
@@ -133,7 +141,8 @@ export class Connection {
     const timeout =
       client instanceof Cluster ? client.options.redisOptions?.commandTimeout : client.options.commandTimeout;
     this.#replyDeadlineMs = typeof timeout === 'number' ? null : waitMs;
-    this.#corks = !(client instanceof Cluster);
+    this.#cluster = client instanceof Cluster;
+    this.#corks = !this.#cluster;
     if (owned) {
       // An 'error' event without a listener would be logged by ioredis on every reconnect attempt;
       // ours records it. Failures reach callers through the calls they make.
@@ -196,8 +205,37 @@ export class Connection {
   /** Sends one command (after the bounded wait for a connection). */
   command(name: string, args: ScriptArg[]): Promise<unknown> {
     // not async: the usual path hands back ioredis' own promise, one promise per call
+    const sent = this.#sendWhenReady(name, args);
+    return this.#cluster ? this.#clusterDownRetried(sent, name, args, Date.now() + this.waitMs) : sent;
+  }
+
+  #sendWhenReady(name: string, args: ScriptArg[]): Promise<unknown> {
     if (this.client.status !== 'ready') return this.ready().then(() => this.#send(name, args));
     return this.#send(name, args);
+  }
+
+  /**
+   * Cluster only: a CLUSTERDOWN reply means the command did not run (the cluster is healing, or a
+   * node that just rejoined is not serving yet), so it is sent again after a pause, but only while
+   * the call is within its wait; after that the call rejects with it (BACKEND_UNAVAILABLE). A retry
+   * starts only before the deadline, and is itself bounded by the command timeout.
+   */
+  async #clusterDownRetried(
+    first: Promise<unknown>,
+    name: string,
+    args: ScriptArg[],
+    deadline: number,
+  ): Promise<unknown> {
+    let attempt = first;
+    for (;;) {
+      try {
+        return await attempt;
+      } catch (error) {
+        if (!isClusterDown(error) || Date.now() + CLUSTER_DOWN_PAUSE_MS >= deadline) throw error;
+      }
+      await new Promise((resolve) => setTimeout(resolve, CLUSTER_DOWN_PAUSE_MS));
+      attempt = this.#sendWhenReady(name, args);
+    }
   }
 
   #send(name: string, args: ScriptArg[]): Promise<unknown> {

@@ -27,6 +27,11 @@ export function isWrongType(error: unknown): boolean {
   return error instanceof Error && error.message.startsWith('WRONGTYPE');
 }
 
+/** True for a CLUSTERDOWN reply: the cluster refused the command without running it. */
+export function isClusterDown(error: unknown): boolean {
+  return error instanceof Error && /^CLUSTERDOWN\b/.test(error.message);
+}
+
 /** Replies by which a server says "not now": loading, cluster down or resharding, failover, busy. */
 const UNAVAILABLE_REPLY = /^(LOADING|CLUSTERDOWN|TRYAGAIN|MASTERDOWN|BUSY|READONLY|NOREPLICAS|MISCONF)\b/;
 

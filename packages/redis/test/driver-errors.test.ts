@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { RedisNotAnswering, wrapDriverError } from '../src/driver-errors.js';
+import { isClusterDown, RedisNotAnswering, wrapDriverError } from '../src/driver-errors.js';
 import { describeDriverError, isUnavailable } from '../src/index.js';
 
 function withCode(message: string, code: string): Error {
@@ -30,6 +30,14 @@ describe('driver errors', () => {
       expect(isUnavailable(error), error.message).toBe(true);
       expect(wrapDriverError('load', error).code).toBe('BACKEND_UNAVAILABLE');
     }
+  });
+
+  it('knows CLUSTERDOWN (the one reply the cluster connection sends again within the wait)', () => {
+    expect(isClusterDown(new Error('CLUSTERDOWN The cluster is down'))).toBe(true);
+    expect(isClusterDown(new Error('CLUSTERDOWN Hash slot not served'))).toBe(true);
+    expect(isClusterDown(new Error('TRYAGAIN Multiple keys request during rehashing of slot'))).toBe(false);
+    expect(isClusterDown(new Error('ERR CLUSTERDOWN'))).toBe(false);
+    expect(isClusterDown('CLUSTERDOWN')).toBe(false);
   });
 
   it('maps every other reply to BACKEND_ERROR', () => {

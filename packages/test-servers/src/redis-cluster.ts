@@ -101,7 +101,22 @@ async function formCluster(servers: SpawnedRedis[]): Promise<void> {
  * equal share of the slots and waits until every node sees the whole cluster as healthy.
  * TASKVAULT_TEST_REDIS_CLUSTER="host:port,..." returns that cluster instead (external).
  */
-export async function startRedisCluster(opts: { masters?: number } = {}): Promise<RedisClusterHandle> {
+export async function startRedisCluster(
+  opts: {
+    masters?: number;
+    /**
+     * `appendonly yes` + `appendfsync always` on every node, so a node killed with SIGKILL and
+     * started again (same port and dir, so its nodes.conf makes it rejoin as the same node) still
+     * holds every write it acknowledged: what a cluster fault test needs to check resolved writes.
+     */
+    appendOnly?: boolean;
+    /**
+     * Extra redis-server arguments for every node, e.g. a short `--cluster-node-timeout` so a fault
+     * test sees the survivors declare a killed master failed (and answer CLUSTERDOWN) within seconds.
+     */
+    args?: string[];
+  } = {},
+): Promise<RedisClusterHandle> {
   const external = envValue(ENV.redisCluster);
   if (external !== undefined) {
     const nodes = parseNodeList(external);
@@ -112,7 +127,9 @@ export async function startRedisCluster(opts: { masters?: number } = {}): Promis
     throw new Error(`startRedisCluster: masters must be an integer from 1 to ${SLOTS}, got ${masters}`);
   }
   const started = await Promise.allSettled(
-    Array.from({ length: masters }, () => spawnRedis({ clusterBus: true })),
+    Array.from({ length: masters }, () =>
+      spawnRedis({ clusterBus: true, appendOnly: opts.appendOnly ?? false, args: opts.args ?? [] }),
+    ),
   );
   const servers = started.flatMap((r) => (r.status === 'fulfilled' ? [r.value] : []));
   const destroy = async () => {
