@@ -15,6 +15,7 @@ import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type Bucket, RedisTaskStore } from '../src/index.js';
 import { indexProblems } from './support/inspect.js';
+import { expectResolvedWritesKept, type ResolvedPatch } from './support/survivors.js';
 
 const COMMAND_TIMEOUT_MS = 800;
 /** The longest any call may take to settle while a master is down or frozen: the store's wait + a margin. */
@@ -115,10 +116,6 @@ function item(requestId: string) {
 }
 
 /** Runs `fn` over `items`, `width` at a time. */
-async function inBatches<T>(items: T[], width: number, fn: (item: T) => Promise<void>): Promise<void> {
-  for (let i = 0; i < items.length; i += width) await Promise.all(items.slice(i, i + width).map(fn));
-}
-
 /** Which master (index into cluster.nodes) serves each bucket, by CLUSTER KEYSLOT and CLUSTER SLOTS. */
 async function bucketOwners(buckets: readonly Bucket[]): Promise<number[]> {
   const ask = cluster.nodes[0]!;
@@ -180,7 +177,7 @@ describe('redis cluster faults', () => {
       }
       const calls: Call[] = [];
       const resolvedCreates: AgentTask[] = [onVictim, onSurvivor];
-      const resolvedPatches: { taskId: string; version: number; requestId: string }[] = [];
+      const resolvedPatches: ResolvedPatch[] = [];
       let stop = false;
       const writer = async (w: number) => {
         const mine: string[] = [];
@@ -302,17 +299,7 @@ describe('redis cluster faults', () => {
           `${resolvedCreates.length} creates and ${resolvedPatches.length} patches resolved`,
       );
 
-      await inBatches(resolvedCreates, 50, async (created) => {
-        const loaded = await store.load(created.taskId);
-        expect(loaded?.taskId).toBe(created.taskId);
-        expect(loaded?.items[0]).toEqual(created.items[0]);
-      });
-      await inBatches(resolvedPatches, 50, async (patched) => {
-        const loaded = await store.load(patched.taskId);
-        expect(loaded!.version).toBeGreaterThanOrEqual(patched.version);
-        expect(loaded!.items.map((i) => i.requestId)).toContain(patched.requestId);
-        expect((await store.loadByRequestId(patched.requestId))?.taskId).toBe(patched.taskId);
-      });
+      await expectResolvedWritesKept(store, resolvedCreates, resolvedPatches);
       // rejected writes ran whole or not at all: tasks and index entries agree in every bucket
       for (const bucket of store.keyLayout.buckets) {
         const node = cluster.nodes[owners[bucket.index]!]!;

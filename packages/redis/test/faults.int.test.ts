@@ -9,6 +9,7 @@ import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { RedisTaskStore } from '../src/index.js';
 import { indexProblems } from './support/inspect.js';
+import { expectResolvedWritesKept, type ResolvedPatch } from './support/survivors.js';
 
 const COMMAND_TIMEOUT_MS = 800;
 
@@ -57,7 +58,7 @@ describe('redis faults', () => {
       commandTimeoutMs: COMMAND_TIMEOUT_MS,
     });
     const resolvedCreates: AgentTask[] = [];
-    const resolvedPatches: { taskId: string; version: number; requestId: string }[] = [];
+    const resolvedPatches: ResolvedPatch[] = [];
     const rejections: unknown[] = [];
     let stop = false;
 
@@ -111,17 +112,7 @@ describe('redis faults', () => {
     await server.start();
     await untilHealthy(store, 10_000);
 
-    for (const created of resolvedCreates) {
-      const loaded = await store.load(created.taskId);
-      expect(loaded?.taskId).toBe(created.taskId);
-      expect(loaded?.items[0]).toEqual(created.items[0]);
-    }
-    for (const patched of resolvedPatches) {
-      const loaded = await store.load(patched.taskId);
-      expect(loaded!.version).toBeGreaterThanOrEqual(patched.version);
-      expect(loaded!.items.map((i) => i.requestId)).toContain(patched.requestId);
-      expect((await store.loadByRequestId(patched.requestId))?.taskId).toBe(patched.taskId);
-    }
+    await expectResolvedWritesKept(store, resolvedCreates, resolvedPatches);
 
     const direct = new Redis(server.url);
     try {
