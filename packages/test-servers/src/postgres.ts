@@ -3,7 +3,8 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { findPostgresBinDir, findPostgresTool } from './binaries.js';
 import { makeTempDir, onExitKill, removeTempDir } from './cleanup.js';
-import { ENV, envValue, externalServerError, serverUnavailableHint } from './hints.js';
+import { ExternalServer } from './external.js';
+import { ENV, envValue, serverUnavailableHint } from './hints.js';
 import { postgresRunAs, type RunAs } from './os-user.js';
 import { getFreePort, isPortOpen, LOOPBACK } from './ports.js';
 import { hasExited, isGone, logTail, processTree, run, signal, spawnServer, waitForExit } from './process.js';
@@ -201,16 +202,9 @@ function killTree(pid: number): number[] {
 }
 
 /** A server someone else runs (TASKVAULT_TEST_POSTGRES_URL): usable, but never stopped or crashed by us. */
-class ExternalPostgres implements PostgresServerHandle {
-  readonly external = true;
-  readonly dir = '';
-  readonly host: string;
-  readonly port: number;
-
-  constructor(readonly url: string) {
-    const parsed = new URL(url);
-    this.host = parsed.hostname;
-    this.port = parsed.port ? Number(parsed.port) : 5432;
+class ExternalPostgres extends ExternalServer implements PostgresServerHandle {
+  constructor(url: string) {
+    super(url, 5432, 'PostgreSQL', ENV.postgresUrl);
   }
 
   async createDatabase(name?: string): Promise<string> {
@@ -222,33 +216,6 @@ class ExternalPostgres implements PostgresServerHandle {
   psql(sql: string, database?: string): Promise<string> {
     const url = database === undefined ? this.url : urlForDatabase(this.url, database);
     return runPsql(requirePsql(findPostgresBinDir()), url, sql);
-  }
-
-  stop(): Promise<void> {
-    return Promise.reject(this.refuse('stop'));
-  }
-  kill(): Promise<void> {
-    return Promise.reject(this.refuse('kill'));
-  }
-  start(): Promise<void> {
-    return Promise.reject(this.refuse('start'));
-  }
-  freeze(): void {
-    throw this.refuse('freeze');
-  }
-  thaw(): void {
-    throw this.refuse('thaw');
-  }
-  async destroy(): Promise<void> {
-    // not ours to stop or wipe
-  }
-
-  private refuse(operation: string): Error {
-    return externalServerError(
-      `the PostgreSQL server at ${this.host}:${this.port}`,
-      operation,
-      ENV.postgresUrl,
-    );
   }
 }
 

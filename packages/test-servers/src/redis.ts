@@ -2,7 +2,8 @@ import type { ChildProcess } from 'node:child_process';
 import path from 'node:path';
 import { findExecutable } from './binaries.js';
 import { makeTempDir, onExitKill, removeTempDir } from './cleanup.js';
-import { ENV, envValue, externalServerError, serverUnavailableHint } from './hints.js';
+import { ExternalServer } from './external.js';
+import { ENV, envValue, serverUnavailableHint } from './hints.js';
 import { getFreePorts, LOOPBACK } from './ports.js';
 import { hasExited, logTail, signal, spawnServer, waitForExit } from './process.js';
 import { redisCommand } from './resp.js';
@@ -154,39 +155,9 @@ export class SpawnedRedis implements RedisServerHandle {
 }
 
 /** A server someone else runs (TASKVAULT_TEST_REDIS_URL): usable, but never stopped or crashed by us. */
-class ExternalRedis implements RedisServerHandle {
-  readonly external = true;
-  readonly dir = '';
-  readonly host: string;
-  readonly port: number;
-
-  constructor(readonly url: string) {
-    const parsed = new URL(url);
-    this.host = parsed.hostname;
-    this.port = parsed.port ? Number(parsed.port) : 6379;
-  }
-
-  stop(): Promise<void> {
-    return Promise.reject(this.refuseError('stop'));
-  }
-  kill(): Promise<void> {
-    return Promise.reject(this.refuseError('kill'));
-  }
-  start(): Promise<void> {
-    return Promise.reject(this.refuseError('start'));
-  }
-  freeze(): void {
-    throw this.refuseError('freeze');
-  }
-  thaw(): void {
-    throw this.refuseError('thaw');
-  }
-  async destroy(): Promise<void> {
-    // not ours to stop or wipe
-  }
-
-  private refuseError(operation: string): Error {
-    return externalServerError(`the Redis server at ${this.host}:${this.port}`, operation, ENV.redisUrl);
+class ExternalRedis extends ExternalServer implements RedisServerHandle {
+  constructor(url: string) {
+    super(url, 6379, 'Redis', ENV.redisUrl);
   }
 }
 
