@@ -135,6 +135,25 @@ export function indexSuffixes(
   return out;
 }
 
+/**
+ * The members a new task gets in its bucket's lex index, `<suffix>\0<lex member>` for each lex
+ * suffix of {@link indexSuffixes} (all, st:, ss:, us:, rq:), appended to `out`: what the create
+ * script files with one ZADD.
+ */
+export function pushLexEntries(
+  out: unknown[],
+  lex: string,
+  status: string,
+  sessionId: string | null,
+  userId: string | null,
+  items: readonly { requestId: string }[],
+): void {
+  out.push(`all\0${lex}`, `st:${status}\0${lex}`);
+  if (sessionId !== null) out.push(`ss:${sessionId}\0${lex}`);
+  if (userId !== null) out.push(`us:${userId}\0${lex}`);
+  for (const id of distinctRequestIds(items)) out.push(`rq:${id}\0${lex}`);
+}
+
 /** The distinct request ids of `items`, in order of first appearance. */
 export function distinctRequestIds(items: readonly { requestId: string }[]): string[] {
   if (items.length > 8) return [...new Set(items.map((item) => item.requestId))];

@@ -29,6 +29,7 @@ import {
   KeyLayout,
   LEX_TIME_DIGITS,
   lexMember,
+  pushLexEntries,
 } from './keys.js';
 import { type RedisTaskStoreOptions, resolveRedisOptions } from './options.js';
 import { hasDateFilter, planIndexes } from './query-plan.js';
@@ -160,10 +161,11 @@ export class RedisTaskStore<TData extends JsonObject = JsonObject> extends TaskS
       task.expiresAt !== null,
       task.items,
     );
-    const bookkeeping = `${lexMember(createdAt, id)}\x1f${suffixes}`;
+    const lex = lexMember(createdAt, id);
     this.#creates = (this.#creates + 1) % PURGE_EVERY;
     const purge = this.#creates === 0 ? PURGE_PER_WRITE : NO_PURGE;
-    args.push(m, id, doc, bookkeeping, m, nullable(task.expiresAt), purge);
+    args.push(m, id, doc, `${lex}\x1f${suffixes}`, m, nullable(task.expiresAt), purge, task.status);
+    pushLexEntries(args, lex, task.status, task.sessionId, task.userId, task.items);
     return this.#corruptionAware('create', async () => {
       const reply = await this.#conn.script(SCRIPTS.create, args);
       const [status, rest] = replyOf(reply);

@@ -4,6 +4,8 @@
 -- ARGV[4] its bookkeeping: lex member and the suffixes of the indexes it goes into (all, st:<s>,
 --         up:<s>, exp, ex:<s>, ss:, us:, rq:), joined by \31
 -- ARGV[5] updatedAt (ms) ARGV[6] expiresAt (ms, '' = none)              ARGV[7] expired tasks to purge
+-- ARGV[8] status         ARGV[9...] its members of the lex index, "<suffix>\0<lex member>", for
+--         the lex suffixes of ARGV[4] (all, st:, ss:, us:, rq:)
 -- Returns {'OK'} | {'EXISTS'} | {'CORRUPT', version text} | {'WRONGTYPE', key}
 local now = tonumber(ARGV[1])
 local id, tkey = ARGV[2], KEYS[2]
@@ -20,10 +22,33 @@ if not redis.call('SET', tkey, ARGV[3], 'NX') then
   redis.call('SET', tkey, ARGV[3])
 end
 
-local lex, new = split_ix(ARGV[4])
+-- its index entries: the lex ones in one ZADD, then the scored ones, then the bookkeeping (a new
+-- task has no entries to move, so none of sync's diffing). Redis does not roll a script back:
+-- when a foreign value under one of these keys refuses a write, what came before is taken out
+-- again, the document too, and that key is reported.
+local s, m = ARGV[8], ARGV[5]
 local x = ARGV[6] ~= '' and ARGV[6] or nil
-local bad = sync(id, lex, {}, new, ARGV[5], x, nil, nil, nil, false)
+local scored = { 'up:' .. s, m }
+if x then
+  scored[3], scored[4] = 'exp', x
+  scored[5], scored[6] = 'ex:' .. s, x
+end
+local bad = idx_call('ZADD', ARGV, 9) and IDX
+local added = {}
+if not bad then
+  for i = 1, #scored, 2 do
+    local r = redis.pcall('ZADD', P .. scored[i], scored[i + 1], id)
+    if type(r) == 'table' then
+      bad = P .. scored[i]
+      break
+    end
+    added[#added + 1] = r == 1 and scored[i] or nil
+  end
+end
+if not bad and type(redis.pcall('HSET', IX, id, ARGV[4])) == 'table' then bad = IX end
 if bad then
+  for _, f in ipairs(added) do redis.call('ZREM', P .. f, id) end
+  if bad ~= IDX then idx_call('ZREM', ARGV, 9) end
   redis.call('DEL', tkey)
   return { 'WRONGTYPE', bad }
 end

@@ -58,10 +58,11 @@ local function ix_or_doc(id, h)
   return nil, lex_of(h.c, id), base_suffixes(h.s, json_id(h.e), json_id(h.u), h.x)
 end
 
--- Runs ZADD or ZREM of IDX over `members` (with score 0 for ZADD), in chunks that stay below Lua's
--- stack limit. Returns the error reply of the first call that failed, or nil.
-local function idx_call(cmd, members)
-  local i = 1
+-- Runs ZADD or ZREM of IDX over `members` from index `first` on (default 1; with score 0 for
+-- ZADD), in chunks that stay below Lua's stack limit. Returns the error reply of the first call
+-- that failed, or nil.
+local function idx_call(cmd, members, first)
+  local i = first or 1
   while i <= #members do
     local args = {}
     for j = i, math.min(#members, i + 999) do
