@@ -8,49 +8,75 @@ import { sql } from 'kysely';
 import { BATCH_SIZE, taskKey } from './common.js';
 import type { QueryLayer } from './template.js';
 
-/** Runs `batch` until it removes fewer than BATCH_SIZE rows; returns the total it counted. */
-async function inBatches(
-  batch: () => Promise<{ removed: number; counted: number }>,
+/** What a batched delete removes: the expired rows of a namespace, or all of its rows. */
+type BatchedDelete = 'expired' | 'all';
+
+/**
+ * One batch of a batched delete: up to BATCH_SIZE rows of the namespace (`expired`: found through
+ * the partial expiry index), removed in one statement.
+ * @returns how many rows went, and how many of them were live tasks
+ */
+async function deleteBatch(
+  q: QueryLayer,
+  what: BatchedDelete,
+  namespace: string,
+  nowMs: number,
+): Promise<{ removed: number; live: number }> {
+  const expired = what === 'expired';
+  const binder = q.template<{ namespace: string; now: number }, { removed: number; live: number }>(
+    `deleteBatch:${what}`,
+    (b) =>
+      q.db
+        .with('gone', (qb) => {
+          let gone = qb.deleteFrom('tasks').where((eb) => {
+            let batch = eb
+              .selectFrom('tasks as c')
+              .select(['c.namespace', 'c.task_id'])
+              .where('c.namespace', '=', b('namespace'));
+            if (expired) {
+              batch = batch.where('c.expires_at', 'is not', null).where('c.expires_at', '<=', b('now'));
+            }
+            return eb(
+              eb.refTuple('tasks.namespace', 'tasks.task_id'),
+              'in',
+              batch.limit(BATCH_SIZE).$asTuple('namespace', 'task_id'),
+            );
+          });
+          // re-checked on the newest row version: a task extended meanwhile stays
+          if (expired) gone = gone.where('tasks.expires_at', '<=', b('now'));
+          return gone.returning('tasks.expires_at');
+        })
+        .selectFrom('gone')
+        .select((eb) => [
+          eb.fn.countAll<number>().as('removed'),
+          sql<number>`count(*) filter (where gone.expires_at is null or gone.expires_at > ${b('now')})`.as(
+            'live',
+          ),
+        ]),
+  );
+  const row = await q.first(binder({ namespace, now: nowMs }));
+  return { removed: Number(row?.removed ?? 0), live: Number(row?.live ?? 0) };
+}
+
+/**
+ * Runs batches of a batched delete until one removes fewer than BATCH_SIZE rows, or
+ * `maxBatches` ran (one sweep).
+ * @returns how many rows went (`expired`), or how many live tasks went (`all`)
+ */
+async function deleteInBatches(
+  q: QueryLayer,
+  what: BatchedDelete,
+  namespace: string,
+  nowMs: number,
   maxBatches = Number.POSITIVE_INFINITY,
 ): Promise<number> {
   let total = 0;
   for (let i = 0; i < maxBatches; i++) {
-    const { removed, counted } = await batch();
-    total += counted;
+    const { removed, live } = await deleteBatch(q, what, namespace, nowMs);
+    total += what === 'expired' ? removed : live;
     if (removed < BATCH_SIZE) break;
   }
   return total;
-}
-
-/** One batch of expired rows (through the partial expiry index). */
-async function deleteExpiredBatch(q: QueryLayer, namespace: string, nowMs: number): Promise<number> {
-  const binder = q.template<{ namespace: string; now: number }, { n: number }>('deleteExpired', (b) =>
-    q.db
-      .with('gone', (qb) =>
-        qb
-          .deleteFrom('tasks')
-          .where((eb) =>
-            eb(
-              eb.refTuple('tasks.namespace', 'tasks.task_id'),
-              'in',
-              eb
-                .selectFrom('tasks as e')
-                .select(['e.namespace', 'e.task_id'])
-                .where('e.namespace', '=', b('namespace'))
-                .where('e.expires_at', 'is not', null)
-                .where('e.expires_at', '<=', b('now'))
-                .limit(BATCH_SIZE)
-                .$asTuple('namespace', 'task_id'),
-            ),
-          )
-          // re-checked on the newest row version: a task extended meanwhile stays
-          .where('tasks.expires_at', '<=', b('now'))
-          .returning(sql<number>`1`.as('one')),
-      )
-      .selectFrom('gone')
-      .select((eb) => eb.fn.countAll<number>().as('n')),
-  );
-  return Number((await q.first(binder({ namespace, now: nowMs })))?.n ?? 0);
 }
 
 /** Removes expired rows of the namespace; returns how many. `maxBatches` bounds one sweep. */
@@ -60,10 +86,7 @@ export function deleteExpiredRows(
   nowMs: number,
   maxBatches = Number.POSITIVE_INFINITY,
 ): Promise<number> {
-  return inBatches(async () => {
-    const removed = await deleteExpiredBatch(q, namespace, nowMs);
-    return { removed, counted: removed };
-  }, maxBatches);
+  return deleteInBatches(q, 'expired', namespace, nowMs, maxBatches);
 }
 
 /** Where a cleanup walk of one status stands: after this (created_at, task_id). */
@@ -189,39 +212,7 @@ export async function cleanupRows(
 
 /** Removes every row of the namespace; returns how many were live tasks. */
 export function clearRows(q: QueryLayer, namespace: string, nowMs: number): Promise<number> {
-  const binder = q.template<{ namespace: string; now: number }, { removed: number; live: number }>(
-    'clear',
-    (b) =>
-      q.db
-        .with('gone', (qb) =>
-          qb
-            .deleteFrom('tasks')
-            .where((eb) =>
-              eb(
-                eb.refTuple('tasks.namespace', 'tasks.task_id'),
-                'in',
-                eb
-                  .selectFrom('tasks as c')
-                  .select(['c.namespace', 'c.task_id'])
-                  .where('c.namespace', '=', b('namespace'))
-                  .limit(BATCH_SIZE)
-                  .$asTuple('namespace', 'task_id'),
-              ),
-            )
-            .returning('tasks.expires_at'),
-        )
-        .selectFrom('gone')
-        .select((eb) => [
-          eb.fn.countAll<number>().as('removed'),
-          sql<number>`count(*) filter (where gone.expires_at is null or gone.expires_at > ${b('now')})`.as(
-            'live',
-          ),
-        ]),
-  );
-  return inBatches(async () => {
-    const row = await q.first(binder({ namespace, now: nowMs }));
-    return { removed: Number(row?.removed ?? 0), counted: Number(row?.live ?? 0) };
-  });
+  return deleteInBatches(q, 'all', namespace, nowMs);
 }
 
 /**

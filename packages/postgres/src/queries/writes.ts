@@ -30,7 +30,7 @@
  * row lock is held.
  */
 import type { AgentTask, NormalizedPatch, TaskReplacement } from '@taskvault/core';
-import { type Expression, sql } from 'kysely';
+import { type Expression, type QueryCreator, sql } from 'kysely';
 import {
   insertValues,
   itemsJson,
@@ -40,6 +40,7 @@ import {
   TASK_COLUMNS,
   type TaskRow,
 } from '../rows.js';
+import type { TaskvaultDatabase } from '../schema.js';
 import { live, markStoreWriter, taskKey } from './common.js';
 import { counterSlot, statusDeltas, upsertCounters } from './counters.js';
 import type { Bind, QueryLayer } from './template.js';
@@ -78,21 +79,78 @@ function statusStays(status: string) {
   return sql<boolean>`${sql.ref('tasks.status')} is not distinct from ${status}::text`;
 }
 
-/** The columns `create` writes, in order. */
-const INSERT_COLUMNS = [
-  'namespace',
-  'task_id',
-  'status',
-  'session_id',
-  'user_id',
-  'created_at',
-  'updated_at',
-  'expires_at',
-  'version',
-  'request_ids',
-  'data',
-  'items',
-] as const;
+/** The columns `create` writes, in order: a task row's columns and its key and request ids. */
+const INSERT_COLUMNS = ['namespace', ...TASK_COLUMNS, 'request_ids'] as const;
+
+/** The columns of a request-id row, in order. */
+const REQUEST_COLUMNS = ['namespace', 'request_id', 'created_at', 'task_id'] as const;
+
+/** The request-id rows a write adds: one per id of `requestIds` for each row of `from`. */
+interface RequestRows {
+  /** The CTEs selected from, the one holding the written task row first: no row, no rows added. */
+  from: readonly string[];
+  namespace: string;
+  taskId: Expression<string>;
+  createdAt: Expression<number>;
+  requestIds: string[];
+  /** Ids the task already has rows for, left out. */
+  known?: Expression<string[]>;
+}
+
+/**
+ * `INSERT INTO task_requests SELECT ... FROM <from>, unnest(requestIds)`: the CTE every write
+ * adds its request-id rows with. `onDuplicate: 'fail'` is a plain INSERT (cheaper; a duplicate
+ * undoes the statement), `'skip'` adds `ON CONFLICT DO NOTHING`.
+ */
+function insertRequestRows<DB>(qb: QueryCreator<DB>, rows: RequestRows, onDuplicate: 'fail' | 'skip') {
+  const insert = (qb as unknown as QueryCreator<TaskvaultDatabase>)
+    .insertInto('task_requests')
+    .columns(REQUEST_COLUMNS)
+    .expression(
+      sql`select ${rows.namespace}::text, rid, ${rows.createdAt}, ${rows.taskId}
+        from ${sql.join(rows.from.map((cte) => sql.table(cte)))}, unnest(${rows.requestIds}::text[]) as rid
+        ${rows.known === undefined ? sql`` : sql`where not (rid = any (${rows.known}))`}`,
+    );
+  return onDuplicate === 'skip' ? insert.onConflict((oc) => oc.doNothing()) : insert;
+}
+
+/** The request-id rows of the task `create` inserts (the CTE `ins`). */
+function createdRequestRows(b: Bind<CreateValues>): RequestRows {
+  return {
+    from: ['ins'],
+    namespace: b('namespace'),
+    taskId: sql`${b('task_id')}::text`,
+    createdAt: sql`${b('created_at')}::bigint`,
+    requestIds: b('request_ids'),
+  };
+}
+
+/** The CTEs of a general update or patch that {@link countStatusChange} reads. */
+interface StatusChangeTables {
+  /** The row as it was, locked. */
+  cur: { status: string };
+  /** The row as written (no row: nothing written). */
+  upd: { status: string };
+}
+
+/**
+ * The counter upsert of a general update or patch: moves the task's count from the status it had
+ * (`cur`) to the one written (`upd`); nothing when the status stayed or nothing was written.
+ */
+function countStatusChange<DB extends TaskvaultDatabase>(qb: QueryCreator<DB>, namespace: string) {
+  const tables = qb as unknown as QueryCreator<StatusChangeTables>;
+  return upsertCounters(
+    qb,
+    tables
+      .selectFrom(['upd', 'cur'])
+      .select([
+        sql<string>`${namespace}::text`.as('namespace'),
+        counterSlot.as('slot'),
+        ...statusDeltas(sql.ref('upd.status'), sql.ref('cur.status')),
+      ])
+      .whereRef('upd.status', '<>', 'cur.status'),
+  );
+}
 
 /**
  * The lean create: inserts the task, its request-id rows and its count when no row has its id
@@ -118,21 +176,7 @@ async function insertNewTaskRow(q: QueryLayer, values: CreateValues): Promise<bo
           .onConflict((oc) => oc.doNothing())
           .returning(sql<number>`1`.as('one')),
       )
-      .with('req', (qb) =>
-        qb
-          .insertInto('task_requests')
-          .columns(['namespace', 'request_id', 'created_at', 'task_id'])
-          .expression((eb) =>
-            eb
-              .selectFrom(['ins', sql`unnest(${b('request_ids')}::text[])`.as('rid')])
-              .select([
-                sql<string>`${b('namespace')}`.as('namespace'),
-                sql<string>`rid`.as('request_id'),
-                sql<number>`${b('created_at')}::bigint`.as('created_at'),
-                sql<string>`${b('task_id')}`.as('task_id'),
-              ]),
-          ),
-      )
+      .with('req', (qb) => insertRequestRows(qb, createdRequestRows(b), 'fail'))
       .with('cnt', (qb) =>
         upsertCounters(
           qb,
@@ -156,22 +200,25 @@ async function insertNewTaskRow(q: QueryLayer, values: CreateValues): Promise<bo
   }
 }
 
+/** The SQL type of each inserted column: parameters in an INSERT ... SELECT need a cast. */
+const INSERT_TYPES: Record<(typeof INSERT_COLUMNS)[number], string> = {
+  namespace: 'text',
+  task_id: 'text',
+  status: 'text',
+  session_id: 'text',
+  user_id: 'text',
+  created_at: 'bigint',
+  updated_at: 'bigint',
+  expires_at: 'bigint',
+  version: 'bigint',
+  data: 'jsonb',
+  items: 'jsonb',
+  request_ids: 'text[]',
+};
+
 /** `$namespace::text AS namespace, ...`: the inserted row, typed for INSERT ... SELECT. */
 function insertSelection(b: Bind<CreateValues>) {
-  return [
-    sql<string>`${b('namespace')}::text`.as('namespace'),
-    sql<string>`${b('task_id')}::text`.as('task_id'),
-    sql<string>`${b('status')}::text`.as('status'),
-    sql<string>`${b('session_id')}::text`.as('session_id'),
-    sql<string>`${b('user_id')}::text`.as('user_id'),
-    sql<number>`${b('created_at')}::bigint`.as('created_at'),
-    sql<number>`${b('updated_at')}::bigint`.as('updated_at'),
-    sql<number>`${b('expires_at')}::bigint`.as('expires_at'),
-    sql<number>`${b('version')}::bigint`.as('version'),
-    sql<string[]>`${b('request_ids')}::text[]`.as('request_ids'),
-    sql<string>`${b('data')}::jsonb`.as('data'),
-    sql<string>`${b('items')}::jsonb`.as('items'),
-  ];
+  return INSERT_COLUMNS.map((column) => sql`${b(column)}::${sql.raw(INSERT_TYPES[column])}`.as(column));
 }
 
 /**
@@ -246,22 +293,7 @@ async function insertOrReplaceExpired(q: QueryLayer, values: CreateValues): Prom
               where not (old.created_at = ${b('created_at')} and x = any (${b('request_ids')}::text[])))`,
           ),
       )
-      .with('req', (qb) =>
-        qb
-          .insertInto('task_requests')
-          .columns(['namespace', 'request_id', 'created_at', 'task_id'])
-          .expression((eb) =>
-            eb
-              .selectFrom(['ins', sql`unnest(${b('request_ids')}::text[])`.as('rid')])
-              .select([
-                sql<string>`${b('namespace')}`.as('namespace'),
-                sql<string>`rid`.as('request_id'),
-                sql<number>`${b('created_at')}::bigint`.as('created_at'),
-                sql<string>`${b('task_id')}`.as('task_id'),
-              ]),
-          )
-          .onConflict((oc) => oc.doNothing()),
-      )
+      .with('req', (qb) => insertRequestRows(qb, createdRequestRows(b), 'skip'))
       .with('cnt', (qb) =>
         upsertCounters(
           qb,
@@ -323,6 +355,26 @@ export async function replaceTaskRow(
   return replaceAnyRow(q, values, versioned);
 }
 
+/** `version + 1`: every write's new version. */
+const nextVersion = sql<number>`${sql.ref('tasks.version')} + 1`;
+
+/**
+ * The SET of `update`, lean and general: the replaced fields, updated_at and version + 1.
+ * `indexed` adds status and request ids, which the lean statement's guard keeps as they are.
+ */
+function replacementAssignments(b: Bind<ReplaceValues>, indexed: boolean) {
+  return {
+    ...(indexed ? { status: b('status'), request_ids: b('request_ids') } : {}),
+    session_id: b('session_id'),
+    user_id: b('user_id'),
+    expires_at: b('expires_at'),
+    data: b('data'),
+    items: b('items'),
+    updated_at: b('now'),
+    version: nextVersion,
+  };
+}
+
 /**
  * The lean update: only when the stored status and request ids are those of the replacement,
  * so no counter and no request-id row changes (a plain UPDATE by primary key).
@@ -338,15 +390,7 @@ async function replaceKeepingIndexes(
     (b) => {
       let u = q.db
         .updateTable('tasks')
-        .set((eb) => ({
-          session_id: b('session_id'),
-          user_id: b('user_id'),
-          expires_at: b('expires_at'),
-          data: b('data'),
-          items: b('items'),
-          updated_at: b('now'),
-          version: eb('tasks.version', '+', 1),
-        }))
+        .set(replacementAssignments(b, false))
         .where(taskKey(b('namespace'), b('task_id')))
         .where(live(b('now')))
         .where(statusStays(b('status')))
@@ -390,37 +434,24 @@ async function replaceAnyRow(
         let u = qb
           .updateTable('tasks')
           .from('cur')
-          .set((eb) => ({
-            status: b('status'),
-            session_id: b('session_id'),
-            user_id: b('user_id'),
-            expires_at: b('expires_at'),
-            request_ids: b('request_ids'),
-            data: b('data'),
-            items: b('items'),
-            updated_at: b('now'),
-            version: eb('tasks.version', '+', 1),
-          }))
+          .set(replacementAssignments(b, true))
           .where(taskKey(b('namespace'), b('task_id')));
         if (versioned) u = u.where('cur.version', '=', b('expected'));
         return u.returning(['tasks.created_at', 'tasks.version', 'tasks.status']);
       })
       .with('req', (qb) =>
-        qb
-          .insertInto('task_requests')
-          .columns(['namespace', 'request_id', 'created_at', 'task_id'])
-          .expression((eb) =>
-            eb
-              .selectFrom(['upd', 'cur', sql`unnest(${b('request_ids')}::text[])`.as('rid')])
-              .select([
-                sql<string>`${b('namespace')}`.as('namespace'),
-                sql<string>`rid`.as('request_id'),
-                'upd.created_at',
-                sql<string>`${b('task_id')}`.as('task_id'),
-              ])
-              .where(sql<boolean>`not (rid = any (cur.request_ids))`),
-          )
-          .onConflict((oc) => oc.doNothing()),
+        insertRequestRows(
+          qb,
+          {
+            from: ['upd', 'cur'],
+            namespace: b('namespace'),
+            taskId: sql`${b('task_id')}::text`,
+            createdAt: sql.ref('upd.created_at'),
+            requestIds: b('request_ids'),
+            known: sql.ref('cur.request_ids'),
+          },
+          'skip',
+        ),
       )
       .with('forgot', (qb) =>
         qb
@@ -433,19 +464,7 @@ async function replaceAnyRow(
           )
           .where(sql<boolean>`not (cur.request_ids <@ ${b('request_ids')}::text[])`),
       )
-      .with('cnt', (qb) =>
-        upsertCounters(
-          qb,
-          qb
-            .selectFrom(['upd', 'cur'])
-            .select([
-              sql<string>`${b('namespace')}`.as('namespace'),
-              counterSlot.as('slot'),
-              ...statusDeltas(sql.ref('upd.status'), sql.ref('cur.status')),
-            ])
-            .whereRef('upd.status', '<>', 'cur.status'),
-        ),
-      )
+      .with('cnt', (qb) => countStatusChange(qb, b('namespace')))
       .selectFrom('cur')
       .leftJoin('upd', (join) => join.onTrue())
       .select([
@@ -555,6 +574,40 @@ function mergedTaskBytes(taskId: Expression<string>, data: Expression<unknown>, 
 }
 
 /**
+ * The task's data and items after the patch, from the stored ones: `data || $data` (shallow
+ * merge) and `items || $items` (append), or the stored value where the patch has none. The lean
+ * patch writes and measures them; the general one computes them once, in its locking CTE.
+ */
+function mergedValues(b: Bind<PatchValues>, has: PatchShape) {
+  const data = sql.ref('tasks.data');
+  const items = sql.ref('tasks.items');
+  return {
+    data: has.data ? sql<string>`${data} || ${b('data')}::jsonb` : sql<string>`${data}`,
+    items: has.items ? sql<string>`${items} || ${b('items')}::jsonb` : sql<string>`${items}`,
+  };
+}
+
+/**
+ * The SET of `patch`, lean and general: version + 1, updated_at, the fields the patch has, and
+ * data and items set to `merged` (the values {@link mergedValues} computes) when it has them.
+ */
+function patchAssignments(
+  b: Bind<PatchValues>,
+  has: PatchShape,
+  merged: { data: Expression<string>; items: Expression<string> },
+) {
+  return {
+    version: nextVersion,
+    updated_at: b('now'),
+    ...(has.session ? { session_id: b('session_id') } : {}),
+    ...(has.user ? { user_id: b('user_id') } : {}),
+    ...(has.expiry ? { expires_at: b('expires_at') } : {}),
+    ...(has.data ? { data: merged.data } : {}),
+    ...(has.items ? { items: merged.items } : {}),
+  };
+}
+
+/**
  * The lean patch: an UPDATE of the row that merges data and appends items in SQL, only when
  * the status stays (the patch sets none, or the one stored) and every request id of the
  * appended items is already the task's, so no counter and no request-id row changes. The size
@@ -568,23 +621,10 @@ async function patchKeepingIndexes(
   shape: string,
 ): Promise<TaskRow | undefined> {
   const binder = q.template<PatchValues, TaskRow>(`patch:same:${shape}`, (b) => {
-    const newData = has.data
-      ? sql<string>`${sql.ref('tasks.data')} || ${b('data')}::jsonb`
-      : sql<string>`${sql.ref('tasks.data')}`;
-    const newItems = has.items
-      ? sql<string>`${sql.ref('tasks.items')} || ${b('items')}::jsonb`
-      : sql<string>`${sql.ref('tasks.items')}`;
+    const merged = mergedValues(b, has);
     let u = q.db
       .updateTable('tasks')
-      .set((eb) => ({
-        version: eb('tasks.version', '+', 1),
-        updated_at: b('now'),
-        ...(has.session ? { session_id: b('session_id') } : {}),
-        ...(has.user ? { user_id: b('user_id') } : {}),
-        ...(has.expiry ? { expires_at: b('expires_at') } : {}),
-        ...(has.data ? { data: newData } : {}),
-        ...(has.items ? { items: newItems } : {}),
-      }))
+      .set(patchAssignments(b, has, merged))
       .where(taskKey(b('namespace'), b('task_id')))
       .where(live(b('now')));
     if (has.status) u = u.where(statusStays(b('status')));
@@ -593,7 +633,7 @@ async function patchKeepingIndexes(
     }
     if (has.version) u = u.where('tasks.version', '=', b('expected'));
     if (has.data || has.items) {
-      u = u.where(mergedTaskBytes(sql.ref('tasks.task_id'), newData, newItems), '<=', b('max_bytes'));
+      u = u.where(mergedTaskBytes(sql.ref('tasks.task_id'), merged.data, merged.items), '<=', b('max_bytes'));
     }
     return u.returning(TASK_COLUMNS.map((c) => `tasks.${c}` as const));
   });
@@ -610,110 +650,87 @@ async function patchAnyRow(
   const grows = has.data || has.items;
   const binder = q.template<PatchValues, TaskRow & { current_version: number; new_bytes: number }>(
     `patch:${shape}`,
-    (b) =>
-      q.db
-        .with('locked', (qb) =>
-          qb
-            .selectFrom('tasks')
-            .select((eb) => [
-              markStoreWriter().as('mark'),
-              'tasks.version',
-              'tasks.status',
-              'tasks.task_id',
-              (has.data
-                ? sql<string>`${eb.ref('tasks.data')} || ${b('data')}::jsonb`
-                : sql<string>`${eb.ref('tasks.data')}`
-              ).as('new_data'),
-              (has.items
-                ? sql<string>`${eb.ref('tasks.items')} || ${b('items')}::jsonb`
-                : sql<string>`${eb.ref('tasks.items')}`
-              ).as('new_items'),
-            ])
-            .where(taskKey(b('namespace'), b('task_id')))
-            .where(live(b('now')))
-            .forUpdate(),
-        )
-        .with('cur', (qb) =>
-          qb
-            .selectFrom('locked')
-            .select((eb) => [
-              'locked.version',
-              'locked.status',
-              'locked.new_data',
-              'locked.new_items',
-              (grows
-                ? mergedTaskBytes(
-                    eb.ref('locked.task_id'),
-                    eb.ref('locked.new_data'),
-                    eb.ref('locked.new_items'),
-                  )
-                : sql<number>`0`
-              ).as('new_bytes'),
-            ]),
-        )
-        .with('upd', (qb) => {
-          let u = qb
-            .updateTable('tasks')
-            .from('cur')
-            .set((eb) => ({
-              version: eb('tasks.version', '+', 1),
-              updated_at: b('now'),
-              ...(has.status ? { status: b('status') } : {}),
-              ...(has.session ? { session_id: b('session_id') } : {}),
-              ...(has.user ? { user_id: b('user_id') } : {}),
-              ...(has.expiry ? { expires_at: b('expires_at') } : {}),
-              ...(has.data ? { data: eb.ref('cur.new_data') } : {}),
-              ...(has.items
-                ? {
-                    items: eb.ref('cur.new_items'),
-                    request_ids: sql<string[]>`${eb.ref('tasks.request_ids')} || array(
+    (b) => {
+      const merged = mergedValues(b, has);
+      return (
+        q.db
+          .with('locked', (qb) =>
+            qb
+              .selectFrom('tasks')
+              .select([
+                markStoreWriter().as('mark'),
+                'tasks.version',
+                'tasks.status',
+                'tasks.task_id',
+                merged.data.as('new_data'),
+                merged.items.as('new_items'),
+              ])
+              .where(taskKey(b('namespace'), b('task_id')))
+              .where(live(b('now')))
+              .forUpdate(),
+          )
+          .with('cur', (qb) =>
+            qb
+              .selectFrom('locked')
+              .select((eb) => [
+                'locked.version',
+                'locked.status',
+                'locked.new_data',
+                'locked.new_items',
+                (grows
+                  ? mergedTaskBytes(
+                      eb.ref('locked.task_id'),
+                      eb.ref('locked.new_data'),
+                      eb.ref('locked.new_items'),
+                    )
+                  : sql<number>`0`
+                ).as('new_bytes'),
+              ]),
+          )
+          .with('upd', (qb) => {
+            let u = qb
+              .updateTable('tasks')
+              .from('cur')
+              .set((eb) => ({
+                ...patchAssignments(b, has, { data: eb.ref('cur.new_data'), items: eb.ref('cur.new_items') }),
+                ...(has.status ? { status: b('status') } : {}),
+                ...(has.items
+                  ? {
+                      request_ids: sql<string[]>`${eb.ref('tasks.request_ids')} || array(
                       select u.rid from unnest(${b('request_ids')}::text[]) with ordinality as u(rid, n)
                       where not (u.rid = any (${eb.ref('tasks.request_ids')})) order by u.n)`,
-                  }
-                : {}),
-            }))
-            .where(taskKey(b('namespace'), b('task_id')));
-          if (has.version) u = u.where('cur.version', '=', b('expected'));
-          if (grows) u = u.where('cur.new_bytes', '<=', b('max_bytes'));
-          return u.returning(TASK_COLUMNS.map((c) => `tasks.${c}` as const));
-        })
-        // no new request ids (empty array) or no status change: these insert nothing
-        .with('req', (w) =>
-          w
-            .insertInto('task_requests')
-            .columns(['namespace', 'request_id', 'created_at', 'task_id'])
-            .expression((eb) =>
-              eb
-                .selectFrom(['upd', sql`unnest(${b('request_ids')}::text[])`.as('rid')])
-                .select([
-                  sql<string>`${b('namespace')}`.as('namespace'),
-                  sql<string>`rid`.as('request_id'),
-                  'upd.created_at',
-                  'upd.task_id',
-                ]),
-            )
-            .onConflict((oc) => oc.doNothing()),
-        )
-        .with('cnt', (w) =>
-          upsertCounters(
-            w,
-            w
-              .selectFrom(['upd', 'cur'])
-              .select([
-                sql<string>`${b('namespace')}`.as('namespace'),
-                counterSlot.as('slot'),
-                ...statusDeltas(sql.ref('upd.status'), sql.ref('cur.status')),
-              ])
-              .whereRef('upd.status', '<>', 'cur.status'),
-          ),
-        )
-        .selectFrom('cur')
-        .leftJoin('upd', (join) => join.onTrue())
-        .select([
-          'cur.version as current_version',
-          'cur.new_bytes',
-          ...TASK_COLUMNS.map((c) => `upd.${c}` as const),
-        ]),
+                    }
+                  : {}),
+              }))
+              .where(taskKey(b('namespace'), b('task_id')));
+            if (has.version) u = u.where('cur.version', '=', b('expected'));
+            if (grows) u = u.where('cur.new_bytes', '<=', b('max_bytes'));
+            return u.returning(TASK_COLUMNS.map((c) => `tasks.${c}` as const));
+          })
+          // no new request ids (empty array) or no status change: these insert nothing
+          .with('req', (w) =>
+            insertRequestRows(
+              w,
+              {
+                from: ['upd'],
+                namespace: b('namespace'),
+                taskId: sql.ref('upd.task_id'),
+                createdAt: sql.ref('upd.created_at'),
+                requestIds: b('request_ids'),
+              },
+              'skip',
+            ),
+          )
+          .with('cnt', (w) => countStatusChange(w, b('namespace')))
+          .selectFrom('cur')
+          .leftJoin('upd', (join) => join.onTrue())
+          .select([
+            'cur.version as current_version',
+            'cur.new_bytes',
+            ...TASK_COLUMNS.map((c) => `upd.${c}` as const),
+          ])
+      );
+    },
   );
 
   const result = await q.first(binder(values));

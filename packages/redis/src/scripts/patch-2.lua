@@ -13,9 +13,6 @@
 -- Returns {'OK', the new document} | {'OK', the old document, its new bytes 6-104, its new end from
 --         byte #old - 1 on} | {'NOT_FOUND'} | {'CONFLICT', stored version}
 --       | {'TOO_BIG', size after the patch} | {'CORRUPT', version text} | {'WRONGTYPE', key}
--- Documents up to this size (bytes) are rewritten whole by an in-place patch; larger ones get
--- their head and tail written in place, so an append to a long task does not copy all of it.
-local IN_PLACE_ABOVE = 16384
 local now = tonumber(ARGV[1])
 local id, tkey = ARGV[2], KEYS[2]
 
@@ -107,10 +104,7 @@ else
 end
 if bad then return { 'WRONGTYPE', bad } end
 
-if in_place and #doc <= IN_PLACE_ABOVE then
-  -- a small document: one SET of the patched copy costs less than two in-place writes
-  redis.call('SET', tkey, string.sub(doc, 1, 5) .. head .. string.sub(doc, 105, -3) .. tail)
-elseif in_place then
+if in_place then
   redis.call('SETRANGE', tkey, 5, head)
   redis.call('SETRANGE', tkey, #doc - 2, tail)
 else

@@ -63,9 +63,10 @@ else
 end
 if bad then return { 'WRONGTYPE', bad } end
 local version = h.v + 1
--- the new document as sent, with its version and the stored createdAt put into its fixed-width
--- head here (one SET: a second call to rewrite the head in place costs more than this copy)
-local head = head_fixed(string.format('%d', version), ARGV[4], s, x or 'null', h.c)
-redis.call('SET', tkey, string.sub(rest, 1, 5) .. head .. string.sub(rest, 105))
+-- the new document as sent, then its version and the stored createdAt in its fixed-width head
+-- (written in place: building the whole document in Lua would copy it three times, and those
+-- copies, garbage for Lua's collector, cost more than the second call)
+redis.call('SET', tkey, ARGV[7])
+redis.call('SETRANGE', tkey, 5, head_fixed(string.format('%d', version), ARGV[4], s, x or 'null', h.c))
 purge(now, tonumber(ARGV[6]))
 return { 'OK', h.c, version }
