@@ -38,7 +38,7 @@ export {
 export type { CreateFromConfig, FactoryOptions } from './factory.js';
 export { createTaskStore, getTaskStore, resetTaskStore } from './factory.js';
 export { compareIds, idProblem, stringProblem, utf8Length } from './ids.js';
-export { copyJsonObject, copyJsonValue, JsonProblem, MAX_JSON_DEPTH } from './json-copy.js';
+export { copyJsonObject, copyJsonValue, JsonProblem, MAX_JSON_DEPTH, setOwnKey } from './json-copy.js';
 export type { LybicStatus, SkAgentsStatus } from './status-map.js';
 export { fromLybicStatus, fromSkAgentsStatus, toLybicStatus, toSkAgentsStatus } from './status-map.js';
 export type { TaskStore } from './store.js';

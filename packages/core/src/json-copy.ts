@@ -1,11 +1,13 @@
 /**
  * The round-trip rule for JSON values, in one pass that both checks and copies: whatever passes
  * comes back deep-equal from every backend, and whatever cannot is rejected with its path.
+ *
+ * This runs on every write of every backend, so the walk builds no path strings: a rejection
+ * records where it happened as it unwinds (see {@link Misfit}), and only then is the path
+ * spelled out. Short strings are checked and measured in one loop over their code units.
  */
 import { describeType, stringProblem, utf8Length } from './ids.js';
 import type { JsonObject, JsonValue } from './task.js';
-
-const STRING_SUSPECT = /[\0\uD800-\uDFFF]/;
 
 /** UTF-8 length: Buffer's native count in Node, the portable loop elsewhere. */
 const byteLength: (s: string) => number =
@@ -28,6 +30,38 @@ export interface ByteCounter {
 }
 
 /**
+ * A rejection found inside the walk, before its path is known. Each enclosing array or object
+ * adds its index or key while the throw unwinds, so valid input (the common case) never pays
+ * for paths; {@link locate} turns it into a {@link JsonProblem} at the top.
+ */
+export class Misfit {
+  /** Indexes (numbers) and keys (strings) from the offending value outwards. */
+  readonly trail: (string | number)[] = [];
+  constructor(readonly detail: string) {}
+}
+
+/** Adds `step` to the trail of a `Misfit` passing through; anything else passes untouched. */
+function within(error: unknown, step: string | number): unknown {
+  if (error instanceof Misfit) error.trail.push(step);
+  return error;
+}
+
+/**
+ * Turns a `Misfit` from {@link copyJson} into a `JsonProblem` whose path starts at `path`
+ * (`data.stats.total`, `items[0].content[2]`); returns any other error as it is.
+ */
+export function locate(error: unknown, path: string): unknown {
+  if (!(error instanceof Misfit)) return error;
+  let full = path;
+  const trail = error.trail;
+  for (let i = trail.length - 1; i >= 0; i--) {
+    const step = trail[i]!;
+    full = typeof step === 'number' ? `${full}[${step}]` : appendPath(full, step);
+  }
+  return new JsonProblem(full, error.detail);
+}
+
+/**
  * Deep-copies a JSON value, checking every node. Throws `JsonProblem` for: non-finite numbers,
  * BigInt, functions, symbols, `undefined` inside arrays (and array holes), Dates, Maps and any
  * other class instance, cycles, nesting deeper than {@link MAX_JSON_DEPTH}, and strings or keys
@@ -37,102 +71,159 @@ export interface ByteCounter {
  * `counter.bytes` grows by the value's JSON size in UTF-8 (escapes inside strings not counted).
  */
 export function copyJsonValue(value: unknown, path: string, counter: ByteCounter): JsonValue {
-  return copy(value, path, counter, 0, []);
+  try {
+    return copy(value, counter, 0, []);
+  } catch (error) {
+    throw locate(error, path);
+  }
 }
 
 /** Like {@link copyJsonValue} for a value that must be a plain object (`data`). */
 export function copyJsonObject(value: unknown, path: string, counter: ByteCounter): JsonObject {
   if (!isPlainObject(value))
     throw new JsonProblem(path, `must be a plain object, got ${describeType(value)}`);
-  return copy(value, path, counter, 0, []) as JsonObject;
+  try {
+    return copy(value, counter, 0, []) as JsonObject;
+  } catch (error) {
+    throw locate(error, path);
+  }
 }
 
-function copy(value: unknown, path: string, counter: ByteCounter, depth: number, stack: object[]): JsonValue {
+/**
+ * {@link copyJsonValue} without a path: a rejection throws a `Misfit`, which the caller passes
+ * to {@link locate} with the path, so callers that compose paths (`items[3].content`) build them
+ * only for a rejection.
+ */
+export function copyJson(value: unknown, counter: ByteCounter): JsonValue {
+  return copy(value, counter, 0, []);
+}
+
+/** Code units that may make a string unstorable; a surrogate *pair* matches too, so it is a pre-check. */
+const STRING_SUSPECT = /[\0\uD800-\uDFFF]/;
+
+/**
+ * From this length on, native calls (`Buffer.byteLength`, `indexOf`) beat the loop of
+ * {@link storableBytes}; below it, their call overhead dominates. Measured on the strings and
+ * keys of a typical 2 KB task, the split takes about a third less time than the loop alone, or
+ * than the regex plus `Buffer.byteLength` on every string.
+ */
+const LONG_STRING = 32;
+
+/**
+ * UTF-8 length of a string that every backend can store, or -1 when it holds U+0000 or an
+ * unpaired surrogate. Anything outside the common case (any surrogate, or U+0000) goes to the
+ * careful check, which decides.
+ */
+function storableBytes(s: string): number {
+  const n = s.length;
+  if (n >= LONG_STRING) {
+    const bytes = byteLength(s);
+    // One byte per code unit means pure ASCII: no surrogate can be there, only U+0000.
+    if (bytes === n) return s.indexOf('\0') === -1 ? bytes : -1;
+    return STRING_SUSPECT.test(s) && stringProblem(s) !== null ? -1 : bytes;
+  }
+  let bytes = n;
+  for (let i = 0; i < n; i++) {
+    const c = s.charCodeAt(i);
+    if (c < 0x80) {
+      if (c === 0) return -1;
+    } else if (c < 0x800) bytes += 1;
+    else if (c < 0xd800 || c > 0xdfff) bytes += 2;
+    else return stringProblem(s) === null ? byteLength(s) : -1;
+  }
+  return bytes;
+}
+
+function copy(value: unknown, counter: ByteCounter, depth: number, stack: object[]): JsonValue {
   switch (typeof value) {
     case 'string': {
-      // The regex is a fast pre-check; the detailed scan runs only to explain a rejection
-      // (a surrogate *pair* matches too, so the scan decides).
-      if (STRING_SUSPECT.test(value)) {
-        const problem = stringProblem(value);
-        if (problem !== null) throw new JsonProblem(path, problem);
-      }
-      counter.bytes += byteLength(value) + 2;
+      const bytes = storableBytes(value);
+      if (bytes < 0) throw new Misfit(stringProblem(value)!);
+      counter.bytes += bytes + 2;
       return value;
     }
     case 'number':
-      if (!Number.isFinite(value))
-        throw new JsonProblem(path, `${value} is not JSON (only finite numbers are)`);
+      if (!Number.isFinite(value)) throw new Misfit(`${value} is not JSON (only finite numbers are)`);
       counter.bytes += 8;
       return value === 0 ? 0 : value;
     case 'boolean':
       counter.bytes += 5;
       return value;
     case 'bigint':
-      throw new JsonProblem(path, 'BigInt is not JSON; store it as a string');
+      throw new Misfit('BigInt is not JSON; store it as a string');
     case 'undefined':
-      throw new JsonProblem(path, 'undefined is not JSON; use null');
+      throw new Misfit('undefined is not JSON; use null');
     case 'function':
-      throw new JsonProblem(path, 'a function is not JSON');
+      throw new Misfit('a function is not JSON');
     case 'symbol':
-      throw new JsonProblem(path, 'a symbol is not JSON');
+      throw new Misfit('a symbol is not JSON');
   }
   if (value === null) {
     counter.bytes += 4;
     return null;
   }
   const obj = value as object;
-  if (depth >= MAX_JSON_DEPTH) throw new JsonProblem(path, `nested deeper than ${MAX_JSON_DEPTH} levels`);
-  if (stack.includes(obj)) throw new JsonProblem(path, 'is a cycle (refers to an object that contains it)');
+  if (depth >= MAX_JSON_DEPTH) throw new Misfit(`nested deeper than ${MAX_JSON_DEPTH} levels`);
+  if (stack.includes(obj)) throw new Misfit('is a cycle (refers to an object that contains it)');
   if (Array.isArray(obj)) {
     stack.push(obj);
     const out: JsonValue[] = new Array(obj.length);
     counter.bytes += 2;
     for (let i = 0; i < obj.length; i++) {
-      const itemPath = `${path}[${i}]`;
-      if (!(i in obj))
-        throw new JsonProblem(itemPath, 'is a hole in a sparse array; JSON would turn it into null');
-      out[i] = copy(obj[i], itemPath, counter, depth + 1, stack);
+      if (!(i in obj)) {
+        throw within(new Misfit('is a hole in a sparse array; JSON would turn it into null'), i);
+      }
+      try {
+        out[i] = copy(obj[i], counter, depth + 1, stack);
+      } catch (error) {
+        throw within(error, i);
+      }
       counter.bytes += 1;
     }
     stack.pop();
     return out;
   }
   if (!isPlainObject(obj)) {
-    throw new JsonProblem(
-      path,
-      `${describeType(obj)} is not JSON; convert it to plain data (a Date to an ISO string)`,
-    );
+    throw new Misfit(`${describeType(obj)} is not JSON; convert it to plain data (a Date to an ISO string)`);
   }
   stack.push(obj);
   const out: JsonObject = {};
   counter.bytes += 2;
-  for (const key of Object.keys(obj)) {
+  // for-in with an own-property test visits exactly Object.keys' keys, in the same order, but
+  // reads V8's enum cache instead of allocating an array per object: measured ~15% faster.
+  for (const key in obj) {
+    if (!Object.hasOwn(obj, key)) continue;
     const child = (obj as Record<string, unknown>)[key];
     if (child === undefined) continue;
-    const childPath = appendPath(path, key);
-    if (STRING_SUSPECT.test(key)) {
-      const keyProblem = stringProblem(key);
-      if (keyProblem !== null) throw new JsonProblem(childPath, `key ${keyProblem}`);
+    const keyBytes = storableBytes(key);
+    if (keyBytes < 0) throw within(new Misfit(`key ${stringProblem(key)}`), key);
+    let copied: JsonValue;
+    try {
+      copied = copy(child, counter, depth + 1, stack);
+    } catch (error) {
+      throw within(error, key);
     }
-    const copied = copy(child, childPath, counter, depth + 1, stack);
-    counter.bytes += byteLength(key) + 4;
-    if (key === '__proto__') {
-      // A plain assignment would replace the prototype instead of adding the key.
-      Object.defineProperty(out, key, {
-        value: copied,
-        enumerable: true,
-        writable: true,
-        configurable: true,
-      });
-    } else {
-      out[key] = copied;
-    }
+    counter.bytes += keyBytes + 4;
+    setOwnKey(out, key, copied);
   }
   if (Object.getOwnPropertySymbols(obj).length > 0) {
-    throw new JsonProblem(path, 'has symbol keys, which JSON cannot hold');
+    throw new Misfit('has symbol keys, which JSON cannot hold');
   }
   stack.pop();
   return out;
+}
+
+/**
+ * Sets `key` on a JSON object being built as an ordinary own, enumerable property, also when
+ * the key is `"__proto__"`: a plain assignment of that key would replace the object's prototype
+ * instead of adding the key, losing the data and letting input choose a prototype.
+ */
+export function setOwnKey(target: JsonObject, key: string, value: JsonValue): void {
+  if (key === '__proto__') {
+    Object.defineProperty(target, key, { value, enumerable: true, writable: true, configurable: true });
+  } else {
+    target[key] = value;
+  }
 }
 
 /** An object whose prototype is `Object.prototype` or `null`. */

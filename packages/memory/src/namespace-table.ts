@@ -4,8 +4,9 @@
  * - `tasks`: taskId -> entry (load, write: O(1)).
  * - `all` and `byStatus`: entries ordered by (createdAt, taskId), overall and per status
  *   (a list page: O(log n + page); count with no filter or a status filter: O(1) or O(log n)).
- * - `byRequestId`: requestId -> entries holding an item with it (loadByRequestId: O(k) for
- *   the k tasks sharing that request id, usually 1).
+ * - `byRequestId`: requestId -> the entry holding an item with it, or a set of them when
+ *   several tasks share it (loadByRequestId: O(k) for the k tasks sharing that request id,
+ *   usually 1).
  * - `expiry`: a min-heap by expiresAt, so what expired is purged before any read at O(log n)
  *   per expired task, and at O(1) when nothing did.
  *
@@ -33,7 +34,11 @@ export class NamespaceTable {
     failed: new OrderedIndex(),
     cancelled: new OrderedIndex(),
   };
-  readonly byRequestId = new Map<string, Set<TaskEntry>>();
+  /**
+   * A lone holder is stored as itself, not as a one-element Set: nearly every request id
+   * belongs to one task, and a Set per request id was a measurable share of a create.
+   */
+  readonly byRequestId = new Map<string, TaskEntry | Set<TaskEntry>>();
   readonly #expiry = new ExpiryHeap();
   /** Live entries with an expiry: how many heap nodes are not stale. */
   #expiring = 0;
@@ -133,7 +138,7 @@ export class NamespaceTable {
   earliestWithRequest(requestId: string, now: number): TaskEntry | undefined {
     this.purgeExpired(now);
     const holders = this.byRequestId.get(requestId);
-    if (holders === undefined) return undefined;
+    if (holders === undefined || !(holders instanceof Set)) return holders;
     let best: TaskEntry | undefined;
     for (const entry of holders) if (best === undefined || compareKeys(entry, best) < 0) best = entry;
     return best;
@@ -161,19 +166,23 @@ export class NamespaceTable {
   }
 
   #indexRequest(requestId: string, entry: TaskEntry): void {
-    let holders = this.byRequestId.get(requestId);
-    if (holders === undefined) {
-      holders = new Set();
-      this.byRequestId.set(requestId, holders);
-    }
-    holders.add(entry);
+    const holders = this.byRequestId.get(requestId);
+    if (holders === undefined) this.byRequestId.set(requestId, entry);
+    else if (holders instanceof Set) holders.add(entry);
+    else if (holders !== entry) this.byRequestId.set(requestId, new Set([holders, entry]));
   }
 
   #unindexRequest(requestId: string, entry: TaskEntry): void {
     const holders = this.byRequestId.get(requestId);
-    if (holders === undefined) return;
-    holders.delete(entry);
-    if (holders.size === 0) this.byRequestId.delete(requestId);
+    if (holders === entry) {
+      this.byRequestId.delete(requestId);
+    } else if (holders instanceof Set) {
+      holders.delete(entry);
+      // Back to the lone form once one holder is left, so the map looks the same however
+      // the entries got there.
+      if (holders.size === 1) this.byRequestId.set(requestId, holders.values().next().value!);
+      else if (holders.size === 0) this.byRequestId.delete(requestId);
+    }
   }
 }
 

@@ -9,7 +9,11 @@ import { NamespaceTable } from './namespace-table.js';
 export class MemoryRegistry {
   readonly #namespaces = new Map<string, NamespaceTable>();
 
-  /** The table of `namespace`, created on first use. */
+  /**
+   * The table of `namespace`, created on first use. For the memory store itself: the table's
+   * shape is not part of the public API and may change in any release.
+   * @internal
+   */
   table(namespace: string): NamespaceTable {
     const name = checkNamespace(namespace);
     let table = this.#namespaces.get(name);
