@@ -163,19 +163,30 @@ export abstract class TaskStoreBase<TData extends JsonObject = JsonObject> imple
     taskId?: string,
   ): TaskStoreError;
 
-  /** Runs a hook with the closed check and error wrapping every method shares. */
-  protected async run<T>(
+  /**
+   * Runs a hook with the closed check and error wrapping every method shares. Never throws: every
+   * failure is a rejection. Not an async function, so a call costs one promise fewer (measurable
+   * on the memory store, where the hook itself does little).
+   */
+  protected run<T>(
     operation: TaskStoreOperation,
     taskId: string | undefined,
     fn: () => Promise<T>,
   ): Promise<T> {
-    if (this.#closed) throw taskStoreError(operation, 'STORE_CLOSED', { taskId });
+    if (this.#closed) return Promise.reject(taskStoreError(operation, 'STORE_CLOSED', { taskId }));
+    let result: Promise<T>;
     try {
-      return await fn();
+      result = fn();
     } catch (error) {
-      if (isTaskStoreError(error)) throw error;
-      throw this.wrapError(operation, error, taskId);
+      return Promise.reject(this.#wrapped(operation, error, taskId));
     }
+    return result.catch((error: unknown) => {
+      throw this.#wrapped(operation, error, taskId);
+    });
+  }
+
+  #wrapped(operation: TaskStoreOperation, error: unknown, taskId: string | undefined): TaskStoreError {
+    return isTaskStoreError(error) ? error : this.wrapError(operation, error, taskId);
   }
 
   async create(task: NewTask<TData>): Promise<AgentTask<TData>> {
@@ -257,7 +268,7 @@ export abstract class TaskStoreBase<TData extends JsonObject = JsonObject> imple
     return this.run('count', undefined, () => this.countTasks(f));
   }
 
-  async countActive(): Promise<number> {
+  countActive(): Promise<number> {
     return this.run('countActive', undefined, () => this.countActiveTasks());
   }
 

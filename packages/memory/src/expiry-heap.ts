@@ -30,6 +30,12 @@ export class ExpiryHeap {
     }
   }
 
+  /** True when some node is due at or before `now` (its entry may since have changed expiry). */
+  hasDue(now: number): boolean {
+    const top = this.#nodes[0];
+    return top !== undefined && top.at <= now;
+  }
+
   /** Removes and returns every node due at or before `now` whose entry still expires then. */
   popDue(now: number): TaskEntry[] {
     const due: TaskEntry[] = [];

@@ -45,6 +45,8 @@ export class NamespaceTable {
 
   /** Removes every task that expired at or before `now`; returns how many. */
   purgeExpired(now: number): number {
+    // the usual case, nothing due: no allocation on every read
+    if (!this.#expiry.hasDue(now)) return 0;
     const due = this.#expiry.popDue(now);
     this.removeMany(due);
     return due.length;
