@@ -117,21 +117,21 @@ export class KeyLayout {
 /**
  * Suffixes of the indexes a task is in, joined by \x1f (ids hold no control characters), in the
  * order the scripts keep them in its bookkeeping: all, st:<status>, up:<status>, then exp and
- * ex:<status> when it expires, ss:<sessionId>, us:<userId>, and rq:<requestId> for each distinct
- * request id of its items.
+ * ex:<status> when it expires, ss:<sessionId>, us:<userId>, and rq:<requestId> for each of
+ * `requestIds` (the distinct request ids of its items, {@link distinctRequestIds}).
  */
 export function indexSuffixes(
   status: string,
   sessionId: string | null,
   userId: string | null,
   expires: boolean,
-  items: readonly { requestId: string }[],
+  requestIds: readonly string[],
 ): string {
   let out = `all\x1fst:${status}\x1fup:${status}`;
   if (expires) out += `\x1fexp\x1fex:${status}`;
   if (sessionId !== null) out += `\x1fss:${sessionId}`;
   if (userId !== null) out += `\x1fus:${userId}`;
-  for (const id of distinctRequestIds(items)) out += `\x1frq:${id}`;
+  for (const id of requestIds) out += `\x1frq:${id}`;
   return out;
 }
 
@@ -146,12 +146,12 @@ export function pushLexEntries(
   status: string,
   sessionId: string | null,
   userId: string | null,
-  items: readonly { requestId: string }[],
+  requestIds: readonly string[],
 ): void {
   out.push(`all\0${lex}`, `st:${status}\0${lex}`);
   if (sessionId !== null) out.push(`ss:${sessionId}\0${lex}`);
   if (userId !== null) out.push(`us:${userId}\0${lex}`);
-  for (const id of distinctRequestIds(items)) out.push(`rq:${id}\0${lex}`);
+  for (const id of requestIds) out.push(`rq:${id}\0${lex}`);
 }
 
 /** The distinct request ids of `items`, in order of first appearance. */

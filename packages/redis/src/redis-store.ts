@@ -154,18 +154,20 @@ export class RedisTaskStore<TData extends JsonObject = JsonObject> extends TaskS
       data: task.data,
       items: task.items,
     });
+    // both the bookkeeping text and the lex entries list the request ids: worked out once
+    const requestIds = distinctRequestIds(task.items);
     const suffixes = indexSuffixes(
       task.status,
       task.sessionId,
       task.userId,
       task.expiresAt !== null,
-      task.items,
+      requestIds,
     );
     const lex = lexMember(createdAt, id);
     this.#creates = (this.#creates + 1) % PURGE_EVERY;
     const purge = this.#creates === 0 ? PURGE_PER_WRITE : NO_PURGE;
     args.push(m, id, doc, `${lex}\x1f${suffixes}`, m, nullable(task.expiresAt), purge, task.status);
-    pushLexEntries(args, lex, task.status, task.sessionId, task.userId, task.items);
+    pushLexEntries(args, lex, task.status, task.sessionId, task.userId, requestIds);
     return this.#corruptionAware('create', async () => {
       const reply = await this.#conn.script(SCRIPTS.create, args);
       const [status, rest] = replyOf(reply);
@@ -196,7 +198,9 @@ export class RedisTaskStore<TData extends JsonObject = JsonObject> extends TaskS
         items: r.items,
       }),
     );
-    args.push(indexSuffixes(r.status, r.sessionId, r.userId, r.expiresAt !== null, r.items));
+    args.push(
+      indexSuffixes(r.status, r.sessionId, r.userId, r.expiresAt !== null, distinctRequestIds(r.items)),
+    );
     return this.#corruptionAware('update', async () => {
       const reply = await this.#conn.script(SCRIPTS.update, args);
       const [status, rest] = replyOf(reply);
