@@ -4,7 +4,16 @@
  * (node16 and bundler) code against a real server, and checks nothing else came along.
  */
 import { execFile } from 'node:child_process';
-import { cpSync, existsSync, mkdtempSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import {
+  cpSync,
+  existsSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  statSync,
+  writeFileSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -116,6 +125,32 @@ function installed(dir: string, name: string): boolean {
   return existsSync(join(dir, 'node_modules', name, 'package.json'));
 }
 
+function installedVersion(dir: string, name: string): string {
+  return JSON.parse(readFileSync(join(dir, 'node_modules', name, 'package.json'), 'utf8')).version;
+}
+
+/** The range a published package of ours declares for a dependency. */
+function declaredRange(pkg: string, dep: string): string {
+  const manifest = JSON.parse(readFileSync(join(workspace, 'packages', pkg, 'package.json'), 'utf8'));
+  const range = manifest.dependencies?.[dep];
+  if (!range) throw new Error(`@taskvault/${pkg} declares no dependency on ${dep}`);
+  return range;
+}
+
+/**
+ * The newest version the registry serves within a range: what `npm i` gives a user today.
+ * Our lockfile pins our own build; this test installs what users get, so drift in a driver's
+ * published files (types included) shows here first.
+ */
+async function newestWithin(name: string, range: string, dir: string): Promise<string> {
+  const { stdout } = await run('npm', ['view', `${name}@${range}`, 'version', '--json'], {
+    cwd: dir,
+    timeout: 60_000,
+  });
+  const parsed: string | string[] = JSON.parse(stdout.trim());
+  return Array.isArray(parsed) ? parsed[parsed.length - 1]! : parsed;
+}
+
 describe('core + redis installed alone', () => {
   let redis: RedisServerHandle;
   let dir: string;
@@ -132,6 +167,13 @@ describe('core + redis installed alone', () => {
     expect(installed(dir, '@taskvault/postgres')).toBe(false);
     expect(installed(dir, '@taskvault/memory')).toBe(false);
   });
+
+  it('installs the newest ioredis within our range, with the types its .d.ts files import', async () => {
+    const range = declaredRange('redis', 'ioredis');
+    expect(installedVersion(dir, 'ioredis')).toBe(await newestWithin('ioredis', range, dir));
+    // ioredis 6.1's public .d.ts files import 'redis-errors', typed only by @types/redis-errors.
+    expect(installed(dir, '@types/redis-errors')).toBe(true);
+  }, 60_000);
 
   it('works from an ESM script, and the factory says to install @taskvault/postgres', async () => {
     expect(await sh('node', ['check.mjs', 'redis', redis.url, 'postgres'], dir)).toContain('esm redis ok');
@@ -163,6 +205,13 @@ describe('core + postgres installed alone', () => {
     expect(installed(dir, 'ioredis')).toBe(false);
     expect(installed(dir, '@taskvault/redis')).toBe(false);
   });
+
+  it('installs the newest pg and kysely within our ranges', async () => {
+    for (const dep of ['pg', 'kysely']) {
+      const range = declaredRange('postgres', dep);
+      expect(installedVersion(dir, dep)).toBe(await newestWithin(dep, range, dir));
+    }
+  }, 60_000);
 
   it('works from an ESM script, and the factory says to install @taskvault/redis', async () => {
     expect(await sh('node', ['check.mjs', 'postgres', url, 'redis'], dir)).toContain('esm postgres ok');
