@@ -16,6 +16,7 @@ import type { TaskStore } from './store.js';
 import {
   type AgentTask,
   type CleanupOptions,
+  type CorruptRecordReport,
   DEFAULT_MAX_TASK_BYTES,
   type HealthStatus,
   type JsonObject,
@@ -26,13 +27,17 @@ import {
   type TaskPage,
   type TaskPatch,
   type UpdateOptions,
+  type VerifyOptions,
+  type VerifyReport,
 } from './task.js';
 import {
   checkId,
   invalidInput,
+  MAX_DATE_MS,
   type NormalizedFilter,
   type NormalizedListQuery,
   type NormalizedPatch,
+  type PatchSize,
   type TaskReplacement,
   validateCleanup,
   validateFilter,
@@ -41,6 +46,7 @@ import {
   validatePatch,
   validateReplacement,
 } from './validate.js';
+import { VerifyCollector, validateVerifyOptions } from './verify.js';
 
 /** Options every store takes. */
 export interface BaseStoreOptions {
@@ -50,6 +56,12 @@ export interface BaseStoreOptions {
   ttlMs?: number | null;
   /** Largest serialized task accepted; default 8 MiB. */
   maxTaskBytes?: number;
+  /**
+   * Hears of every record the store moved aside because it could not be read (a `list` page or
+   * `loadByRequestId` answers without it; other calls reject with `CORRUPT_DATA`). Default: one
+   * warning line on the console. It must not throw; what it throws is ignored.
+   */
+  onCorrupt?: (report: CorruptRecordReport) => void;
 }
 
 /** A checked `update`: what to store and the version it must replace (`null` when forced). */
@@ -66,8 +78,20 @@ export interface PatchRequest {
   patch: NormalizedPatch;
   expectedVersion: number | null;
   now: Date;
-  /** What the patch adds to the serialized size, at most (data values and items, as counted). */
+  /** What the patch's items and data members add, before what they replace (see `size`). */
   bytes: number;
+  /** The exact size parts of the patch, for the backend's size check on the server. */
+  size: PatchSize;
+}
+
+/** A checked `verify`: what the adapter's walk gets. */
+export interface VerifyRequest {
+  repair: boolean;
+  /** Tasks per server step. */
+  batchSize: number;
+  now: Date;
+  /** Where the walk records what it checked and found. */
+  report: VerifyCollector;
 }
 
 /** A checked `cleanup`. */
@@ -104,6 +128,7 @@ export abstract class TaskStoreBase<TData extends JsonObject = JsonObject> imple
   readonly maxTaskBytes: number;
   #closed = false;
   #closing: Promise<void> | null = null;
+  readonly #onCorrupt: (report: CorruptRecordReport) => void;
 
   protected constructor(options: BaseStoreOptions = {}) {
     this.namespace = checkNamespace(options.namespace ?? 'default');
@@ -111,7 +136,14 @@ export abstract class TaskStoreBase<TData extends JsonObject = JsonObject> imple
     if (ttl !== null && (typeof ttl !== 'number' || !Number.isFinite(ttl) || ttl <= 0)) {
       throw configInvalid('ttlMs', 'must be a positive number of milliseconds, or null for none');
     }
+    if (ttl !== null && Date.now() + ttl > MAX_DATE_MS) {
+      throw configInvalid('ttlMs', 'is so long that expiry would land past the end of year 9999');
+    }
     this.ttlMs = ttl;
+    if (options.onCorrupt !== undefined && typeof options.onCorrupt !== 'function') {
+      throw configInvalid('onCorrupt', 'must be a function');
+    }
+    this.#onCorrupt = options.onCorrupt ?? warnCorrupt;
     const max = options.maxTaskBytes ?? DEFAULT_MAX_TASK_BYTES;
     if (!Number.isSafeInteger(max) || max < 1024)
       throw configInvalid('maxTaskBytes', 'must be an integer >= 1024');
@@ -152,6 +184,12 @@ export abstract class TaskStoreBase<TData extends JsonObject = JsonObject> imple
   protected abstract cleanupTasks(request: CleanupRequest): Promise<number>;
   /** Removes every task of the namespace; returns how many. */
   protected abstract clearTasks(): Promise<number>;
+  /**
+   * Walks the namespace in batches of `request.batchSize`, reporting through `request.report`
+   * what it checked and found; with `request.repair`, rebuilds indexes from the tasks and moves
+   * corrupt records aside (reporting each through {@link reportCorrupt}).
+   */
+  protected abstract verifyTasks(request: VerifyRequest): Promise<void>;
   /** One round trip to the server; resolves when it answered. */
   protected abstract ping(): Promise<void>;
   /** Releases what the store opened. Called once. */
@@ -183,6 +221,30 @@ export abstract class TaskStoreBase<TData extends JsonObject = JsonObject> imple
     return result.catch((error: unknown) => {
       throw this.#wrapped(operation, error, taskId);
     });
+  }
+
+  /**
+   * Tells the `onCorrupt` hook that a record was moved aside. Adapters call it whenever they
+   * quarantine one; a hook that throws does not disturb the call.
+   */
+  protected reportCorrupt(
+    operation: TaskStoreOperation,
+    taskId: string,
+    detail: string,
+    movedTo: string | null,
+  ): void {
+    try {
+      this.#onCorrupt({
+        backend: this.backend,
+        namespace: this.namespace,
+        taskId,
+        operation,
+        detail,
+        movedTo,
+      });
+    } catch {
+      // A reporting hook must not turn a call that succeeded into a failure.
+    }
   }
 
   #wrapped(operation: TaskStoreOperation, error: unknown, taskId: string | undefined): TaskStoreError {
@@ -223,6 +285,7 @@ export abstract class TaskStoreBase<TData extends JsonObject = JsonObject> imple
       expectedVersion: v.expectedVersion,
       now,
       bytes: v.bytes,
+      size: v.size,
     };
     return this.run('patch', v.taskId, () => this.patchTask(request)) as Promise<AgentTask<TData>>;
   }
@@ -279,6 +342,16 @@ export abstract class TaskStoreBase<TData extends JsonObject = JsonObject> imple
     return this.run('cleanup', undefined, () => this.cleanupTasks({ cutoff, includeActive, now }));
   }
 
+  async verify(opts?: VerifyOptions): Promise<VerifyReport> {
+    if (this.#closed) throw taskStoreError('verify', 'STORE_CLOSED');
+    const o = validateVerifyOptions(opts);
+    const report = new VerifyCollector(o.onProgress);
+    await this.run('verify', undefined, () =>
+      this.verifyTasks({ repair: o.repair, batchSize: o.batchSize, now: this.now(), report }),
+    );
+    return report.report();
+  }
+
   async clear(): Promise<number> {
     return this.run('clear', undefined, () => this.clearTasks());
   }
@@ -313,6 +386,17 @@ export abstract class TaskStoreBase<TData extends JsonObject = JsonObject> imple
   async [Symbol.asyncDispose](): Promise<void> {
     return this.close();
   }
+}
+
+/** The default `onCorrupt`: one warning line, with no secrets in it. */
+function warnCorrupt(report: CorruptRecordReport): void {
+  console.warn(
+    scrubSecrets(
+      `taskvault: ${report.backend} namespace ${JSON.stringify(report.namespace)}: stored task ` +
+        `${JSON.stringify(report.taskId)} is unreadable (${report.detail}); ${report.operation} went on ` +
+        `without it. ${report.movedTo ? `It was moved to ${report.movedTo} for inspection.` : ''}`.trimEnd(),
+    ),
+  );
 }
 
 function roundMs(ms: number): number {

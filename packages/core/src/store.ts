@@ -11,6 +11,8 @@ import type {
   TaskPage,
   TaskPatch,
   UpdateOptions,
+  VerifyOptions,
+  VerifyReport,
 } from './task.js';
 
 /**
@@ -81,6 +83,16 @@ export interface TaskStore<TData extends JsonObject = JsonObject> {
   /** Deletes every task of this store's namespace, and nothing else. Returns how many. */
   clear(): Promise<number>;
 
+  /**
+   * Walks the namespace in bounded batches (progress through `onProgress`) and reports tasks
+   * missing from an index, index entries without a task, counts that disagree and unreadable
+   * records. With `repair: true` it rebuilds the indexes from the tasks and moves corrupt
+   * records aside; the report then says what it repaired. Safe while other writers run.
+   * @throws TaskQueryError `INVALID_INPUT` for bad options; `BACKEND_UNAVAILABLE` (a repair that
+   *   failed so may have fixed part of what it found — run it again).
+   */
+  verify(opts?: VerifyOptions): Promise<VerifyReport>;
+
   /** Pings the backend. Never throws for an unreachable server: returns `ok: false` and a `detail`. */
   healthCheck(): Promise<HealthStatus>;
 
@@ -104,6 +116,7 @@ export const TASK_STORE_METHODS = [
   'countActive',
   'cleanup',
   'clear',
+  'verify',
   'healthCheck',
   'close',
 ] as const;

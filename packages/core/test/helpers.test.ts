@@ -176,3 +176,18 @@ describe('codec', () => {
     expect(() => parseStoredTask(serializeTask(task), 'other')).toThrow(/does not match/);
   });
 });
+
+describe('BACKEND_UNAVAILABLE says what a caller can know', () => {
+  it('a write that failed may have been applied; a read changed nothing and says nothing of it', async () => {
+    const { taskStoreError } = await import('../src/errors.js');
+    for (const op of ['create', 'update', 'patch', 'delete', 'clear', 'cleanup'] as const) {
+      expect(taskStoreError(op, 'BACKEND_UNAVAILABLE', { backend: 'redis' }).message).toContain(
+        `This ${op} may or may not have been applied`,
+      );
+    }
+    for (const op of ['load', 'loadByRequestId', 'list', 'count', 'countActive', 'healthCheck'] as const) {
+      const message = taskStoreError(op, 'BACKEND_UNAVAILABLE', { backend: 'redis', detail: 'no reply' }).message;
+      expect(message).toBe('redis is unavailable (no reply); retry later');
+    }
+  });
+});
