@@ -186,7 +186,10 @@ describe('BACKEND_UNAVAILABLE says what a caller can know', () => {
       );
     }
     for (const op of ['load', 'loadByRequestId', 'list', 'count', 'countActive', 'healthCheck'] as const) {
-      const message = taskStoreError(op, 'BACKEND_UNAVAILABLE', { backend: 'redis', detail: 'no reply' }).message;
+      const message = taskStoreError(op, 'BACKEND_UNAVAILABLE', {
+        backend: 'redis',
+        detail: 'no reply',
+      }).message;
       expect(message).toBe('redis is unavailable (no reply); retry later');
     }
   });
