@@ -194,3 +194,11 @@ describe('BACKEND_UNAVAILABLE says what a caller can know', () => {
     }
   });
 });
+
+describe('the Node.js the tests run on', () => {
+  // scripts/test-on-node.mjs sets it: proves the run really is on that version, not the machine's.
+  const wanted = process.env.TASKVAULT_TEST_NODE_MAJOR;
+  it.skipIf(wanted === undefined)(`is Node.js ${wanted ?? '(the machine default: nothing to check)'}`, () => {
+    expect(process.versions.node.split('.')[0]).toBe(wanted);
+  });
+});
