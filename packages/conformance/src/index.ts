@@ -19,6 +19,7 @@ import { listingCases } from './cases/listing.js';
 import { namespaceCases } from './cases/namespaces.js';
 import { rejectionCases } from './cases/rejections.js';
 import { requestIndexCases } from './cases/request-index.js';
+import { restoreCases } from './cases/restore.js';
 import { roundTripCases } from './cases/round-trip.js';
 import { ttlCases } from './cases/ttl.js';
 import { verifyCases, verifyCorruptCases } from './cases/verify.js';
@@ -45,6 +46,7 @@ const FAMILIES: [string, (scenario: Scenario) => void][] = [
   ['rejections', rejectionCases],
   ['limits', limitCases],
   ['verify', verifyCases],
+  ['restore', restoreCases],
   ['round trip', roundTripCases],
   ['lifecycle', lifecycleCases],
 ];

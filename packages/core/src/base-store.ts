@@ -12,6 +12,7 @@ import {
   taskStoreError,
 } from './errors.js';
 import { idProblem } from './ids.js';
+import { batchesOf, type RestoredTask, validateRestoredTask, validateRestoreOptions } from './restore.js';
 import type { TaskStore } from './store.js';
 import {
   type AgentTask,
@@ -23,6 +24,9 @@ import {
   type ListQuery,
   type NewTask,
   type PatchOptions,
+  type RestoreConflict,
+  type RestoreOptions,
+  type RestoreReport,
   type TaskFilter,
   type TaskPage,
   type TaskPatch,
@@ -82,6 +86,22 @@ export interface PatchRequest {
   bytes: number;
   /** The exact size parts of the patch, for the backend's size check on the server. */
   size: PatchSize;
+}
+
+/** One batch of a checked `restore`: tasks whose expiry has not passed, in the order given. */
+export interface RestoreRequest {
+  tasks: RestoredTask[];
+  onConflict: RestoreConflict;
+  now: Date;
+}
+
+/** What an adapter did with one `restore` batch. */
+export interface RestoreBatchResult {
+  restored: number;
+  replaced: number;
+  skipped: number;
+  /** With `onConflict: 'fail'`: the id of the live task that stopped the batch (nothing from it on was written). */
+  conflict: string | null;
 }
 
 /** A checked `verify`: what the adapter's walk gets. */
@@ -184,6 +204,13 @@ export abstract class TaskStoreBase<TData extends JsonObject = JsonObject> imple
   protected abstract cleanupTasks(request: CleanupRequest): Promise<number>;
   /** Removes every task of the namespace; returns how many. */
   protected abstract clearTasks(): Promise<number>;
+  /**
+   * Writes each task of the batch exactly as given (createdAt, updatedAt, version, expiresAt),
+   * each with its index entries in one server-side step, in order. A live task with the same id
+   * is kept (`skip`), overwritten (`replace`), or stops the batch there (`fail`: return its id
+   * as `conflict`). A stored task that has expired is no conflict: it is replaced.
+   */
+  protected abstract restoreTasks(request: RestoreRequest): Promise<RestoreBatchResult>;
   /**
    * Walks the namespace in batches of `request.batchSize`, reporting through `request.report`
    * what it checked and found; with `request.repair`, rebuilds indexes from the tasks and moves
@@ -342,6 +369,37 @@ export abstract class TaskStoreBase<TData extends JsonObject = JsonObject> imple
     return this.run('cleanup', undefined, () => this.cleanupTasks({ cutoff, includeActive, now }));
   }
 
+  async restore(
+    tasks: Iterable<AgentTask<TData>> | AsyncIterable<AgentTask<TData>>,
+    opts?: RestoreOptions,
+  ): Promise<RestoreReport> {
+    if (this.#closed) throw taskStoreError('restore', 'STORE_CLOSED');
+    const o = validateRestoreOptions(opts);
+    if (!isIterable(tasks))
+      invalidInput('restore', 'tasks', 'must be an iterable or async iterable of tasks');
+    const started = performance.now();
+    const totals = { restored: 0, replaced: 0, skipped: 0, expired: 0 };
+    const report = (): RestoreReport => ({ ...totals, elapsedMs: Math.round(performance.now() - started) });
+    for await (const { first, items } of batchesOf<unknown>(tasks, o.batchSize)) {
+      const now = this.now();
+      const valid = items.map((task, i) => validateRestoredTask(task, first + i, this));
+      const live = valid.filter(
+        ({ task }) => task.expiresAt === null || task.expiresAt.getTime() > now.getTime(),
+      );
+      totals.expired += valid.length - live.length;
+      if (live.length > 0) {
+        const request: RestoreRequest = { tasks: live, onConflict: o.onConflict, now };
+        const done = await this.run('restore', undefined, () => this.restoreTasks(request));
+        totals.restored += done.restored;
+        totals.replaced += done.replaced;
+        totals.skipped += done.skipped;
+        if (done.conflict !== null) throw taskStoreError('restore', 'TASK_EXISTS', { taskId: done.conflict });
+      }
+      o.onProgress?.(report());
+    }
+    return report();
+  }
+
   async verify(opts?: VerifyOptions): Promise<VerifyReport> {
     if (this.#closed) throw taskStoreError('verify', 'STORE_CLOSED');
     const o = validateVerifyOptions(opts);
@@ -386,6 +444,15 @@ export abstract class TaskStoreBase<TData extends JsonObject = JsonObject> imple
   async [Symbol.asyncDispose](): Promise<void> {
     return this.close();
   }
+}
+
+function isIterable(value: unknown): value is Iterable<unknown> | AsyncIterable<unknown> {
+  return (
+    typeof value === 'object' &&
+    value !== null &&
+    (typeof (value as Iterable<unknown>)[Symbol.iterator] === 'function' ||
+      typeof (value as AsyncIterable<unknown>)[Symbol.asyncIterator] === 'function')
+  );
 }
 
 /** The default `onCorrupt`: one warning line, with no secrets in it. */

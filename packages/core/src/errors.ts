@@ -43,6 +43,7 @@ export type TaskStoreOperation =
   | 'countActive'
   | 'cleanup'
   | 'verify'
+  | 'restore'
   | 'healthCheck'
   | 'migrate'
   | 'close'
@@ -76,6 +77,7 @@ const WRITES: ReadonlySet<TaskStoreOperation> = new Set([
   'clear',
   'cleanup',
   'verify',
+  'restore',
   'migrate',
 ]);
 
@@ -157,7 +159,7 @@ export class TaskStoreError extends Error {
   }
 }
 
-/** `create` failed. */
+/** `create` or `restore` failed. */
 export class TaskCreateError extends TaskStoreError {
   static override readonly errorName: string = 'TaskCreateError';
 }
@@ -195,6 +197,7 @@ const ERROR_CLASS: { [O in TaskStoreOperation]: typeof TaskStoreError } = {
   countActive: TaskQueryError,
   cleanup: TaskQueryError,
   verify: TaskQueryError,
+  restore: TaskCreateError,
   healthCheck: TaskStoreError,
   migrate: TaskStoreError,
   close: TaskStoreError,

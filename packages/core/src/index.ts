@@ -3,6 +3,8 @@ export type {
   CleanupRequest,
   PatchRequest,
   ReplaceRequest,
+  RestoreBatchResult,
+  RestoreRequest,
   VerifyRequest,
 } from './base-store.js';
 export { checkNamespace, configInvalid, TaskStoreBase } from './base-store.js';
@@ -45,6 +47,13 @@ export type { CreateFromConfig, FactoryOptions } from './factory.js';
 export { createTaskStore, getTaskStore, resetTaskStore } from './factory.js';
 export { compareIds, idProblem, stringProblem, utf8Length } from './ids.js';
 export { copyJsonObject, copyJsonValue, JsonProblem, MAX_JSON_DEPTH, setOwnKey } from './json-copy.js';
+export type { NormalizedRestoreOptions, RestoredTask } from './restore.js';
+export {
+  DEFAULT_RESTORE_BATCH,
+  MAX_RESTORE_BATCH,
+  validateRestoredTask,
+  validateRestoreOptions,
+} from './restore.js';
 export {
   escapeBytes,
   ITEM_FRAME_BYTES,
@@ -72,6 +81,9 @@ export type {
   ListQuery,
   NewTask,
   PatchOptions,
+  RestoreConflict,
+  RestoreOptions,
+  RestoreReport,
   TaskFilter,
   TaskItem,
   TaskItemRole,

@@ -7,6 +7,8 @@ import type {
   ListQuery,
   NewTask,
   PatchOptions,
+  RestoreOptions,
+  RestoreReport,
   TaskFilter,
   TaskPage,
   TaskPatch,
@@ -93,6 +95,22 @@ export interface TaskStore<TData extends JsonObject = JsonObject> {
    */
   verify(opts?: VerifyOptions): Promise<VerifyReport>;
 
+  /**
+   * Writes tasks exactly as given — createdAt, updatedAt, version and expiresAt kept — in batches
+   * of `batchSize`, each task with its index entries in one server-side step: what imports,
+   * copies between stores and backups use. Takes arrays, generators and async iterables (one
+   * batch is held at a time). Tasks whose expiresAt has passed are counted, not written. A live
+   * task with the same id is kept (`onConflict: 'skip'`), overwritten (`'replace'`), or stops
+   * the restore (`'fail'`, the default); tasks before it stay written, so a restore re-run with
+   * `'skip'` resumes where one stopped.
+   * @throws TaskCreateError `INVALID_INPUT` naming `tasks[<index>].<field>` (nothing of that
+   *   batch is written), `TASK_EXISTS` (with `'fail'`), `BACKEND_UNAVAILABLE`.
+   */
+  restore(
+    tasks: Iterable<AgentTask<TData>> | AsyncIterable<AgentTask<TData>>,
+    opts?: RestoreOptions,
+  ): Promise<RestoreReport>;
+
   /** Pings the backend. Never throws for an unreachable server: returns `ok: false` and a `detail`. */
   healthCheck(): Promise<HealthStatus>;
 
@@ -117,6 +135,7 @@ export const TASK_STORE_METHODS = [
   'cleanup',
   'clear',
   'verify',
+  'restore',
   'healthCheck',
   'close',
 ] as const;

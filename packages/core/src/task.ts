@@ -245,3 +245,32 @@ export interface CorruptRecordReport {
   /** Where the record was moved (a key or table name), or null when it could not be kept. */
   movedTo: string | null;
 }
+
+/** What `restore` does with a task whose id a live task already has. */
+export type RestoreConflict = 'skip' | 'fail' | 'replace';
+
+/** Options of `restore`. */
+export interface RestoreOptions {
+  /**
+   * A task whose id is taken by a live task: `'fail'` (the default) rejects with `TASK_EXISTS`
+   * and stops there, `'skip'` keeps the stored one, `'replace'` overwrites it with the given one.
+   */
+  onConflict?: RestoreConflict;
+  /** Tasks written per server step; 1..1000, default 100. */
+  batchSize?: number;
+  /** Called after every batch, so a long restore shows progress. */
+  onProgress?: (progress: RestoreReport) => void;
+}
+
+/** What `restore` did (so far, when passed to `onProgress`). */
+export interface RestoreReport {
+  /** Tasks written that did not exist. */
+  restored: number;
+  /** Tasks that existed and were replaced (`onConflict: 'replace'`). */
+  replaced: number;
+  /** Tasks that existed and were kept (`onConflict: 'skip'`). */
+  skipped: number;
+  /** Tasks not written because their `expiresAt` had already passed. */
+  expired: number;
+  elapsedMs: number;
+}

@@ -41,7 +41,11 @@ export function invalidInput(
 }
 
 /** Runs `fn`, turning a `JsonProblem` into the INVALID_INPUT error of `operation`. */
-function withJsonProblems<T>(operation: TaskStoreOperation, taskId: string | undefined, fn: () => T): T {
+export function withJsonProblems<T>(
+  operation: TaskStoreOperation,
+  taskId: string | undefined,
+  fn: () => T,
+): T {
   try {
     return fn();
   } catch (error) {
@@ -57,7 +61,7 @@ export function checkId(operation: TaskStoreOperation, path: string, value: unkn
   return value as string;
 }
 
-function checkNullableId(operation: TaskStoreOperation, path: string, value: unknown): string | null {
+export function checkNullableId(operation: TaskStoreOperation, path: string, value: unknown): string | null {
   return value === null ? null : checkId(operation, path, value);
 }
 
@@ -77,7 +81,7 @@ function dateMs(value: unknown): number | string {
   return ms;
 }
 
-function checkStatus(operation: TaskStoreOperation, path: string, value: unknown): TaskStatus {
+export function checkStatus(operation: TaskStoreOperation, path: string, value: unknown): TaskStatus {
   if (!isTaskStatus(value)) {
     invalidInput(
       operation,
@@ -88,7 +92,7 @@ function checkStatus(operation: TaskStoreOperation, path: string, value: unknown
   return value;
 }
 
-function checkKnownKeys(
+export function checkKnownKeys(
   operation: TaskStoreOperation,
   path: string,
   value: object,
@@ -110,7 +114,11 @@ function unknownKeyDetail(known: readonly string[]): string {
   return `is not a field of this object (known: ${known.join(', ')})`;
 }
 
-function checkObject(operation: TaskStoreOperation, path: string, value: unknown): Record<string, unknown> {
+export function checkObject(
+  operation: TaskStoreOperation,
+  path: string,
+  value: unknown,
+): Record<string, unknown> {
   if (typeof value !== 'object' || value === null || Array.isArray(value)) {
     invalidInput(operation, path, `must be an object, got ${describeType(value)}`);
   }
@@ -131,7 +139,7 @@ function checkFutureExpiry(
 
 const ITEM_KEYS = ['requestId', 'role', 'content', 'createdAt'] as const;
 
-function copyItems(
+export function copyItems(
   operation: TaskStoreOperation,
   path: string,
   value: unknown,
@@ -186,7 +194,7 @@ export interface ValidationLimits {
   maxTaskBytes: number;
 }
 
-function checkSize(
+export function checkSize(
   operation: TaskStoreOperation,
   taskId: string,
   bytes: number,
@@ -271,7 +279,7 @@ export interface TaskReplacement {
   expiresAt: Date | null;
 }
 
-const TASK_KEYS = [
+export const TASK_KEYS = [
   'taskId',
   'status',
   'sessionId',

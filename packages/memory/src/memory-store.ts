@@ -13,6 +13,8 @@ import {
   type NormalizedListQuery,
   type PatchRequest,
   type ReplaceRequest,
+  type RestoreBatchResult,
+  type RestoreRequest,
   setOwnKey,
   TASK_STATUSES,
   TaskStoreBase,
@@ -227,6 +229,37 @@ export class MemoryTaskStore<TData extends JsonObject = JsonObject> extends Task
 
   protected async clearTasks(): Promise<number> {
     return this.#table.clear(this.#nowMs());
+  }
+
+  protected async restoreTasks(request: RestoreRequest): Promise<RestoreBatchResult> {
+    const result: RestoreBatchResult = { restored: 0, replaced: 0, skipped: 0, conflict: null };
+    const now = request.now.getTime();
+    for (const { task, bytes } of request.tasks) {
+      let existing = this.#table.get(task.taskId, now);
+      if (existing?.unreadable !== undefined) {
+        // An unreadable record is moved aside and reported, never overwritten: the restored copy takes its id.
+        this.#corrupt('restore', existing);
+        existing = undefined;
+      }
+      if (existing !== undefined) {
+        if (request.onConflict === 'skip') {
+          result.skipped++;
+          continue;
+        }
+        if (request.onConflict === 'fail') {
+          result.conflict = task.taskId;
+          return result;
+        }
+        // A replacement may have another createdAt, so another place in the ordered indexes.
+        this.#table.remove(existing);
+        result.replaced++;
+      } else {
+        result.restored++;
+      }
+      // `task` is core's validated copy: nobody else holds it, so it is stored as it is.
+      this.#table.insert(task, bytes);
+    }
+    return result;
   }
 
   protected async verifyTasks(request: VerifyRequest): Promise<void> {
