@@ -10,6 +10,7 @@ import {
   resolveConfig,
   type TaskStore,
   type TaskStoreConfig,
+  taskStoreError,
 } from '@taskvault/core';
 import { usageError } from './errors.js';
 import type { CliIo } from './io.js';
@@ -143,6 +144,13 @@ export async function openStore(
       warn: (message) => io.stderr.write(`${message}\n`),
     });
   } catch (error) {
-    throw asFlagError(error);
+    // The values were checked above; what fails now is the environment (a backend package not
+    // installed, a custom module that throws): a failure, named after the flag it came from.
+    const flag = isTaskStoreError(error, 'CONFIG_INVALID') && error.path ? FLAG_OF[error.path] : undefined;
+    if (flag === undefined) throw error;
+    throw taskStoreError('config', 'CONFIG_INVALID', {
+      path: flag,
+      detail: (error as Error).message.replace(/^config\.[\w.]+: /, ''),
+    });
   }
 }

@@ -31,7 +31,7 @@ const here = dirname(fileURLToPath(import.meta.url));
 const workspace = resolve(here, '../../..');
 const fixtures = join(here, '../fixtures');
 const tsc = join(workspace, 'node_modules/typescript/bin/tsc');
-const PUBLISHED = ['core', 'memory', 'redis', 'postgres', 'conformance'] as const;
+const PUBLISHED = ['core', 'memory', 'redis', 'postgres', 'conformance', 'cli'] as const;
 const tarballs: Record<string, string> = {};
 const scratchDirs: string[] = [];
 
@@ -224,4 +224,61 @@ describe('core + postgres installed alone', () => {
   it('type-checks under module node16 and bundler', async () => {
     await typecheck(dir, 'postgres');
   }, 120_000);
+});
+
+describe('the taskvault command installed with core and postgres alone', () => {
+  let pg: PostgresServerHandle;
+  let url: string;
+  let dir: string;
+  beforeAll(async () => {
+    pg = await postgresForTests();
+    url = await pg.createDatabase();
+    dir = mkdtempSync(join(tmpdir(), 'taskvault-user-cli-'));
+    scratchDirs.push(dir);
+    writeFileSync(
+      join(dir, 'package.json'),
+      JSON.stringify({ name: 'user-app', private: true, version: '1.0.0' }),
+    );
+    await sh(
+      'npm',
+      [
+        'install',
+        '--no-audit',
+        '--no-fund',
+        '--loglevel=error',
+        tarballs.core!,
+        tarballs.postgres!,
+        tarballs.cli!,
+      ],
+      dir,
+    );
+  }, 240_000);
+  afterAll(async () => pg?.destroy());
+
+  const taskvault = (...args: string[]) => sh(join(dir, 'node_modules/.bin/taskvault'), args, dir);
+
+  it('installs the bin with its parser and progress library, and no backend it was not asked for', async () => {
+    expect(installed(dir, 'commander')).toBe(true);
+    expect(installed(dir, 'cli-progress')).toBe(true);
+    expect(installed(dir, '@taskvault/redis')).toBe(false);
+    expect(installed(dir, 'ioredis')).toBe(false);
+    expect(await taskvault('--help')).toContain('Usage: taskvault');
+  }, 60_000);
+
+  it('migrates and counts on PostgreSQL through the backend installed beside it', async () => {
+    expect(await taskvault('migrate', '--url', url)).toMatch(/applied|up to date/);
+    expect(JSON.parse(await taskvault('stats', '--url', url, '--json'))).toMatchObject({
+      backend: 'postgres',
+      total: 0,
+    });
+  }, 60_000);
+
+  it('says which package to install for a backend or a legacy source that is missing', async () => {
+    await expect(taskvault('stats', '--backend', 'redis')).rejects.toThrow(
+      /taskvault: CONFIG_INVALID: .*npm install @taskvault\/redis/,
+    );
+    await expect(
+      taskvault('import-legacy', 'teal-redis', 'redis://127.0.0.1:1', '--to', url),
+    ).rejects.toThrow(/taskvault: DRIVER_MISSING: .*npm install ioredis/);
+  }, 60_000);
 });
