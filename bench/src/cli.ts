@@ -47,8 +47,10 @@ export async function main(argv: readonly string[], io: CliIo): Promise<CliOutco
     jsonFile = await writeJson(results, parsed.options.resultsDir);
     io.stderr.write(`results: ${jsonFile}\n`);
   }
-  const failed = results.backends.some(
-    (b) => b.error !== null || b.scaleError !== null || b.cells.some((c) => c.error !== null),
-  );
+  const failed =
+    (results.copy?.error ?? null) !== null ||
+    results.backends.some(
+      (b) => b.error !== null || b.scaleError !== null || b.cells.some((c) => c.error !== null),
+    );
   return { exitCode: failed ? 1 : 0, results, jsonFile };
 }

@@ -1,6 +1,7 @@
 /** The run's results as a markdown report (stdout) and as JSON (bench/results/<timestamp>.json). */
 import fs from 'node:fs/promises';
 import path from 'node:path';
+import { copySection } from './copy.js';
 import type { BackendRecord, BenchResults, CellRecord, TargetRecord } from './results.js';
 import { formatSize, type ScalePoint } from './scale.js';
 
@@ -203,6 +204,7 @@ export function renderMarkdown(results: BenchResults): string {
     ...header,
     ...results.backends.map(backendSection),
     scaleSection(results),
+    copySection(results.copy),
     targetsSection(results.targets),
   ].filter((s): s is string => s !== null);
   return `${sections.join('\n\n')}\n`;

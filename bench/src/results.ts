@@ -1,5 +1,6 @@
 /** The shape of a run's results: what the JSON file holds and the markdown is made from. */
 import type { BackendName, OpName } from './backends/types.js';
+import type { CopyRecord } from './copy.js';
 import type { CellResult } from './harness.js';
 import type { BenchOptions } from './options.js';
 import type { ScalePoint } from './scale.js';
@@ -50,4 +51,6 @@ export interface BenchResults {
   options: BenchOptions;
   backends: BackendRecord[];
   targets: TargetRecord[];
+  /** `taskvault copy` Redis -> PostgreSQL at the scale sizes; null when not measured. */
+  copy: CopyRecord | null;
 }

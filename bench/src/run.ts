@@ -16,6 +16,7 @@ import {
   type OpName,
   RAW_FOR_OP,
 } from './backends/types.js';
+import { measureCopy } from './copy.js';
 import { measurePair } from './harness.js';
 import type { BenchOptions } from './options.js';
 import type { ProgressStream } from './progress.js';
@@ -152,6 +153,11 @@ export async function runBench(options: BenchOptions, log: ProgressStream): Prom
   const started = performance.now();
   const backends: BackendRecord[] = [];
   for (const name of options.backends) backends.push(await runBackend(name, options, log));
+  // The copy between backends needs both of them, and sizes to copy.
+  const copy =
+    options.scale.length > 0 && options.backends.includes('redis') && options.backends.includes('postgres')
+      ? await measureCopy(options.scale, log)
+      : null;
   const cpus = os.cpus();
   return {
     startedAt,
@@ -166,5 +172,6 @@ export async function runBench(options: BenchOptions, log: ProgressStream): Prom
     options,
     backends,
     targets: checkTargets(backends),
+    copy,
   };
 }
