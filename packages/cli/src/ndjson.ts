@@ -4,11 +4,11 @@
  * are read back as Dates, so an ISO-looking string inside `data` or `content` stays a string.
  */
 import { createHash } from 'node:crypto';
-import type { AgentTask, JsonValue, TaskItem } from '@taskvault/core';
+import type { AgentTask, JsonObject, JsonValue } from '@taskvault/core';
 
-/** One task as one line (without the newline). Keys in the model's order. */
-export function taskToLine(task: AgentTask): string {
-  return JSON.stringify({
+/** A task as plain JSON: the model's fields in order, every Date an ISO-8601 string. */
+function taskJson(task: AgentTask): JsonObject {
+  return {
     taskId: task.taskId,
     status: task.status,
     sessionId: task.sessionId,
@@ -24,7 +24,12 @@ export function taskToLine(task: AgentTask): string {
       createdAt: item.createdAt.toISOString(),
       content: item.content,
     })),
-  });
+  };
+}
+
+/** One task as one line (without the newline). Keys in the model's order. */
+export function taskToLine(task: AgentTask): string {
+  return JSON.stringify(taskJson(task));
 }
 
 /** Why a line is not a task, and where (`items[2].createdAt`; empty for the line as a whole). */
@@ -88,28 +93,9 @@ export function canonicalJson(value: JsonValue | undefined): string {
   return `{${keys.map((k) => `${JSON.stringify(k)}:${canonicalJson(value[k])}`).join(',')}}`;
 }
 
-function itemJson(item: TaskItem): JsonValue {
-  return {
-    requestId: item.requestId,
-    role: item.role,
-    createdAt: item.createdAt.toISOString(),
-    content: item.content,
-  };
-}
-
 /** SHA-256 (hex) of a task's canonical JSON: equal exactly when the tasks are deep-equal. */
 export function taskChecksum(task: AgentTask): string {
-  const canonical = canonicalJson({
-    taskId: task.taskId,
-    status: task.status,
-    sessionId: task.sessionId,
-    userId: task.userId,
-    createdAt: task.createdAt.toISOString(),
-    updatedAt: task.updatedAt.toISOString(),
-    expiresAt: task.expiresAt === null ? null : task.expiresAt.toISOString(),
-    version: task.version,
-    data: task.data,
-    items: task.items.map(itemJson),
-  });
-  return createHash('sha256').update(canonical).digest('hex');
+  return createHash('sha256')
+    .update(canonicalJson(taskJson(task)))
+    .digest('hex');
 }

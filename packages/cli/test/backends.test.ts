@@ -137,7 +137,7 @@ describe('taskvault on real backends', () => {
       await source.close();
       for (const to of ready()) {
         const ns2 = `cp-${randomUUID()}`;
-        const r = await spawnCli([
+        const copy = [
           'copy',
           '--from',
           from.url,
@@ -148,8 +148,8 @@ describe('taskvault on real backends', () => {
           '--to-namespace',
           ns2,
           '--verify',
-          '--json',
-        ]);
+        ];
+        const r = await spawnCli([...copy, '--json']);
         expect(r.code, r.stderr).toBe(0);
         expect(JSON.parse(r.stdout)).toMatchObject({
           read: 1500,
@@ -160,18 +160,7 @@ describe('taskvault on real backends', () => {
         const target = await open(to.url, ns2);
         await target.patch(tasks[10]!.taskId, { data: { tampered: true } });
         await target.close();
-        const again = await spawnCli([
-          'copy',
-          '--from',
-          from.url,
-          '--to',
-          to.url,
-          '--namespace',
-          ns,
-          '--to-namespace',
-          ns2,
-          '--verify',
-        ]);
+        const again = await spawnCli(copy);
         expect(again.code).toBe(1);
         expect(again.stdout).toContain(`different: ${JSON.stringify(tasks[10]!.taskId)}`);
         expect(again.stderr).toMatch(/^taskvault: VERIFY_FAILED: /);

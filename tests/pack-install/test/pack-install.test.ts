@@ -73,18 +73,21 @@ afterAll(() => {
   for (const dir of scratchDirs) rmSync(dir, { recursive: true, force: true });
 });
 
-async function scratchInstall(adapter: 'redis' | 'postgres'): Promise<string> {
-  const dir = mkdtempSync(join(tmpdir(), `taskvault-user-${adapter}-`));
+/** A user's empty project with core and `packages` installed from our tarballs by npm alone. */
+async function npmInstall(label: string, packages: string[]): Promise<string> {
+  const dir = mkdtempSync(join(tmpdir(), `taskvault-user-${label}-`));
   scratchDirs.push(dir);
   writeFileSync(
     join(dir, 'package.json'),
     JSON.stringify({ name: 'user-app', private: true, version: '1.0.0' }),
   );
-  await sh(
-    'npm',
-    ['install', '--no-audit', '--no-fund', '--loglevel=error', tarballs.core!, tarballs[adapter]!],
-    dir,
-  );
+  const files = ['core', ...packages].map((name) => tarballs[name]!);
+  await sh('npm', ['install', '--no-audit', '--no-fund', '--loglevel=error', ...files], dir);
+  return dir;
+}
+
+async function scratchInstall(adapter: 'redis' | 'postgres'): Promise<string> {
+  const dir = await npmInstall(adapter, [adapter]);
   for (const f of ['check.mjs', 'check.cjs', `check-${adapter}.ts`]) cpSync(join(fixtures, f), join(dir, f));
   return dir;
 }
@@ -233,25 +236,7 @@ describe('the taskvault command installed with core and postgres alone', () => {
   beforeAll(async () => {
     pg = await postgresForTests();
     url = await pg.createDatabase();
-    dir = mkdtempSync(join(tmpdir(), 'taskvault-user-cli-'));
-    scratchDirs.push(dir);
-    writeFileSync(
-      join(dir, 'package.json'),
-      JSON.stringify({ name: 'user-app', private: true, version: '1.0.0' }),
-    );
-    await sh(
-      'npm',
-      [
-        'install',
-        '--no-audit',
-        '--no-fund',
-        '--loglevel=error',
-        tarballs.core!,
-        tarballs.postgres!,
-        tarballs.cli!,
-      ],
-      dir,
-    );
+    dir = await npmInstall('cli', ['postgres', 'cli']);
   }, 240_000);
   afterAll(async () => pg?.destroy());
 
