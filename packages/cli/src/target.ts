@@ -133,10 +133,15 @@ export function backendOf(config: TaskStoreConfig, io: CliIo): string {
 export async function openStore(
   config: TaskStoreConfig,
   io: CliIo,
-  extra: { postgres?: BackendOptions } = {},
+  extra: { postgres?: BackendOptions; sqlite?: BackendOptions } = {},
 ): Promise<TaskStore> {
   const backend = backendOf(config, io);
-  const options = backend === 'postgres' ? { sweepIntervalMs: 0, ...extra.postgres } : undefined;
+  const options =
+    backend === 'postgres'
+      ? { sweepIntervalMs: 0, ...extra.postgres }
+      : backend === 'sqlite' && extra.sqlite !== undefined
+        ? extra.sqlite
+        : undefined;
   try {
     return await createTaskStore(options === undefined ? config : { ...config, options }, {
       env: io.env,

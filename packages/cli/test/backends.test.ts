@@ -236,3 +236,22 @@ describe('taskvault on real backends', () => {
     expect(Number(tables.trim())).toBeGreaterThan(0);
   });
 });
+
+describe('taskvault migrate on SQLite', () => {
+  it('creates the schema in a new file and then finds it up to date', async (ctx) => {
+    const sqlite = backends.find((b) => b.name === 'sqlite');
+    // migrate needs the backend, not restore
+    const usable =
+      sqlite !== undefined &&
+      (sqlite.missing === null || sqlite.missing.includes('does not implement restore'));
+    if (!usable) ctx.skip(sqlite?.missing ?? 'no sqlite backend');
+    const url = `sqlite:${join(dir, `migrate-${randomUUID()}.db`)}`;
+    const first = await spawnCli(['migrate', '--url', url, '--json']);
+    expect(first.code, first.stderr).toBe(0);
+    expect(JSON.parse(first.stdout).applied.length).toBeGreaterThan(0);
+    const second = await spawnCli(['migrate', '--url', url]);
+    expect(second.stdout).toMatch(/schema up to date/);
+    const sql = await spawnCli(['migrate', '--url', url, '--print-sql']);
+    expect(sql.stdout).toMatch(/create table/i);
+  });
+});

@@ -115,7 +115,9 @@ export function registerMigrate(program: Command, io: CliIo): void {
     .option('--print-sql', 'print the SQL instead of running it (nothing is changed, no connection is made)')
     .action(async (opts: Flags) => {
       const store = await openStore(configFromFlags(opts, urlFlag(opts, 'url')), io, {
+        // migrate itself, so the report says what this run applied
         postgres: { autoMigrate: false },
+        sqlite: { autoMigrate: false },
       });
       try {
         if (opts.printSql === true) {
