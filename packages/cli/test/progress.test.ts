@@ -45,3 +45,12 @@ describe('run() in this process', () => {
     );
   });
 });
+
+describe('import from a terminal', () => {
+  it('is a usage error rather than a wait for typed input', async () => {
+    const { io, stderr } = testIo();
+    Object.assign(io.stdin, { isTTY: true });
+    expect(await run(['import', '--to', 'memory:'], io)).toBe(2);
+    expect(stderr.text()).toMatch(/^taskvault: USAGE: import reads NDJSON from a file or a pipe/);
+  });
+});

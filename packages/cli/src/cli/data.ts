@@ -104,6 +104,11 @@ export function registerImport(program: Command, io: CliIo): void {
     '\nA bad line stops the import and is named by its number; nothing of it is written. Run the same\ncommand again after a stop: with --on-conflict skip (the default) what landed is skipped.\n\nExample:\n  taskvault import --to postgres://user@db/tasks < tasks.ndjson',
   );
   cmd.action(async (file: string | undefined, opts: StoreFlags & Record<string, unknown>) => {
+    if (file === undefined && (io.stdin as { isTTY?: boolean }).isTTY === true) {
+      throw usageError(
+        'import reads NDJSON from a file or a pipe: taskvault import tasks.ndjson, or < tasks.ndjson',
+      );
+    }
     await withStore(io, opts, urlFlag(opts, 'to', 'url'), async (store) => {
       const input = file === undefined ? io.stdin : createReadStream(file);
       const progress = startProgress(io.stderr, 'import', null);
