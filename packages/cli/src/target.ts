@@ -143,7 +143,10 @@ export async function openStore(
         ? extra.sqlite
         : undefined;
   try {
-    return await createTaskStore(options === undefined ? config : { ...config, options }, {
+    // Never TASKVAULT_FALLBACK: an export or copy that quietly ran on an empty in-process store
+    // instead of the one named would "succeed" with nothing.
+    const built = { ...config, fallback: null, ...(options === undefined ? {} : { options }) };
+    return await createTaskStore(built, {
       env: io.env,
       cwd: io.cwd,
       warn: (message) => io.stderr.write(`${message}\n`),

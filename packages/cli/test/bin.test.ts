@@ -170,6 +170,15 @@ describe('taskvault (spawned)', () => {
     expect(flagWins.code).toBe(0);
   });
 
+  it('TASKVAULT_FALLBACK=memory never swaps the store a command names for an empty one', async () => {
+    const r = await spawnCli(['export', '--from', 'redis://127.0.0.1:1', '--json'], {
+      env: { TASKVAULT_FALLBACK: 'memory' },
+    });
+    expect(r.code).toBe(1);
+    expect(r.stderr).toMatch(/^taskvault: BACKEND_UNAVAILABLE: /);
+    expect(r.stdout).toBe('');
+  });
+
   it('a failure never prints a password or the full URL', async () => {
     const r = await spawnCli(['stats', '--url', 'redis://admin:hunter2@127.0.0.1:1/3?tls=no']);
     expect(r.code).toBe(1);
