@@ -4,6 +4,7 @@
  * and in `copy --verify` between every pair; a backend without it yet is skipped and says so.
  */
 
+import { spawn } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -16,8 +17,17 @@ import {
   redisForTests,
 } from '@taskvault/test-servers';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { configFromUrl, exportTasks, lineToTask } from '../src/index.js';
-import { allTasks, makeTasks, memoryStore, restoreWorks, sink, sortedLikeWalk, spawnCli } from './helpers.js';
+import { configFromUrl, exportTasks, lineToTask, taskToLine } from '../src/index.js';
+import {
+  allTasks,
+  BIN,
+  makeTasks,
+  memoryStore,
+  restoreWorks,
+  sink,
+  sortedLikeWalk,
+  spawnCli,
+} from './helpers.js';
 
 interface Backend {
   name: string;
@@ -235,6 +245,46 @@ describe('taskvault on real backends', () => {
     );
     expect(Number(tables.trim())).toBeGreaterThan(0);
   });
+});
+
+describe('an import killed half-way', () => {
+  it('is resumed by running the same command again: every task exactly once, deep-equal', async (ctx) => {
+    const target = ready()[0];
+    if (target === undefined)
+      ctx.skip(`no backend implements restore yet: ${backends.map((b) => b.missing).join('; ')}`);
+    const ns = `kill-${randomUUID()}`;
+    const file = join(dir, 'kill.ndjson');
+    writeFileSync(file, EXPECTED.map((t) => `${taskToLine(t)}\n`).join(''));
+    const store = await open(target!.url, ns);
+    try {
+      const child = spawn(process.execPath, [
+        BIN,
+        'import',
+        file,
+        '--to',
+        target!.url,
+        '--namespace',
+        ns,
+        '--batch-size',
+        '20',
+      ]);
+      // SIGKILL once some batches landed and many are still to come
+      while ((await store.count()) < 500) await new Promise((r) => setTimeout(r, 5));
+      child.kill('SIGKILL');
+      await new Promise((r) => child.once('close', r));
+      const landed = await store.count();
+      expect(landed).toBeGreaterThan(0);
+      expect(landed).toBeLessThan(10_000);
+      const again = await spawnCli(['import', file, '--to', target!.url, '--namespace', ns, '--json']);
+      expect(again.code, again.stderr).toBe(0);
+      const summary = JSON.parse(again.stdout);
+      expect(summary.skipped).toBe(landed);
+      expect(summary.restored).toBe(10_000 - landed);
+      expect(await allTasks(store)).toEqual(EXPECTED);
+    } finally {
+      await store.close();
+    }
+  }, 300_000);
 });
 
 describe('taskvault migrate on SQLite', () => {
