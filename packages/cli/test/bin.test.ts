@@ -40,11 +40,12 @@ describe('taskvault (spawned)', () => {
       ['export', '--backend', 'mongodb'],
       ['export', '--status', 'done'],
       ['import', '--on-conflict', 'merge'],
-      ['copy', '--from', 'redis://127.0.0.1:1'],
+      ['copy', '--from', 'redis://127.0.0.1:1'], // --to is required
       ['cleanup'],
       ['cleanup', '--older-than', 'a while', '--backend', 'memory'],
       ['export', '--url', 'mysql://h/db'],
       ['import', '--batch-size', '0'],
+      ['copy', '--from', 'redis://127.0.0.1:1', '--to', 'redis://127.0.0.1:1'],
     ]) {
       const r = await spawnCli(args);
       expect(r.code, args.join(' ')).toBe(2);

@@ -171,6 +171,11 @@ export function registerCopy(program: Command, io: CliIo): void {
         );
       }
     }
+    if (typeof opts.from === 'string' && opts.from === opts.to && opts.toNamespace === undefined) {
+      throw usageError(
+        '--from and --to name the same store and namespace; give --to-namespace to copy within one store',
+      );
+    }
     const from = await openStore(sourceConfig, io);
     let to: TaskStore | undefined;
     try {
