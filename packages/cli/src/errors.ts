@@ -44,6 +44,10 @@ export function describeFailure(error: unknown): { line: string; exitCode: numbe
     return { line: `taskvault: ${error.code}: ${oneLine(error.message)}`, exitCode: EXIT.failure };
   }
   const message = error instanceof Error ? error.message : String(error);
+  // A file that cannot be read or written, a closed pipe: the system's own error.
+  if (typeof (error as NodeJS.ErrnoException)?.syscall === 'string') {
+    return { line: `taskvault: IO_ERROR: ${oneLine(scrubSecrets(message))}`, exitCode: EXIT.failure };
+  }
   return { line: `taskvault: ERROR: ${oneLine(scrubSecrets(message))}`, exitCode: EXIT.failure };
 }
 

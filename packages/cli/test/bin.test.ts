@@ -85,6 +85,12 @@ describe('taskvault (spawned)', () => {
     );
   });
 
+  it('a file that cannot be read is IO_ERROR (exit 1)', async () => {
+    const r = await spawnCli(['import', join(dir, 'nowhere.ndjson'), '--to', 'memory:']);
+    expect(r.code).toBe(1);
+    expect(r.stderr).toMatch(/^taskvault: IO_ERROR: ENOENT: no such file or directory/);
+  });
+
   it('export writes NDJSON to stdout or --out, with its summary on stderr or stdout', async () => {
     const empty = await spawnCli(['export', '--from', 'memory:', '--json']);
     expect(empty.code).toBe(0);
