@@ -20,6 +20,8 @@ export async function* readLines(
   let number = 0;
   for await (const chunk of input) {
     pending += typeof chunk === 'string' ? chunk : decoder.write(chunk);
+    // A byte order mark some editors put first is not part of the first line.
+    if (number === 0 && pending.charCodeAt(0) === 0xfeff) pending = pending.slice(1);
     let start = 0;
     let end = pending.indexOf('\n', start);
     while (end !== -1) {

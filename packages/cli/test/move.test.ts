@@ -109,10 +109,10 @@ describe('export and import', () => {
     expect((await store.load(tasks[0]!.taskId))?.version).toBe(tasks[0]!.version + 10);
   });
 
-  it('input split mid-line and with CRLF line ends reads the same', async () => {
+  it('input split mid-line, with CRLF line ends and a byte order mark reads the same', async () => {
     const store = memoryStore();
     const tasks = makeTasks(7);
-    const text = ndjson(tasks).replace(/\n/g, '\r\n');
+    const text = `\ufeff${ndjson(tasks).replace(/\n/g, '\r\n')}`;
     const chunks = text.match(/[\s\S]{1,37}/g)!.map((s) => Buffer.from(s));
     await importTasks(store, Readable.from(chunks));
     expect(await allTasks(store)).toEqual(sortedLikeWalk(tasks));
