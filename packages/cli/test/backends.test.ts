@@ -196,27 +196,11 @@ describe('taskvault on real backends', () => {
         byStatus: { completed: 2 },
       });
       // updatedAt is now: nothing is 30 days old yet
-      const none = await spawnCli([
-        'cleanup',
-        '--url',
-        b.url,
-        '--namespace',
-        ns,
-        '--older-than',
-        '30d',
-        '--json',
-      ]);
+      const cleanup = (age: string) =>
+        spawnCli(['cleanup', '--url', b.url, '--namespace', ns, '--older-than', age, '--json']);
+      const none = await cleanup('30d');
       expect(JSON.parse(none.stdout)).toMatchObject({ removed: 0 });
-      const all = await spawnCli([
-        'cleanup',
-        '--url',
-        b.url,
-        '--namespace',
-        ns,
-        '--older-than',
-        '0',
-        '--json',
-      ]);
+      const all = await cleanup('0');
       expect(JSON.parse(all.stdout)).toMatchObject({ removed: 3 });
       const left = await spawnCli(['stats', '--url', b.url, '--namespace', ns]);
       expect(left.stdout).toMatch(/total 1\nactive 1/);
