@@ -122,6 +122,7 @@ describe('taskvault (spawned)', () => {
     const stats = await spawnCli(['stats', '--backend', 'memory', '--json']);
     expect(stats.code).toBe(0);
     expect(JSON.parse(stats.stdout)).toEqual({
+      command: 'stats',
       backend: 'memory',
       total: 0,
       active: 0,

@@ -138,18 +138,20 @@ describe('import-legacy teal-redis', () => {
       `${prefix}:task:odd`,
       JSON.stringify({ ...agentTask(2), task_id: 'odd', status: 'Sleeping' }),
     );
+    await redis.set(`${prefix}:task:elsewhere`, JSON.stringify(agentTask(3)));
     const store = memoryStore();
     const report: TealReadReport = { vanished: 0, indexKeys: 0, indexEntries: 0, orphanIndexEntries: 0 };
     await expect(restoreLegacy(store, tealRecords(redis, report, { prefix }))).rejects.toThrow(
       new RegExp(
-        `^${prefix}:task:(broken: value: not JSON|odd: status: unknown sk_agents status "Sleeping")`,
+        `^${prefix}:task:(broken: value: not JSON|odd: status: unknown sk_agents status "Sleeping"|elsewhere: task_id: "teal-3" does not match its key)`,
       ),
     );
     const skipped = await restoreLegacy(store, tealRecords(redis, report, { prefix }), { skipInvalid: true });
-    expect(skipped).toMatchObject({ read: 3, invalid: 2 });
+    expect(skipped).toMatchObject({ read: 4, invalid: 3 });
     const listed = skipped.invalidRecords.sort();
     expect(listed[0]).toMatch(new RegExp(`^${prefix}:task:broken: value: not JSON \\(`));
-    expect(listed[1]).toBe(`${prefix}:task:odd: status: unknown sk_agents status "Sleeping"`);
+    expect(listed[1]).toBe(`${prefix}:task:elsewhere: task_id: "teal-3" does not match its key`);
+    expect(listed[2]).toBe(`${prefix}:task:odd: status: unknown sk_agents status "Sleeping"`);
     expect(await store.load('teal-1')).not.toBeNull();
   });
 

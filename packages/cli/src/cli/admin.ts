@@ -33,7 +33,7 @@ export function registerStats(program: Command, io: CliIo): void {
           `active ${stats.active}`,
           ...TASK_STATUSES.map((s) => `${s} ${stats.byStatus[s]}`),
         ];
-        output(io.stdout, opts.json === true, stats, lines.join('\n'));
+        output(io.stdout, opts.json === true, { command: 'stats', ...stats }, lines.join('\n'));
       });
     },
   );

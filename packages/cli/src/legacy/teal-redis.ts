@@ -8,6 +8,7 @@
 import type { Redis, RedisOptions } from 'ioredis';
 import { CliError } from '../errors.js';
 import { loadDriver } from './driver.js';
+import { LegacyProblem } from './problem.js';
 import type { LegacyRecord } from './restore-legacy.js';
 import { tealTask } from './teal-task.js';
 
@@ -94,7 +95,13 @@ export async function* tealRecords(
       const key = keys[i]!;
       yield {
         origin: key,
-        toTask: () => tealTask(String(value), ttl === null ? null : new Date(readAt + ttl)),
+        toTask: () => {
+          const task = tealTask(String(value), ttl === null ? null : new Date(readAt + ttl));
+          // Teal names the key after the task; a record under another name was not written by it.
+          if (key !== `${prefix}${task.taskId}`)
+            throw new LegacyProblem('task_id', `${JSON.stringify(task.taskId)} does not match its key`);
+          return task;
+        },
       };
     }
   }
