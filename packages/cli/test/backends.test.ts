@@ -178,6 +178,47 @@ describe('taskvault on real backends', () => {
     }
   }, 600_000);
 
+  it('export while other processes write: every task that existed throughout comes out exactly once (Redis, PostgreSQL)', async () => {
+    for (const b of backends.filter((x) => x.name !== 'sqlite')) {
+      const ns = `ex-${randomUUID()}`;
+      const store = await open(b.url, ns);
+      try {
+        const steady = Array.from({ length: 3000 }, (_, i) => `steady-${String(i).padStart(4, '0')}`);
+        for (let i = 0; i < steady.length; i += 50) {
+          await Promise.all(steady.slice(i, i + 50).map((taskId) => store.create({ taskId })));
+        }
+        let writing = true;
+        let churned = 0;
+        const writer = (async () => {
+          while (writing) {
+            const taskId = `churn-${churned++}`;
+            await store.create({ taskId });
+            if (churned % 2 === 0) await store.delete(taskId);
+            if (churned % 3 === 0) await store.delete(steady[0]!).catch(() => undefined); // one steady task goes
+          }
+        })();
+        const file = join(dir, `${b.name}-live.ndjson`);
+        const r = await spawnCli(['export', '--from', b.url, '--namespace', ns, '--out', file, '--json']);
+        writing = false;
+        await writer;
+        expect(r.code, r.stderr).toBe(0);
+        const ids = readFileSync(file, 'utf8')
+          .split('\n')
+          .filter(Boolean)
+          .map((l) => lineToTask(l).taskId);
+        expect(new Set(ids).size, b.name).toBe(ids.length);
+        const seen = new Set(ids);
+        expect(
+          steady.slice(1).filter((id) => !seen.has(id)),
+          b.name,
+        ).toEqual([]);
+        expect(churned, b.name).toBeGreaterThan(0);
+      } finally {
+        await store.close();
+      }
+    }
+  }, 300_000);
+
   it('stats and cleanup on Redis and PostgreSQL', async () => {
     for (const b of backends.filter((x) => x.name !== 'sqlite')) {
       const ns = `st-${randomUUID()}`;
