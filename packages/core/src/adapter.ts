@@ -32,6 +32,7 @@ export type { TaskStoreErrorContext, TaskStoreOperation } from './errors.js';
 export { describeEndpoint, scrubSecrets, taskStoreError } from './errors.js';
 export type { CreateFromConfig, FactoryOptions } from './factory.js';
 export { compareIds, idProblem, stringProblem, utf8Length } from './ids.js';
+export type { ByteCounter } from './json-copy.js';
 export { copyJsonObject, copyJsonValue, JsonProblem, MAX_JSON_DEPTH, setOwnKey } from './json-copy.js';
 export type { NormalizedRestoreOptions, RestoredTask } from './restore.js';
 export {
