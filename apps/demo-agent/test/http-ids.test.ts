@@ -30,6 +30,22 @@ const AWKWARD_IDS: Array<[string, string]> = [
 
 const enc = encodeURIComponent;
 
+/** A server on a fresh memory store for the enclosing describe block. */
+function serverPerSuite(): { app: FastifyInstance; store: TaskStore; agent: DemoAgent } {
+  const ctx = {} as { app: FastifyInstance; store: TaskStore; agent: DemoAgent };
+  beforeAll(async () => {
+    ctx.store = await memoryStore();
+    ctx.agent = new DemoAgent(ctx.store);
+    ctx.app = buildServer({ agent: ctx.agent });
+    await ctx.app.ready();
+  });
+  afterAll(async () => {
+    await ctx.app.close();
+    await ctx.store.close();
+  });
+  return ctx;
+}
+
 interface Answer {
   statusCode: number;
   body: string;
@@ -67,29 +83,20 @@ function send(port: number, method: string, path: string, payload?: object): Pro
 }
 
 describe('ids over HTTP', () => {
-  let store: TaskStore;
-  let app: FastifyInstance;
-  let agent: DemoAgent;
+  const server = serverPerSuite();
   let template: AgentTask;
   let port: number;
 
   beforeAll(async () => {
-    store = await memoryStore();
-    agent = new DemoAgent(store);
-    app = buildServer({ agent });
-    await app.listen({ port: 0, host: '127.0.0.1' });
-    port = (app.server.address() as net.AddressInfo).port;
-    template = await agent.submit({ query: 'Email the weather in Paris to alice@example.com' });
-  });
-  afterAll(async () => {
-    await app.close();
-    await store.close();
+    await server.app.listen({ port: 0, host: '127.0.0.1' });
+    port = (server.app.server.address() as net.AddressInfo).port;
+    template = await server.agent.submit({ query: 'Email the weather in Paris to alice@example.com' });
   });
 
   /** A demo task paused for approval whose task id and request id are `id`. */
   async function pausedTask(id: string): Promise<void> {
     const data = template.data as unknown as DemoTaskData;
-    await store.create({
+    await server.store.create({
       taskId: id,
       status: 'paused',
       data: {
@@ -130,7 +137,7 @@ describe('ids over HTTP', () => {
 
     const deleted = await go('DELETE', `/tasks/${enc(id)}`);
     expect(deleted.statusCode, deleted.body).toBe(204);
-    expect(await store.load(id)).toBeNull();
+    expect(await server.store.load(id)).toBeNull();
 
     const gone = await go('GET', `/tasks/${enc(id)}`);
     expect(gone.statusCode).toBe(404);
@@ -144,7 +151,7 @@ describe('ids over HTTP', () => {
       const got = await send(port, 'GET', path);
       expect(got.statusCode, got.body).toBe(200);
       expect(got.json()).toMatchObject({ taskId: id });
-      await store.delete(id);
+      await server.store.delete(id);
     }
   });
 
@@ -157,7 +164,7 @@ describe('ids over HTTP', () => {
       ['POST', `/requests/${id}/approve`, 'requestId'],
       ['POST', `/requests/${id}/reject`, 'requestId'],
     ] as const) {
-      const res = await app.inject({ method, url });
+      const res = await server.app.inject({ method, url });
       expect(res.statusCode, `${method} ${url.slice(0, 20)}`).toBe(400);
       expectCleanError(res.json(), 'INVALID_INPUT', field);
       expect(res.json().error.message).toMatch(/at most 512 UTF-8 bytes/);
@@ -165,7 +172,7 @@ describe('ids over HTTP', () => {
   });
 
   it('an id with a control character is 400 naming the id', async () => {
-    const res = await app.inject(`/tasks/${enc('bad\u0007id')}`);
+    const res = await server.app.inject(`/tasks/${enc('bad\u0007id')}`);
     expect(res.statusCode).toBe(400);
     expectCleanError(res.json(), 'INVALID_INPUT', 'id');
     expect(res.json().error.message).toMatch(/control characters/);
@@ -173,46 +180,39 @@ describe('ids over HTTP', () => {
 });
 
 describe('errors Fastify and Node raise themselves have the documented shape', () => {
-  let store: TaskStore;
-  let app: FastifyInstance;
-
-  beforeAll(async () => {
-    store = await memoryStore();
-    app = buildServer({ agent: new DemoAgent(store) });
-    await app.ready();
-  });
-  afterAll(async () => {
-    await app.close();
-    await store.close();
-  });
+  const server = serverPerSuite();
 
   it('a path segment far longer than any id is 414 URI_TOO_LONG', async () => {
-    const res = await app.inject(`/tasks/${'a'.repeat(5000)}`);
+    const res = await server.app.inject(`/tasks/${'a'.repeat(5000)}`);
     expect(res.statusCode).toBe(414);
     expectCleanError(res.json(), 'URI_TOO_LONG');
     expect(res.body.length).toBeLessThan(300); // the path is not echoed
   });
 
   it('a path that is not valid percent-encoding is 400 naming the url', async () => {
-    const res = await app.inject('/tasks/%E0%A4%A');
+    const res = await server.app.inject('/tasks/%E0%A4%A');
     expect(res.statusCode).toBe(400);
     expectCleanError(res.json(), 'INVALID_INPUT', 'url');
   });
 
   it('an unknown route is 404 NOT_FOUND', async () => {
-    const res = await app.inject({ method: 'PUT', url: '/tasks/x' });
+    const res = await server.app.inject({ method: 'PUT', url: '/tasks/x' });
     expect(res.statusCode).toBe(404);
     expectCleanError(res.json(), 'NOT_FOUND');
   });
 
   it('a body over 64 KiB is 413 PAYLOAD_TOO_LARGE', async () => {
-    const res = await app.inject({ method: 'POST', url: '/tasks', payload: { query: 'x'.repeat(70_000) } });
+    const res = await server.app.inject({
+      method: 'POST',
+      url: '/tasks',
+      payload: { query: 'x'.repeat(70_000) },
+    });
     expect(res.statusCode).toBe(413);
     expectCleanError(res.json(), 'PAYLOAD_TOO_LARGE');
   });
 
   it('a body of another media type is 415 UNSUPPORTED_MEDIA_TYPE', async () => {
-    const res = await app.inject({
+    const res = await server.app.inject({
       method: 'POST',
       url: '/tasks',
       headers: { 'content-type': 'application/x-www-form-urlencoded' },
@@ -223,7 +223,7 @@ describe('errors Fastify and Node raise themselves have the documented shape', (
   });
 
   it('a malformed JSON body is 400 naming the body', async () => {
-    const res = await app.inject({
+    const res = await server.app.inject({
       method: 'POST',
       url: '/tasks/x/cancel',
       headers: { 'content-type': 'application/json' },
@@ -234,8 +234,8 @@ describe('errors Fastify and Node raise themselves have the documented shape', (
   });
 
   it('headers too large for Node are 431 HEADERS_TOO_LARGE in the same shape, over a real socket', async () => {
-    await app.listen({ port: 0, host: '127.0.0.1' });
-    const { port } = app.server.address() as net.AddressInfo;
+    await server.app.listen({ port: 0, host: '127.0.0.1' });
+    const { port } = server.app.server.address() as net.AddressInfo;
     const raw = await new Promise<string>((resolve, reject) => {
       const socket = net.connect(port, '127.0.0.1', () => {
         socket.write(`GET /healthz HTTP/1.1\r\nHost: x\r\nX-Big: ${'b'.repeat(20_000)}\r\n\r\n`);
@@ -254,21 +254,10 @@ describe('errors Fastify and Node raise themselves have the documented shape', (
 });
 
 describe('__proto__ and constructor keys in a JSON body', () => {
-  let store: TaskStore;
-  let app: FastifyInstance;
-
-  beforeAll(async () => {
-    store = await memoryStore();
-    app = buildServer({ agent: new DemoAgent(store) });
-    await app.ready();
-  });
-  afterAll(async () => {
-    await app.close();
-    await store.close();
-  });
+  const server = serverPerSuite();
 
   const post = (url: string, payload: string) =>
-    app.inject({ method: 'POST', url, headers: { 'content-type': 'application/json' }, payload });
+    server.app.inject({ method: 'POST', url, headers: { 'content-type': 'application/json' }, payload });
 
   it('are read as plain keys: an unknown field named in a 400, nothing polluted', async () => {
     const res = await post('/tasks', '{"query": "hi", "__proto__": {"polluted": true}}');
