@@ -139,7 +139,10 @@ describe('write cost on big tasks', () => {
   });
 
   it('flags a store that searches the whole task once per new request id (k × n)', () => {
-    const rows = writeCostRows(pointsOf((n, k) => 0.2 + 0.002 * n + 0.005 * k + 0.00001 * k * n), sizes);
+    const rows = writeCostRows(
+      pointsOf((n, k) => 0.2 + 0.002 * n + 0.005 * k + 0.00001 * k * n),
+      sizes,
+    );
     const perItem = rows.find((r) => r.label === 'per appended item (µs)')!;
     expect(perItem.worseThanLinear).toBe(true);
     expect(perItem.factor!).toBeGreaterThan(perItem.bound * 2);

@@ -74,7 +74,12 @@ describe('HTTP API on the memory store', () => {
     const { taskId } = await submit('What is the population of France plus Germany');
     await eventually('the task completed', async () => (await statusOf(taskId)) === 'completed');
     const done = (await app.inject(`/tasks/${taskId}`)).json();
-    expect(done.plan.map((s: { kind: string }) => s.kind)).toEqual(['lookup', 'lookup', 'calculate', 'answer']);
+    expect(done.plan.map((s: { kind: string }) => s.kind)).toEqual([
+      'lookup',
+      'lookup',
+      'calculate',
+      'answer',
+    ]);
     expect(done.answer).toBe(
       'The population of France is 68,170,000. The population of Germany is 84,480,000. ' +
         '68,170,000 + 84,480,000 = 152,650,000.',
