@@ -56,13 +56,23 @@ function invalid(path: string, detail: string): Error {
 export function checkTransaction(args: HistoryTransactionArgs): CheckedTransaction {
   if (typeof args !== 'object' || args === null) throw invalid('args', 'must be an object');
   const { operationId, transaction } = args;
-  const problem = typeof operationId === 'string' && operationId.trim() === '' ? 'must not be blank' : idProblem(operationId);
+  const problem =
+    typeof operationId === 'string' && operationId.trim() === ''
+      ? 'must not be blank'
+      : idProblem(operationId);
   if (problem !== null) throw invalid('operationId', problem);
-  if (typeof transaction !== 'object' || transaction === null) throw invalid('transaction', 'must be an object');
+  if (typeof transaction !== 'object' || transaction === null)
+    throw invalid('transaction', 'must be an object');
   const fields = Object.keys(transaction).sort().join(',');
   if (transaction.type === 'append_items' && fields === 'items,type') {
     const items = copyItems(transaction.items, 'transaction.items');
-    return { operationId, type: transaction.type, expectedSuffix: [], items, digest: digestOf([transaction.type, items]) };
+    return {
+      operationId,
+      type: transaction.type,
+      expectedSuffix: [],
+      items,
+      digest: digestOf([transaction.type, items]),
+    };
   }
   if (transaction.type === 'replace_suffix' && fields === 'expectedSuffix,replacement,type') {
     const expected = copyItems(transaction.expectedSuffix, 'transaction.expectedSuffix');
@@ -138,7 +148,8 @@ export function withOperation(
 export function replaceSuffix(current: readonly TaskItem[], tx: CheckedTransaction, now: Date): TaskItem[] {
   const start = current.length - tx.expectedSuffix.length;
   const matches =
-    start >= 0 && tx.expectedSuffix.every((expected, i) => canonicalJson(current[start + i]!.content) === expected);
+    start >= 0 &&
+    tx.expectedSuffix.every((expected, i) => canonicalJson(current[start + i]!.content) === expected);
   if (!matches) {
     throw invalid(
       'transaction.expectedSuffix',

@@ -11,7 +11,15 @@ import {
   type Session,
   type SessionHistoryRewriteArgs,
 } from '@openai/agents-core';
-import { type AgentTask, checkId, idProblem, isTaskStoreError, type TaskItem, type TaskStore, taskStoreError } from '@taskvault/core';
+import {
+  type AgentTask,
+  checkId,
+  idProblem,
+  isTaskStoreError,
+  type TaskItem,
+  type TaskStore,
+  taskStoreError,
+} from '@taskvault/core';
 import { CONTENDED, contended, retryWhileContended } from './compare-and-set.js';
 import {
   type AppliedOperation,
@@ -40,7 +48,7 @@ export interface TaskvaultSessionOptions {
    * finds a user's sessions: a fixed id, or a function of the run's context (the runner passes
    * it from `@openai/agents-core` 0.15 on; on 0.14 the function receives `undefined`).
    */
-  userId?: string | null | ((runContext: RunContext<any> | undefined) => string | null | undefined);
+  userId?: string | null | ((runContext: RunContext<unknown> | undefined) => string | null | undefined);
   /** How many times a change contended by other writers is tried; default 64. */
   maxAttempts?: number;
   /** How many applied `operationId`s the task remembers, newest kept; default 128. */
@@ -95,9 +103,12 @@ export class TaskvaultSession implements Session {
    *
    * @throws TaskLoadError `INVALID_INPUT` (path `limit`) when `limit` is not an integer.
    */
-  async getItems(limit?: number, _runContext?: RunContext<any>): Promise<AgentInputItem[]> {
+  async getItems(limit?: number, _runContext?: RunContext<unknown>): Promise<AgentInputItem[]> {
     if (limit !== undefined && !Number.isInteger(limit)) {
-      throw taskStoreError('load', 'INVALID_INPUT', { path: 'limit', detail: 'must be an integer or undefined' });
+      throw taskStoreError('load', 'INVALID_INPUT', {
+        path: 'limit',
+        detail: 'must be an integer or undefined',
+      });
     }
     if (limit !== undefined && limit <= 0) return [];
     const items = (await this.#store.load(this.taskId))?.items ?? [];
@@ -111,7 +122,7 @@ export class TaskvaultSession implements Session {
    * @throws TaskUpdateError `INVALID_INPUT` (path `items[i]...`) when an item is not plain JSON;
    * nothing is stored then.
    */
-  async addItems(items: AgentInputItem[], runContext?: RunContext<any>): Promise<void> {
+  async addItems(items: AgentInputItem[], runContext?: RunContext<unknown>): Promise<void> {
     const stored = toTaskItems(items, 'items', 'patch');
     if (stored.length === 0) return;
     await this.#retry(async () => {
@@ -125,7 +136,7 @@ export class TaskvaultSession implements Session {
    * Removes the last item and returns it, or `undefined` when there is none. Atomic: two
    * concurrent pops (from any processes) never return the same item.
    */
-  async popItem(_runContext?: RunContext<any>): Promise<AgentInputItem | undefined> {
+  async popItem(_runContext?: RunContext<unknown>): Promise<AgentInputItem | undefined> {
     return this.#retry(async () => {
       const task = await this.#store.load(this.taskId);
       const last = task?.items.at(-1);
@@ -139,7 +150,7 @@ export class TaskvaultSession implements Session {
    * Removes every item and the record of applied operations: the session's task is deleted.
    * Clearing a session that holds nothing does nothing.
    */
-  async clearSession(_runContext?: RunContext<any>): Promise<void> {
+  async clearSession(_runContext?: RunContext<unknown>): Promise<void> {
     try {
       await this.#store.delete(this.taskId);
     } catch (error) {
@@ -153,7 +164,10 @@ export class TaskvaultSession implements Session {
    *
    * @throws TaskUpdateError `INVALID_INPUT` when an item is not plain JSON.
    */
-  async replaceHistoryWithCompaction(items: AgentInputItem[], runContext?: RunContext<any>): Promise<void> {
+  async replaceHistoryWithCompaction(
+    items: AgentInputItem[],
+    runContext?: RunContext<unknown>,
+  ): Promise<void> {
     const stored = toTaskItems(items, 'items', 'update');
     await this.#change(runContext, () => ({ items: stored }));
   }
@@ -180,11 +194,17 @@ export class TaskvaultSession implements Session {
    * applied with a different transaction (path `operationId`); the history no longer ends with
    * `expectedSuffix` (path `transaction.expectedSuffix`). History is unchanged in each case.
    */
-  async applyHistoryTransaction(args: HistoryTransactionArgs, runContext?: RunContext<any>): Promise<void> {
+  async applyHistoryTransaction(
+    args: HistoryTransactionArgs,
+    runContext?: RunContext<unknown>,
+  ): Promise<void> {
     const tx = checkTransaction(args);
     await this.#change(runContext, (task, record) => {
       if (alreadyApplied(record, tx)) return null;
-      return { items: this.#transactionResult(task, tx), record: withOperation(record, tx, this.#operationsKept) };
+      return {
+        items: this.#transactionResult(task, tx),
+        record: withOperation(record, tx, this.#operationsKept),
+      };
     });
   }
 
@@ -200,7 +220,7 @@ export class TaskvaultSession implements Session {
    * "nothing to do". Retried from the read whenever another writer got in between.
    */
   async #change(
-    runContext: RunContext<any> | undefined,
+    runContext: RunContext<unknown> | undefined,
     next: (
       task: AgentTask | null,
       record: AppliedOperation[],
@@ -212,9 +232,10 @@ export class TaskvaultSession implements Session {
       const change = next(task, record);
       if (change === null) return;
       const data = change.record === undefined ? {} : { [OPERATIONS_KEY]: change.record };
-      if (task === null) return change.items.length === 0 && change.record === undefined
-        ? undefined
-        : this.#create(change.items, data, runContext);
+      if (task === null)
+        return change.items.length === 0 && change.record === undefined
+          ? undefined
+          : this.#create(change.items, data, runContext);
       const written = await this.#store
         .update({ ...task, items: change.items, data: { ...task.data, ...data } })
         .catch(contended);
@@ -225,8 +246,8 @@ export class TaskvaultSession implements Session {
   async #create(
     items: TaskItem[],
     data: { [OPERATIONS_KEY]?: AppliedOperation[] },
-    runContext: RunContext<any> | undefined,
-  ): Promise<void | typeof CONTENDED> {
+    runContext: RunContext<unknown> | undefined,
+  ): Promise<undefined | typeof CONTENDED> {
     const created = await this.#store
       .create({
         taskId: this.taskId,
@@ -240,7 +261,7 @@ export class TaskvaultSession implements Session {
     return created === CONTENDED ? CONTENDED : undefined;
   }
 
-  #resolveUserId(runContext: RunContext<any> | undefined): string | null {
+  #resolveUserId(runContext: RunContext<unknown> | undefined): string | null {
     const userId = typeof this.#userId === 'function' ? (this.#userId(runContext) ?? null) : this.#userId;
     return userId === null ? null : checkId('create', 'userId', userId);
   }
@@ -254,7 +275,8 @@ export class TaskvaultSession implements Session {
 
 function configId(path: string, value: string): string {
   const problem = idProblem(value);
-  if (problem !== null) throw taskStoreError('config', 'CONFIG_INVALID', { path, detail: `the id ${problem}` });
+  if (problem !== null)
+    throw taskStoreError('config', 'CONFIG_INVALID', { path, detail: `the id ${problem}` });
   return value;
 }
 

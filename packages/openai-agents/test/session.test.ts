@@ -101,7 +101,9 @@ describeOnBackends('session semantics', (backend) => {
     expect(await two.getItems()).toStrictEqual([]);
     await two.addItems([userText('for two')]);
     expect(two.taskId).toBe('custom/two');
-    expect(await new TaskvaultSession(store, { sessionId: 'one' }).getItems()).toStrictEqual([userText('for one')]);
+    expect(await new TaskvaultSession(store, { sessionId: 'one' }).getItems()).toStrictEqual([
+      userText('for one'),
+    ]);
   });
 
   it('an item that is not plain JSON is INVALID_INPUT naming its path, and nothing is stored', async () => {

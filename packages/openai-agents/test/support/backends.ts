@@ -33,7 +33,7 @@ function useBackend(name: BackendName): Backend {
   let serverConfig: TaskStoreConfig = {};
   let destroy: () => Promise<void> = async () => {};
   const open: TaskStore[] = [];
-  const memoryStores = new Map<string, TaskStore>();
+  const memoryStores = new Map<string, Promise<TaskStore>>();
 
   beforeAll(async () => {
     if (name === 'redis') {
@@ -55,13 +55,15 @@ function useBackend(name: BackendName): Backend {
   const backend: Backend = {
     name,
     config: (namespace) => ({ backend: name, namespace, ...serverConfig }),
-    async open(namespace = `ns-${randomUUID()}`) {
+    open(namespace = `ns-${randomUUID()}`) {
       const cached = memoryStores.get(namespace);
       if (cached !== undefined) return cached;
-      const store = await createTaskStore(backend.config(namespace));
-      open.push(store);
-      if (name === 'memory') memoryStores.set(namespace, store);
-      return store;
+      const opened = createTaskStore(backend.config(namespace)).then((store) => {
+        open.push(store);
+        return store;
+      });
+      if (name === 'memory') memoryStores.set(namespace, opened);
+      return opened;
     },
   };
   return backend;
