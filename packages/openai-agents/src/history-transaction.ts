@@ -6,7 +6,7 @@
 import { createHash } from 'node:crypto';
 import type { AgentInputItem } from '@openai/agents-core';
 import { idProblem, type JsonValue, type TaskItem, taskStoreError } from '@taskvault/core';
-import { canonicalJson, copyItem, toTaskItems } from './items.js';
+import { canonicalJson, copyItem } from './items.js';
 
 /**
  * The argument of `applyHistoryTransaction`, as `@openai/agents-core` 0.14.3 and later define it
@@ -139,13 +139,12 @@ export function withOperation(
 }
 
 /**
- * The history after a `replace_suffix`: the stored items up to the expected suffix, then the
- * replacement.
+ * Where a `replace_suffix` cuts the stored history: the index of the first expected item.
  *
  * @throws TaskUpdateError `INVALID_INPUT` (path `transaction.expectedSuffix`) when the history
  * no longer ends with the expected items; nothing is written then.
  */
-export function replaceSuffix(current: readonly TaskItem[], tx: CheckedTransaction, now: Date): TaskItem[] {
+export function suffixStart(current: readonly TaskItem[], tx: CheckedTransaction): number {
   const start = current.length - tx.expectedSuffix.length;
   const matches =
     start >= 0 &&
@@ -156,5 +155,5 @@ export function replaceSuffix(current: readonly TaskItem[], tx: CheckedTransacti
       `the session's history no longer ends with these ${tx.expectedSuffix.length} items`,
     );
   }
-  return [...current.slice(0, start), ...toTaskItems(tx.items, 'transaction.replacement', op, now)];
+  return start;
 }

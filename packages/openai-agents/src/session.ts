@@ -25,14 +25,20 @@ import {
   type AppliedOperation,
   alreadyApplied,
   appliedOperations,
-  type CheckedTransaction,
   checkTransaction,
   type HistoryTransactionArgs,
   OPERATIONS_KEY,
-  replaceSuffix,
+  suffixStart,
   withOperation,
 } from './history-transaction.js';
 import { fromTaskItem, toTaskItems } from './items.js';
+
+/** What a history change leaves: the first `keep` stored items, then `append`; and the new record. */
+interface HistoryChange {
+  keep: number;
+  append: TaskItem[];
+  record?: AppliedOperation[];
+}
 
 /** The prefix of a session's taskId unless `taskIdPrefix` says otherwise. */
 export const DEFAULT_TASK_ID_PREFIX = 'openai-agents:';
@@ -169,7 +175,7 @@ export class TaskvaultSession implements Session {
     runContext?: RunContext<unknown>,
   ): Promise<void> {
     const stored = toTaskItems(items, 'items', 'update');
-    await this.#change(runContext, () => ({ items: stored }));
+    await this.#change(runContext, () => ({ keep: 0, append: stored }));
   }
 
   /**
@@ -180,7 +186,8 @@ export class TaskvaultSession implements Session {
     if (args.mutations.length === 0) return;
     await this.#change(undefined, (task) => {
       const current = (task?.items ?? []).map(fromTaskItem);
-      return { items: toTaskItems(applySessionHistoryMutations(current, args.mutations), 'items', 'update') };
+      const rewritten = applySessionHistoryMutations(current, args.mutations);
+      return { keep: 0, append: toTaskItems(rewritten, 'items', 'update') };
     });
   }
 
@@ -201,44 +208,46 @@ export class TaskvaultSession implements Session {
     const tx = checkTransaction(args);
     await this.#change(runContext, (task, record) => {
       if (alreadyApplied(record, tx)) return null;
+      const current = task?.items ?? [];
+      const keep = tx.type === 'replace_suffix' ? suffixStart(current, tx) : current.length;
+      const path = tx.type === 'replace_suffix' ? 'transaction.replacement' : 'transaction.items';
       return {
-        items: this.#transactionResult(task, tx),
+        keep,
+        append: toTaskItems(tx.items, path, 'update'),
         record: withOperation(record, tx, this.#operationsKept),
       };
     });
   }
 
-  #transactionResult(task: AgentTask | null, tx: CheckedTransaction): TaskItem[] {
-    const current = task?.items ?? [];
-    if (tx.type === 'replace_suffix') return replaceSuffix(current, tx, new Date());
-    return [...current, ...toTaskItems(tx.items, 'transaction.items', 'update')];
-  }
-
   /**
-   * One compare-and-set of the whole task: `next` sees the task as read (null when absent) and
-   * its applied-operations record, and returns the new items (and record), or null for
-   * "nothing to do". Retried from the read whenever another writer got in between.
+   * One compare-and-set of the session's task: `next` sees the task as read (null when absent)
+   * and its applied-operations record, and says what the history becomes — the first `keep`
+   * items, then `append` — and the new record; or null for "nothing to do". A change that keeps
+   * every item is a `patch` (`appendItems` with `expectedVersion`, no rewrite of the history);
+   * any other an `update`. Retried from the read whenever another writer got in between.
    */
   async #change(
     runContext: RunContext<unknown> | undefined,
-    next: (
-      task: AgentTask | null,
-      record: AppliedOperation[],
-    ) => { items: TaskItem[]; record?: AppliedOperation[] } | null,
+    next: (task: AgentTask | null, record: AppliedOperation[]) => HistoryChange | null,
   ): Promise<void> {
     await this.#retry(async () => {
       const task = await this.#store.load(this.taskId);
-      const record = appliedOperations(task?.data);
-      const change = next(task, record);
+      const change = next(task, appliedOperations(task?.data));
       if (change === null) return;
-      const data = change.record === undefined ? {} : { [OPERATIONS_KEY]: change.record };
-      if (task === null)
-        return change.items.length === 0 && change.record === undefined
-          ? undefined
-          : this.#create(change.items, data, runContext);
-      const written = await this.#store
-        .update({ ...task, items: change.items, data: { ...task.data, ...data } })
-        .catch(contended);
+      const { keep, append, record } = change;
+      const data = record === undefined ? {} : { [OPERATIONS_KEY]: record };
+      if (task === null) {
+        const empty = append.length === 0 && record === undefined;
+        return empty ? undefined : this.#create(append, data, runContext);
+      }
+      const written = await (keep === task.items.length
+        ? this.#store.patch(this.taskId, { appendItems: append, data }, { expectedVersion: task.version })
+        : this.#store.update({
+            ...task,
+            items: [...task.items.slice(0, keep), ...append],
+            data: { ...task.data, ...data },
+          })
+      ).catch(contended);
       return written === CONTENDED ? CONTENDED : undefined;
     });
   }
