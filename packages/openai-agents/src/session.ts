@@ -91,7 +91,10 @@ export class TaskvaultSession implements Session {
   constructor(store: TaskStore, options: TaskvaultSessionOptions = {}) {
     this.#store = store;
     this.sessionId = configId('sessionId', options.sessionId ?? randomUUID());
-    this.taskId = configId('taskIdPrefix', (options.taskIdPrefix ?? DEFAULT_TASK_ID_PREFIX) + this.sessionId);
+    const prefix = options.taskIdPrefix ?? DEFAULT_TASK_ID_PREFIX;
+    if (prefix !== '') configId('taskIdPrefix', prefix);
+    // a valid prefix and session id can still make a taskId over the length limit
+    this.taskId = configId('sessionId', prefix + this.sessionId);
     this.#userId = options.userId ?? null;
     if (typeof this.#userId === 'string') configId('userId', this.#userId);
     this.#maxAttempts = positiveInteger('maxAttempts', options.maxAttempts ?? 64);

@@ -141,6 +141,9 @@ describe('session options', () => {
     expect(() => new TaskvaultSession(store, { sessionId: 'x', taskIdPrefix: 'a\u0001' })).toThrow(
       expect.objectContaining({ code: 'CONFIG_INVALID', path: 'taskIdPrefix' }),
     );
+    expect(() => new TaskvaultSession(store, { sessionId: 'x'.repeat(500) })).toThrow(
+      expect.objectContaining({ code: 'CONFIG_INVALID', path: 'sessionId' }),
+    );
     expect(() => new TaskvaultSession(store, { maxAttempts: 0 })).toThrow(
       expect.objectContaining({ code: 'CONFIG_INVALID', path: 'maxAttempts' }),
     );
