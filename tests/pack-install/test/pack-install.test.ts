@@ -257,6 +257,12 @@ describe('core + memory + openai-agents + the SDK installed alone', () => {
     expect(await sh('node', ['check-openai-agents.mjs'], dir)).toContain('esm openai-agents ok');
   }, 60_000);
 
+  it('loads from CommonJS too', async () => {
+    const script =
+      "const { TaskvaultSession } = require('@taskvault/openai-agents'); console.log(typeof TaskvaultSession);";
+    expect(await sh('node', ['-e', script], dir)).toContain('function');
+  }, 60_000);
+
   it('type-checks under module node16 and bundler (node16: errors only in the SDK’s MCP dependency)', async () => {
     writeTsconfig(dir, 'tsconfig.node16.json', 'node16', 'node16', 'check-openai-agents.ts');
     writeTsconfig(dir, 'tsconfig.bundler.json', 'esnext', 'bundler', 'check-openai-agents.ts');
