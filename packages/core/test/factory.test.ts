@@ -147,20 +147,15 @@ describe('createTaskStore finds a module written the way the source systems writ
     expect(store.backend).toBe('list');
   });
 
-  it('takes a name that is both a file under the current directory and a package as the file', async () => {
+  it.each([
+    ['a file under the current directory and a package: the file', true, 'from-file'],
+    ['only a package: the package', false, 'from-package'],
+  ])('takes a name without ./ that is %s', async (_case, withFile, backend) => {
     const store = await createTaskStore(
       {},
-      { env: { TASKVAULT_MODULE: 'my-store.mjs' }, cwd: appDirectory(true) },
+      { env: { TASKVAULT_MODULE: 'my-store.mjs' }, cwd: appDirectory(withFile) },
     );
-    expect(store.backend).toBe('from-file');
-  });
-
-  it('takes the name as a package when no such file exists', async () => {
-    const store = await createTaskStore(
-      {},
-      { env: { TASKVAULT_MODULE: 'my-store.mjs' }, cwd: appDirectory(false) },
-    );
-    expect(store.backend).toBe('from-package');
+    expect(store.backend).toBe(backend);
   });
 
   it('says both what it tried when the name is neither a file nor a package', async () => {
