@@ -27,7 +27,7 @@ export type {
 } from './config.js';
 export { BACKEND_NAMES, parseRedisNode, resolveConfig } from './config.js';
 export { decodeCursor, encodeCursor } from './cursor.js';
-export { parseDuration } from './duration.js';
+export { MAX_TTL_MS, parseDuration } from './duration.js';
 export type { TaskStoreErrorCode, TaskStoreErrorContext, TaskStoreOperation } from './errors.js';
 export {
   describeEndpoint,
