@@ -20,7 +20,7 @@ import {
 import type { Cluster, Redis } from 'ioredis';
 import { Connection, openClient, type ScriptArg, scriptArgs } from './connection.js';
 import { dataMember, encodeDoc, itemText, patchedDoc, taskFromDoc, versionOf } from './doc.js';
-import { ForeignValue, isWrongType, wrapDriverError } from './driver-errors.js';
+import { isWrongType, refusal, wrapDriverError } from './driver-errors.js';
 import {
   type Bucket,
   compareLex,
@@ -244,7 +244,7 @@ export class RedisTaskStore<TData extends JsonObject = JsonObject> extends TaskS
     const items = patch.appendItems ?? [];
     const requestIds = distinctRequestIds(items);
     args.push(requestIds.length);
-    for (const id of requestIds) args.push(id, JSON.stringify(id));
+    for (const id of requestIds) args.push(id);
     args.push(items.length);
     for (const item of items) args.push(itemText(item));
     return this.#corruptionAware('patch', async () => {
@@ -515,8 +515,8 @@ export class RedisTaskStore<TData extends JsonObject = JsonObject> extends TaskS
         });
       case 'CORRUPT':
         return new CorruptFound(taskId, String(rest[0] ?? ''), 'its fields are missing or malformed');
-      case 'WRONGTYPE':
-        return new ForeignValue(String(rest[0]));
+      case 'REFUSED':
+        return refusal(String(rest[0]), String(rest[1]));
       default:
         return unexpected(operation, reply);
     }

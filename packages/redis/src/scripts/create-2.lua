@@ -6,7 +6,7 @@
 -- ARGV[5] updatedAt (ms) ARGV[6] expiresAt (ms, '' = none)              ARGV[7] expired tasks to purge
 -- ARGV[8] status         ARGV[9...] its members of the lex index, "<suffix>\0<lex member>", for
 --         the lex suffixes of ARGV[4] (all, st:, ss:, us:, rq:)
--- Returns {'OK'} | {'EXISTS'} | {'CORRUPT', version text} | {'WRONGTYPE', key}
+-- Returns {'OK'} | {'EXISTS'} | {'CORRUPT', version text} | {'REFUSED', key, error reply} (nothing written)
 local now = tonumber(ARGV[1])
 local id, tkey = ARGV[2], KEYS[2]
 
@@ -33,24 +33,28 @@ if x then
   scored[3], scored[4] = 'exp', x
   scored[5], scored[6] = 'ex:' .. s, x
 end
-local bad = idx_call('ZADD', ARGV, 9) and IDX
+local reply = idx_call('ZADD', ARGV, 9)
+local bad = reply and IDX
 local added = {}
 if not bad then
   for i = 1, #scored, 2 do
     local r = redis.pcall('ZADD', P .. scored[i], scored[i + 1], id)
     if type(r) == 'table' then
-      bad = P .. scored[i]
+      bad, reply = P .. scored[i], r
       break
     end
     added[#added + 1] = r == 1 and scored[i] or nil
   end
 end
-if not bad and type(redis.pcall('HSET', IX, id, ARGV[4])) == 'table' then bad = IX end
+if not bad then
+  local r = redis.pcall('HSET', IX, id, ARGV[4])
+  if type(r) == 'table' then bad, reply = IX, r end
+end
 if bad then
   for _, f in ipairs(added) do redis.call('ZREM', P .. f, id) end
-  if bad ~= IDX then idx_call('ZREM', ARGV, 9) end
+  idx_call('ZREM', ARGV, 9)
   redis.call('DEL', tkey)
-  return { 'WRONGTYPE', bad }
+  return refused(bad, reply)
 end
-purge(now, tonumber(ARGV[7]))
+purge(now, tonumber(ARGV[7]), WRITE_PURGE_BUDGET)
 return { 'OK' }

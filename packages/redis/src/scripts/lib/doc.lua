@@ -47,11 +47,6 @@ local function parse_doc(doc)
   return { v = tonumber(v), vt = v, m = m, c = c, s = s, e = e, u = u, x = xn, xt = x, d = d, r = r }
 end
 
--- True when the document holds an item with this request id (given as JSON text).
-local function holds_request(doc, h, rid_json)
-  return string.find(doc, '\n[' .. rid_json .. '\t', h.r, true) ~= nil
-end
-
 -- The version text of a document that may be damaged ('' when there is none), for the quarantine guard.
 local function version_text(doc)
   return string.match(doc, '^{"v":(%d+)[ \t]') or ''
