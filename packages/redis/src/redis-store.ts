@@ -7,6 +7,7 @@ import {
   type CleanupRequest,
   CorruptRecord,
   compareIds,
+  type HealthStatus,
   type JsonObject,
   type NormalizedFilter,
   type NormalizedListQuery,
@@ -21,6 +22,7 @@ import type { Cluster, Redis } from 'ioredis';
 import { Connection, openClient, type ScriptArg, scriptArgs } from './connection.js';
 import { dataMember, encodeDoc, itemText, patchedDoc, taskFromDoc, versionOf } from './doc.js';
 import { isWrongType, refusal, wrapDriverError } from './driver-errors.js';
+import { EvictionPolicyCheck } from './eviction-policy.js';
 import {
   type Bucket,
   compareLex,
@@ -108,6 +110,9 @@ export class RedisTaskStore<TData extends JsonObject = JsonObject> extends TaskS
   readonly #layout: KeyLayout;
   /** Creates since the last one that purged expired tasks, modulo {@link PURGE_EVERY}. */
   #creates = 0;
+  readonly #policy: EvictionPolicyCheck;
+  /** What the last health check found wrong with the eviction policy, or null. */
+  #policyProblem: string | null = null;
 
   constructor(options: RedisTaskStoreOptions = {}) {
     super(options);
@@ -115,6 +120,7 @@ export class RedisTaskStore<TData extends JsonObject = JsonObject> extends TaskS
     this.#layout = new KeyLayout(resolved.keyPrefix, this.namespace, resolved.shards);
     const { client, owned } = openClient(resolved);
     this.#conn = new Connection(client, owned, resolved.commandTimeoutMs);
+    this.#policy = new EvictionPolicyCheck(this.#conn);
   }
 
   /** A store on its own connection to `url` (`redis://` or `rediss://`). */
@@ -466,13 +472,26 @@ export class RedisTaskStore<TData extends JsonObject = JsonObject> extends TaskS
     return perBucket.reduce((a, b) => a + b, 0);
   }
 
+  /**
+   * Also reports a server whose `maxmemory-policy` is not `noeviction` (it may evict the store's
+   * keys): `ok: false` with a detail naming the policy. The policy is read in the same tick as the
+   * PING, at most every 10 s.
+   */
+  override async healthCheck(): Promise<HealthStatus> {
+    const health = await super.healthCheck();
+    if (!health.ok || this.#policyProblem === null) return health;
+    return { ...health, ok: false, detail: this.#policyProblem };
+  }
+
   protected async ping(): Promise<void> {
+    const policy = this.#policy.problem();
     if (!this.#conn.isCluster) {
       await this.#conn.command('ping', []);
-      return;
+    } else {
+      // Each bucket's slot may live on another node: ask each of them.
+      await Promise.all(this.#layout.buckets.map((b) => this.#conn.command('exists', [b.idx])));
     }
-    // Each bucket's slot may live on another node: ask each of them.
-    await Promise.all(this.#layout.buckets.map((b) => this.#conn.command('exists', [b.idx])));
+    this.#policyProblem = await policy;
   }
 
   protected async closeBackend(): Promise<void> {
