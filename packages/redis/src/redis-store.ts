@@ -36,6 +36,7 @@ import {
 import { type RedisTaskStoreOptions, resolveRedisOptions } from './options.js';
 import { hasDateFilter, planIndexes } from './query-plan.js';
 import { type LuaScript, SCRIPTS } from './scripts.js';
+import { ShardRecord } from './shard-record.js';
 
 /**
  * Expired tasks a create or delete removes on the way, so expired tasks never pile up: the tasks of
@@ -111,6 +112,8 @@ export class RedisTaskStore<TData extends JsonObject = JsonObject> extends TaskS
   /** Creates since the last one that purged expired tasks, modulo {@link PURGE_EVERY}. */
   #creates = 0;
   readonly #policy: EvictionPolicyCheck;
+  /** The namespace's recorded shard count, checked before this store's first call. */
+  readonly #shards: ShardRecord;
   /** What the last health check found wrong with the eviction policy, or null. */
   #policyProblem: string | null = null;
 
@@ -121,6 +124,7 @@ export class RedisTaskStore<TData extends JsonObject = JsonObject> extends TaskS
     const { client, owned } = openClient(resolved);
     this.#conn = new Connection(client, owned, resolved.commandTimeoutMs);
     this.#policy = new EvictionPolicyCheck(this.#conn);
+    this.#shards = new ShardRecord(this.#conn, this.#layout);
   }
 
   /** A store on its own connection to `url` (`redis://` or `rediss://`). */
@@ -144,6 +148,7 @@ export class RedisTaskStore<TData extends JsonObject = JsonObject> extends TaskS
   // ---- writes ----
 
   protected async insertTask(task: AgentTask): Promise<AgentTask> {
+    if (!this.#shards.checked) await this.#shards.check('create');
     const id = task.taskId;
     const m = task.updatedAt.getTime();
     const [idx, key] = this.#layout.taskKeys(id);
@@ -184,6 +189,7 @@ export class RedisTaskStore<TData extends JsonObject = JsonObject> extends TaskS
   }
 
   protected async replaceTask(request: ReplaceRequest): Promise<AgentTask> {
+    if (!this.#shards.checked) await this.#shards.check('update');
     const r = request.replacement;
     const now = request.now.getTime();
     const [idx, key] = this.#layout.taskKeys(r.taskId);
@@ -229,6 +235,7 @@ export class RedisTaskStore<TData extends JsonObject = JsonObject> extends TaskS
   }
 
   protected async patchTask(request: PatchRequest): Promise<AgentTask> {
+    if (!this.#shards.checked) await this.#shards.check('patch');
     const { taskId, patch } = request;
     const now = request.now.getTime();
     const [idx, key] = this.#layout.taskKeys(taskId);
@@ -273,6 +280,7 @@ export class RedisTaskStore<TData extends JsonObject = JsonObject> extends TaskS
   }
 
   protected async deleteTask(taskId: string): Promise<void> {
+    if (!this.#shards.checked) await this.#shards.check('delete');
     const args = scriptArgs(SCRIPTS.delete, ...this.#layout.taskKeys(taskId));
     args.push(this.now().getTime(), taskId, PURGE_ON_DELETE);
     return this.#corruptionAware('delete', async () => {
@@ -286,6 +294,7 @@ export class RedisTaskStore<TData extends JsonObject = JsonObject> extends TaskS
   // ---- reads ----
 
   protected async readTask(taskId: string): Promise<AgentTask | null> {
+    if (!this.#shards.checked) await this.#shards.check('load');
     const key = this.#layout.taskKey(taskId);
     return this.#corruptionAware('load', async () => {
       const now = this.now().getTime();
@@ -305,6 +314,7 @@ export class RedisTaskStore<TData extends JsonObject = JsonObject> extends TaskS
   }
 
   protected async readByRequestId(requestId: string): Promise<AgentTask | null> {
+    if (!this.#shards.checked) await this.#shards.check('loadByRequestId');
     return this.#corruptionAware('loadByRequestId', async () => {
       const now = this.now().getTime();
       const buckets = this.#layout.buckets;
@@ -331,6 +341,7 @@ export class RedisTaskStore<TData extends JsonObject = JsonObject> extends TaskS
   }
 
   protected async listTasks(query: NormalizedListQuery): Promise<AgentTask[]> {
+    if (!this.#shards.checked) await this.#shards.check('list');
     const plan = planIndexes(query.filter);
     const buckets = this.#layout.buckets;
     const single = buckets.length === 1;
@@ -395,6 +406,7 @@ export class RedisTaskStore<TData extends JsonObject = JsonObject> extends TaskS
   }
 
   protected async countTasks(filter: NormalizedFilter): Promise<number> {
+    if (!this.#shards.checked) await this.#shards.check('count');
     if (filter.sessionId !== null || filter.userId !== null) {
       const plan = planIndexes(filter);
       return this.#sumOverBuckets(SCRIPTS.count, (now) => [
@@ -423,6 +435,7 @@ export class RedisTaskStore<TData extends JsonObject = JsonObject> extends TaskS
   }
 
   protected async countActiveTasks(): Promise<number> {
+    if (!this.#shards.checked) await this.#shards.check('countActive');
     return this.#sumOverBuckets(SCRIPTS.countStatus, (now) => [now, ...ACTIVE]);
   }
 
@@ -441,6 +454,7 @@ export class RedisTaskStore<TData extends JsonObject = JsonObject> extends TaskS
   // ---- maintenance ----
 
   protected async cleanupTasks(request: CleanupRequest): Promise<number> {
+    if (!this.#shards.checked) await this.#shards.check('cleanup');
     return this.#batchedOverBuckets(SCRIPTS.cleanup, () => [
       this.now().getTime(),
       request.cutoff,
@@ -450,6 +464,7 @@ export class RedisTaskStore<TData extends JsonObject = JsonObject> extends TaskS
   }
 
   protected async clearTasks(): Promise<number> {
+    if (!this.#shards.checked) await this.#shards.check('clear');
     return this.#batchedOverBuckets(SCRIPTS.clear, () => [this.now().getTime(), BATCH]);
   }
 
@@ -485,6 +500,7 @@ export class RedisTaskStore<TData extends JsonObject = JsonObject> extends TaskS
 
   protected async ping(): Promise<void> {
     const policy = this.#policy.problem();
+    if (!this.#shards.checked) await this.#shards.check('healthCheck');
     if (!this.#conn.isCluster) {
       await this.#conn.command('ping', []);
     } else {

@@ -111,7 +111,7 @@ describe('Redis out of memory (maxmemory, noeviction)', () => {
     await store.delete('a');
     expect(await store.load('a')).toBeNull();
     expect(await store.clear()).toBe(1);
-    expect(await direct.keys(`${store.keyLayout.buckets[0]!.prefix}*`)).toEqual([]);
+    expect(await direct.keys(`${store.keyLayout.buckets[0]!.prefix}t:*`)).toEqual([]);
     await store.close();
     direct.disconnect();
   });

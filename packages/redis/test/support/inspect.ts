@@ -62,7 +62,8 @@ export async function indexProblems(redis: Redis, bucket: Bucket): Promise<strin
   }
   for (const key of keys) {
     const rest = key.slice(p.length);
-    if (rest === 'ix' || rest.startsWith('t:') || rest.startsWith('quarantine:')) continue;
+    if (rest === 'ix' || rest === 'shards' || rest.startsWith('t:') || rest.startsWith('quarantine:'))
+      continue;
     if ((await redis.type(key)) !== 'zset') {
       problems.push(`unexpected key ${key}`);
       continue;
