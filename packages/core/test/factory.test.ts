@@ -102,7 +102,7 @@ describe('createTaskStore with a custom backend', () => {
     );
     expect(error.code).toBe('CONFIG_INVALID');
     expect(error.message).toContain(
-      'missing update, patch, delete, loadByRequestId, list, count, countActive, cleanup, clear, healthCheck, close',
+      'missing update, patch, delete, loadByRequestId, list, count, countActive, cleanup, clear, verify, restore, healthCheck, close',
     );
   });
 
