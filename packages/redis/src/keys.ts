@@ -120,6 +120,11 @@ export class KeyLayout {
     return `${this.bucketOf(taskId).prefix}t:${taskId}`;
   }
 
+  /** The key a record moved aside under `suffix` ({@link quarantineSuffix}) lives at. */
+  quarantineKey(taskId: string, suffix: string): string {
+    return `${this.bucketOf(taskId).prefix}quarantine:${suffix}`;
+  }
+
   /** Suffix naming one quarantine of a task: `<base64url id>:<ms>`. */
   quarantineSuffix(taskId: string, atMs: number): string {
     return `${Buffer.from(taskId, 'utf8').toString('base64url')}:${atMs}`;

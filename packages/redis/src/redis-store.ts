@@ -13,10 +13,14 @@ import {
   type NormalizedListQuery,
   type PatchRequest,
   type ReplaceRequest,
+  type RestoreBatchResult,
+  type RestoreRequest,
   TaskStoreBase,
   type TaskStoreError,
   type TaskStoreOperation,
   taskStoreError,
+  type VerifyProblemKind,
+  type VerifyRequest,
 } from '@taskvault/core';
 import type { Cluster, Redis } from 'ioredis';
 import { Connection, openClient, type ScriptArg, scriptArgs } from './connection.js';
@@ -56,6 +60,10 @@ const BATCH = 200;
 /** How often a read retries after moving a corrupt record aside. */
 const CORRUPT_RETRIES = 3;
 const ACTIVE = ['pending', 'running', 'paused'];
+/** The walks of verify, in order (see verify-1.lua). */
+const VERIFY_WALKS = ['tasks', 'ix', 'entries', 'scored'] as const;
+/** A cleanup cutoff before every task: the call then only purges expired tasks. */
+const MIN_CUTOFF = -8.64e15;
 
 /** A record a script or the parser found unreadable. */
 class CorruptFound extends Error {
@@ -149,13 +157,29 @@ export class RedisTaskStore<TData extends JsonObject = JsonObject> extends TaskS
 
   protected async insertTask(task: AgentTask): Promise<AgentTask> {
     if (!this.#shards.checked) await this.#shards.check('create');
+    this.#creates = (this.#creates + 1) % PURGE_EVERY;
+    const purge = this.#creates === 0 ? PURGE_PER_WRITE : NO_PURGE;
+    const args = this.#wholeTaskArgs(task, purge, 'create');
+    return this.#corruptionAware('create', async () => {
+      const reply = await this.#conn.script(SCRIPTS.create, args);
+      const [status, rest] = replyOf(reply);
+      if (status === 'OK') return task;
+      if (status === 'EXISTS') throw taskStoreError('create', 'TASK_EXISTS', { taskId: task.taskId });
+      throw this.#failure('create', task.taskId, status, rest, reply);
+    });
+  }
+
+  /**
+   * The create script's arguments for storing `task` whole, exactly as given (version and times
+   * included): for create, and for restore (`replace` lets it overwrite a live task).
+   */
+  #wholeTaskArgs(task: AgentTask, purge: number, mode: 'create' | 'replace'): ScriptArg[] {
     const id = task.taskId;
     const m = task.updatedAt.getTime();
-    const [idx, key] = this.#layout.taskKeys(id);
-    const args = scriptArgs(SCRIPTS.create, idx, key);
     const createdAt = task.createdAt.getTime();
+    const args = scriptArgs(SCRIPTS.create, ...this.#layout.taskKeys(id));
     const doc = encodeDoc({
-      version: 1,
+      version: task.version,
       updatedAt: m,
       status: task.status,
       expiresAt: task.expiresAt,
@@ -175,17 +199,41 @@ export class RedisTaskStore<TData extends JsonObject = JsonObject> extends TaskS
       requestIds,
     );
     const lex = lexMember(createdAt, id);
-    this.#creates = (this.#creates + 1) % PURGE_EVERY;
-    const purge = this.#creates === 0 ? PURGE_PER_WRITE : NO_PURGE;
     args.push(m, id, doc, `${lex}\x1f${suffixes}`, m, nullable(task.expiresAt), purge, task.status);
+    args.push(mode);
     pushLexEntries(args, lex, task.status, task.sessionId, task.userId, requestIds);
-    return this.#corruptionAware('create', async () => {
-      const reply = await this.#conn.script(SCRIPTS.create, args);
-      const [status, rest] = replyOf(reply);
-      if (status === 'OK') return task;
-      if (status === 'EXISTS') throw taskStoreError('create', 'TASK_EXISTS', { taskId: id });
-      throw this.#failure('create', id, status, rest, reply);
-    });
+    return args;
+  }
+
+  protected async restoreTasks(request: RestoreRequest): Promise<RestoreBatchResult> {
+    if (!this.#shards.checked) await this.#shards.check('restore');
+    const result: RestoreBatchResult = { restored: 0, replaced: 0, skipped: 0, conflict: null };
+    const mode = request.onConflict === 'replace' ? 'replace' : 'create';
+    const write = ({ task }: RestoreRequest['tasks'][number]) =>
+      this.#corruptionAware('restore', async () => {
+        const reply = await this.#conn.script(SCRIPTS.create, this.#wholeTaskArgs(task, NO_PURGE, mode));
+        const [status, rest] = replyOf(reply);
+        if (status === 'OK' || status === 'REPLACED' || status === 'EXISTS') return status;
+        throw this.#failure('restore', task.taskId, status, rest, reply);
+      });
+    const tally = (taskId: string, status: string): boolean => {
+      if (status === 'OK') result.restored++;
+      else if (status === 'REPLACED') result.replaced++;
+      else if (request.onConflict === 'skip') result.skipped++;
+      else {
+        result.conflict = taskId;
+        return false;
+      }
+      return true;
+    };
+    if (request.onConflict === 'fail') {
+      // nothing from the conflicting task on may be written: one task at a time
+      for (const t of request.tasks) if (!tally(t.task.taskId, await write(t))) break;
+    } else {
+      const done = await Promise.all(request.tasks.map(write));
+      request.tasks.forEach((t, i) => tally(t.task.taskId, done[i]!));
+    }
+    return result;
   }
 
   protected async replaceTask(request: ReplaceRequest): Promise<AgentTask> {
@@ -272,7 +320,7 @@ export class RedisTaskStore<TData extends JsonObject = JsonObject> extends TaskS
         throw taskStoreError('patch', 'INVALID_INPUT', {
           taskId,
           path: 'task',
-          detail: `serialized size after the patch, ${rest[0]} bytes, would exceed maxTaskBytes ${this.maxTaskBytes}; move large blobs out of the task`,
+          detail: `serialized size ${rest[0]} bytes after this patch would exceed maxTaskBytes ${this.maxTaskBytes}; move large blobs out of the task`,
         });
       }
       throw this.#failure('patch', taskId, status, rest, reply, request.expectedVersion);
@@ -315,29 +363,40 @@ export class RedisTaskStore<TData extends JsonObject = JsonObject> extends TaskS
 
   protected async readByRequestId(requestId: string): Promise<AgentTask | null> {
     if (!this.#shards.checked) await this.#shards.check('loadByRequestId');
-    return this.#corruptionAware('loadByRequestId', async () => {
+    const buckets = this.#layout.buckets;
+    const call = (b: Bucket, now: number) =>
+      this.#conn.script(SCRIPTS.byRequest, [...scriptArgs(SCRIPTS.byRequest, b.idx), now, requestId]);
+    for (let attempt = 1; ; attempt++) {
       const now = this.now().getTime();
-      const buckets = this.#layout.buckets;
-      const call = (b: Bucket) =>
-        this.#conn.script(SCRIPTS.byRequest, [...scriptArgs(SCRIPTS.byRequest, b.idx), now, requestId]);
-      const replies = buckets.length === 1 ? [await call(buckets[0]!)] : await Promise.all(buckets.map(call));
+      const replies =
+        buckets.length === 1
+          ? [await call(buckets[0]!, now)]
+          : await Promise.all(buckets.map((b) => call(b, now)));
       let best: AgentTask | null = null;
+      const corrupt: CorruptFound[] = [];
       for (const reply of replies) {
         const [status, rest] = replyOf(reply);
         if (status === 'MISSING') continue;
         if (status === 'CORRUPT') {
-          throw new CorruptFound(
-            String(rest[0]),
-            String(rest[1]),
-            'the task holding this request id is unreadable',
+          corrupt.push(
+            new CorruptFound(String(rest[0]), String(rest[1]), 'its fields are missing or malformed'),
           );
+          continue;
         }
         if (status !== 'OK') throw unexpected('by_request', reply);
-        const task = this.#decode(rest[1], String(rest[0]));
-        if (best === null || compareTasks(task, best) < 0) best = task;
+        try {
+          const task = this.#decode(rest[1], String(rest[0]));
+          if (best === null || compareTasks(task, best) < 0) best = task;
+        } catch (error) {
+          if (!(error instanceof CorruptFound)) throw error;
+          corrupt.push(error);
+        }
       }
-      return best;
-    });
+      if (corrupt.length === 0 || attempt > CORRUPT_RETRIES) return best;
+      // Move them aside and ask again: the answer is the next holder (an earlier one may have been
+      // the unreadable one), or null.
+      for (const found of corrupt) await this.#quarantine(found, 'loadByRequestId');
+    }
   }
 
   protected async listTasks(query: NormalizedListQuery): Promise<AgentTask[]> {
@@ -398,7 +457,7 @@ export class RedisTaskStore<TData extends JsonObject = JsonObject> extends TaskS
       }
       if (corrupt.length > 0 && attempt <= CORRUPT_RETRIES) {
         // Move them aside and list again, so the page is full and the rest keeps working.
-        for (const found of corrupt) await this.#quarantine(found);
+        for (const found of corrupt) await this.#quarantine(found, 'list');
         continue;
       }
       return tasks;
@@ -452,6 +511,50 @@ export class RedisTaskStore<TData extends JsonObject = JsonObject> extends TaskS
   }
 
   // ---- maintenance ----
+
+  /**
+   * Walks every bucket in bounded steps (see verify-1.lua): tasks against their entries, the
+   * bookkeeping, the other lex entries, the scored indexes. Expired tasks are purged first (they
+   * are not checked). Unreadable records are reported once each, and with repair moved aside.
+   */
+  protected async verifyTasks(request: VerifyRequest): Promise<void> {
+    if (!this.#shards.checked) await this.#shards.check('verify');
+    await this.#batchedOverBuckets(SCRIPTS.cleanup, () => [this.now().getTime(), MIN_CUTOFF, '0', BATCH]);
+    const report = request.report;
+    const corruptSeen = new Set<string>();
+    for (const bucket of this.#layout.buckets) {
+      for (const walk of VERIFY_WALKS) {
+        let cursor = '';
+        do {
+          const args = scriptArgs(SCRIPTS.verify, bucket.idx);
+          args.push(this.now().getTime(), walk, cursor, request.batchSize, request.repair ? '1' : '0');
+          const reply = await this.#conn.script(SCRIPTS.verify, args);
+          if (!Array.isArray(reply) || reply.length !== 4) throw unexpected(SCRIPTS.verify.name, reply);
+          const [next, checked, problems, corrupt] = reply as [string, number, string[], string[]];
+          for (let i = 0; i < problems.length; i += 5) {
+            const [kind, taskId, index, detail, repaired] = problems.slice(i, i + 5) as [
+              VerifyProblemKind,
+              string,
+              string,
+              string,
+              string,
+            ];
+            report.problem({ kind, taskId, index, detail }, repaired === '1');
+          }
+          for (let i = 0; i < corrupt.length; i += 2) {
+            const taskId = String(corrupt[i]);
+            if (corruptSeen.has(taskId)) continue;
+            corruptSeen.add(taskId);
+            const found = new CorruptFound(taskId, String(corrupt[i + 1]), 'the task record is unreadable');
+            const moved = request.repair && (await this.#quarantine(found, 'verify'));
+            report.problem({ kind: 'corrupt-record', taskId, index: null, detail: found.detail }, moved);
+          }
+          report.checked(Number(checked));
+          cursor = String(next);
+        } while (cursor !== '');
+      }
+    }
+  }
 
   protected async cleanupTasks(request: CleanupRequest): Promise<number> {
     if (!this.#shards.checked) await this.#shards.check('cleanup');
@@ -568,7 +671,7 @@ export class RedisTaskStore<TData extends JsonObject = JsonObject> extends TaskS
         return await fn();
       } catch (error) {
         if (!(error instanceof CorruptFound)) throw error;
-        const moved = await this.#quarantine(error);
+        const moved = await this.#quarantine(error, operation);
         if (moved || attempt > CORRUPT_RETRIES) {
           throw taskStoreError(operation, 'CORRUPT_DATA', {
             taskId: error.taskId,
@@ -580,12 +683,18 @@ export class RedisTaskStore<TData extends JsonObject = JsonObject> extends TaskS
     }
   }
 
-  /** Moves a corrupt record to quarantine keys. False when it changed since it was read. */
-  async #quarantine(found: CorruptFound): Promise<boolean> {
+  /**
+   * Moves a corrupt record to quarantine keys and reports it (onCorrupt). False when it changed
+   * since it was read (then nothing was moved).
+   */
+  async #quarantine(found: CorruptFound, operation: TaskStoreOperation): Promise<boolean> {
     const suffix = this.#layout.quarantineSuffix(found.taskId, Date.now());
     const args = scriptArgs(SCRIPTS.quarantine, ...this.#layout.taskKeys(found.taskId));
     args.push(found.taskId, suffix, found.version);
-    const reply = await this.#conn.script(SCRIPTS.quarantine, args);
-    return replyOf(reply)[0] === 'OK';
+    const [status, rest] = replyOf(await this.#conn.script(SCRIPTS.quarantine, args));
+    if (status !== 'OK') return false;
+    const movedTo = Number(rest[0]) === 1 ? this.#layout.quarantineKey(found.taskId, suffix) : null;
+    this.reportCorrupt(operation, found.taskId, found.detail, movedTo);
+    return true;
   }
 }

@@ -3,6 +3,7 @@ import { type RedisClusterHandle, startRedisCluster } from '@taskvault/test-serv
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { RedisTaskStore } from '../src/index.js';
+import { damageRedisTask } from './support/damage.js';
 
 let cluster: RedisClusterHandle;
 beforeAll(async () => {
@@ -17,6 +18,7 @@ const startupNodes = () => cluster.nodes.map((n) => `${n.host}:${n.port}`);
 describeTaskStore({
   name: 'redis cluster (3 masters, shards: 8)',
   create: (options) => new RedisTaskStore({ cluster: startupNodes(), shards: 8, ...options }),
+  damage: damageRedisTask,
 });
 
 describe('redis cluster layout', () => {

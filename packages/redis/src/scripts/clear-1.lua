@@ -31,7 +31,7 @@ if #members < limit then
     spent = spent + drop(id, nil)
   end
   if #ids == limit then return { live, 1 } end
-  local keys = { IDX, P .. 'exp', IX }
+  local keys = { IDX, P .. 'exp', IX, P .. 'sz' }
   for _, s in ipairs(STATUSES) do
     keys[#keys + 1] = P .. 'up:' .. s
     keys[#keys + 1] = P .. 'ex:' .. s

@@ -1,6 +1,6 @@
 -- patch: merges data (replacing whole top-level members), appends items, sets the given fields and
--- moves index entries, checking the version when asked and the size limit, in one step. User
--- JSON is spliced in as sent, never decoded.
+-- moves index entries, checking the version when asked and the size limit (on the exact stored
+-- size, kept in P sz), in one step. User JSON is spliced in as sent, never decoded.
 -- KEYS[1] P idx          KEYS[2] P t:<id>
 -- ARGV[1] now (ms)       ARGV[2] taskId       ARGV[3] expected version ('' = any)
 -- ARGV[4] maxTaskBytes   ARGV[5] updatedAt (ms)                        ARGV[6] new status ('' = keep)
@@ -40,11 +40,17 @@ local version = string.format('%d', h.v + 1)
 local head = head_fixed(version, ARGV[5], status, xt, h.c)
 local added = ni > 0 and table.concat(ARGV, ',', i_at + 1, i_at + ni) or nil
 local in_place = nd == 0 and e == h.e and u == h.u and string.sub(doc, 105, 110) == '\t,"e":'
-local tail, new_doc, size
+-- the stored size after the patch (see doc.lua): the kept size plus the change of the head fields,
+-- of the items (each 39 bytes more than here, plus a comma unless the task had none) and of the data
+-- members (each 2 bytes less than here, plus a comma for each new one after the first)
+local had_items = string.sub(doc, -3, -3) ~= '['
+local old_size = stored_size(doc, h, id)
+local size = old_size + #status - #h.s + #e - #h.e + #u - #h.u + #xt - #h.xt + #version - #h.vt + #ARGV[5] - #h.m
+if added then size = size + #added + 39 * ni + (had_items and 1 or 0) end
+local tail, new_doc
 if in_place then
   tail = ']}'
-  if added then tail = (string.sub(doc, -3, -3) == '[' and '' or ',') .. added .. ']}' end
-  size = #doc - 2 + #tail
+  if added then tail = (had_items and ',' or '') .. added .. ']}' end
 else
   local data = string.sub(doc, h.d, h.r - 1)
   if nd > 0 then
@@ -64,8 +70,10 @@ else
       local key = string.sub(member, 2, string.find(member, '\t', 2, true) - 1)
       local at = slot[key]
       if at then
+        size = size - #members[at] + #member
         members[at] = member
       else
+        size = size + #member - 2 + (#members > 0 and 1 or 0)
         members[#members + 1] = member
         slot[key] = #members
       end
@@ -75,9 +83,9 @@ else
   local items = string.sub(doc, h.r + 8, -3)
   if added then items = items == '' and added or (items .. ',' .. added) end
   new_doc = '{"v":' .. head .. '\t,"e":' .. e .. '\t,"u":' .. u .. '\t,"d":{' .. data .. '}\r,"i":[' .. items .. ']}'
-  size = #new_doc
 end
-if size > tonumber(ARGV[4]) and size > #doc then return { 'TOO_BIG', size } end
+-- a patch that does not grow the task is always allowed
+if size > tonumber(ARGV[4]) and size > old_size then return { 'TOO_BIG', size } end
 
 -- index entries. Whether the task already holds a request id is one lookup of its entry in the lex
 -- index (O(1)), never a search of the document, and the bookkeeping keeps request ids apart from
@@ -138,6 +146,7 @@ if in_place then
 else
   redis.call('SET', tkey, new_doc)
 end
+redis.pcall('HSET', P .. 'sz', id, size)
 purge(now, tonumber(ARGV[15]), WRITE_PURGE_BUDGET)
 -- in place, the client puts the new document together from the old one, the new head and tail
 if in_place then return { 'OK', doc, head, tail } end

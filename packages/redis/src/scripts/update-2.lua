@@ -5,6 +5,7 @@
 -- ARGV[4] updatedAt (ms) ARGV[5] expiresAt (ms, '' = none)             ARGV[6] expired tasks to purge
 -- ARGV[7] the new document (its version and createdAt are set here, in its fixed-width head)
 -- ARGV[8] suffixes of the indexes the task is to be in, joined by \31
+
 -- Returns {'OK', createdAt, version} | {'NOT_FOUND'} | {'CONFLICT', stored version}
 --       | {'CORRUPT', version text} | {'REFUSED', key, error reply} (nothing written)
 local now = tonumber(ARGV[1])
@@ -73,5 +74,12 @@ local version = h.v + 1
 -- copies, garbage for Lua's collector, cost more than the second call)
 redis.call('SET', tkey, ARGV[7])
 redis.call('SETRANGE', tkey, 5, head_fixed(string.format('%d', version), ARGV[4], s, x or 'null', h.c))
+-- its stored size, measured on the new document with the stored version and createdAt (an update
+-- costs O(task) anyway: it writes the whole document)
+local hn = parse_doc(rest)
+if hn then
+  hn.vt, hn.c, hn.m = string.format('%d', version), h.c, ARGV[4]
+  redis.pcall('HSET', P .. 'sz', id, doc_size(rest, hn, id))
+end
 purge(now, tonumber(ARGV[6]), WRITE_PURGE_BUDGET)
 return { 'OK', h.c, version }

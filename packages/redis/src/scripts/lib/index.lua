@@ -196,6 +196,7 @@ local function drop(id, doc)
   end
   if #gone > 0 then idx_call('ZREM', gone) end
   if text then redis.pcall('HDEL', IX, id) end
+  redis.pcall('HDEL', P .. 'sz', id)
   redis.call('DEL', P .. 't:' .. id)
   return math.max(#list, 1)
 end
