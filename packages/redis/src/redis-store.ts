@@ -231,7 +231,7 @@ export class RedisTaskStore<TData extends JsonObject = JsonObject> extends TaskS
       for (const t of request.tasks) if (!tally(t.task.taskId, await write(t))) break;
     } else {
       const done = await Promise.all(request.tasks.map(write));
-      request.tasks.forEach((t, i) => tally(t.task.taskId, done[i]!));
+      for (let i = 0; i < done.length; i++) tally(request.tasks[i]!.task.taskId, done[i]!);
     }
     return result;
   }

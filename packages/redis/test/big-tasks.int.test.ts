@@ -93,6 +93,14 @@ describe('big tasks', () => {
     expect(task.items).toHaveLength(2 * N);
     expect((await store.loadByRequestId(`b-${N - 1}`))?.taskId).toBe('big');
     expect(await indexProblems(direct, bucket)).toEqual([]);
+    // verify walks it in bounded steps too
+    let verified: Awaited<ReturnType<typeof store.verify>> | null = null;
+    expect(
+      await serverTime('verify', async () => {
+        verified = await store.verify();
+      }),
+    ).toBeLessThan(SCRIPT_LIMIT_MS);
+    expect(verified).toMatchObject({ ok: true, checked: 1, problemCount: 0 });
 
     // one more item with a new request id; then a patch that also moves the status index
     expect(

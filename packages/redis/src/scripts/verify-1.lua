@@ -194,6 +194,9 @@ elseif walk == 'ix' then
   next_cursor = reply[1] ~= '0' and reply[1] or ''
 elseif walk == 'entries' then
   local from = cursor ~= '' and ('(' .. cursor) or '(all\1'
+  -- entries are cheap to check, the request ids of a big task are not: larger steps read a big
+  -- task's request ids fewer times
+  batch = math.max(batch, 2000)
   local members = redis.call('ZRANGE', IDX, from, '+', 'BYLEX', 'LIMIT', 0, batch)
   -- per task met in this step: its document's head, and its request ids once needed
   local tasks = {}

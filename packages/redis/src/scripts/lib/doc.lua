@@ -61,7 +61,9 @@ end
 -- escaped only '"' and '\'.
 local function json_id(text)
   if text == 'null' then return nil end
-  return (string.gsub(string.sub(text, 2, -2), '\\(.)', '%1'))
+  local inner = string.sub(text, 2, -2)
+  if not string.find(inner, '\\', 1, true) then return inner end
+  return (string.gsub(inner, '\\(.)', '%1'))
 end
 
 -- Sizes as maxTaskBytes counts them: the UTF-8 bytes of the task's JSON in core's stored form
