@@ -19,7 +19,6 @@ import {
   type TaskStoreError,
   type TaskStoreOperation,
   taskStoreError,
-  type VerifyProblemKind,
   type VerifyRequest,
 } from '@taskvault/core';
 import type { Cluster, Redis } from 'ioredis';
@@ -35,12 +34,14 @@ import {
   KeyLayout,
   LEX_TIME_DIGITS,
   lexMember,
-  pushLexEntries,
 } from './keys.js';
 import { type RedisTaskStoreOptions, resolveRedisOptions } from './options.js';
 import { hasDateFilter, planIndexes } from './query-plan.js';
+import { CorruptFound, replyOf, unexpected } from './replies.js';
 import { type LuaScript, SCRIPTS } from './scripts.js';
 import { ShardRecord } from './shard-record.js';
+import { verifyBuckets } from './verify-walk.js';
+import { nullable, wholeTaskArgs } from './whole-task.js';
 
 /**
  * Expired tasks a create or delete removes on the way, so expired tasks never pile up: the tasks of
@@ -60,42 +61,14 @@ const BATCH = 200;
 /** How often a read retries after moving a corrupt record aside. */
 const CORRUPT_RETRIES = 3;
 const ACTIVE = ['pending', 'running', 'paused'];
-/** The walks of verify, in order (see verify-1.lua). */
-const VERIFY_WALKS = ['tasks', 'ix', 'entries', 'scored'] as const;
 /** A cleanup cutoff before every task: the call then only purges expired tasks. */
 const MIN_CUTOFF = -8.64e15;
-
-/** A record a script or the parser found unreadable. */
-class CorruptFound extends Error {
-  constructor(
-    readonly taskId: string,
-    readonly version: string,
-    readonly detail: string,
-  ) {
-    super(detail);
-  }
-}
-
-/** A nullable id or date as one argument: '' stands for null. */
-function nullable(value: Date | null): string | number {
-  return value === null ? '' : value.getTime();
-}
-
-/** The status word of a script reply (`OK`, `EXISTS` ...) and its fields. */
-function replyOf(reply: unknown): [string, unknown[]] {
-  if (!Array.isArray(reply) || typeof reply[0] !== 'string') return ['UNEXPECTED', []];
-  return [reply[0], reply.slice(1)];
-}
 
 /** A patch of sessionId or userId as three arguments: mode (k keep, n null, s set), the id, its JSON. */
 function pushIdChange(args: ScriptArg[], value: string | null | undefined): void {
   if (value === undefined) args.push('k', '', '');
   else if (value === null) args.push('n', '', '');
   else args.push('s', value, JSON.stringify(value));
-}
-
-function unexpected(script: string, reply: unknown): Error {
-  return new Error(`unexpected reply from ${script}: ${JSON.stringify(reply)?.slice(0, 100)}`);
 }
 
 /** Orders tasks by (createdAt, taskId), the order of the lex indexes. */
@@ -159,7 +132,7 @@ export class RedisTaskStore<TData extends JsonObject = JsonObject> extends TaskS
     if (!this.#shards.checked) await this.#shards.check('create');
     this.#creates = (this.#creates + 1) % PURGE_EVERY;
     const purge = this.#creates === 0 ? PURGE_PER_WRITE : NO_PURGE;
-    const args = this.#wholeTaskArgs(task, purge, 'create');
+    const args = wholeTaskArgs(this.#layout, task, purge, 'create');
     return this.#corruptionAware('create', async () => {
       const reply = await this.#conn.script(SCRIPTS.create, args);
       const [status, rest] = replyOf(reply);
@@ -169,49 +142,16 @@ export class RedisTaskStore<TData extends JsonObject = JsonObject> extends TaskS
     });
   }
 
-  /**
-   * The create script's arguments for storing `task` whole, exactly as given (version and times
-   * included): for create, and for restore (`replace` lets it overwrite a live task).
-   */
-  #wholeTaskArgs(task: AgentTask, purge: number, mode: 'create' | 'replace'): ScriptArg[] {
-    const id = task.taskId;
-    const m = task.updatedAt.getTime();
-    const createdAt = task.createdAt.getTime();
-    const args = scriptArgs(SCRIPTS.create, ...this.#layout.taskKeys(id));
-    const doc = encodeDoc({
-      version: task.version,
-      updatedAt: m,
-      status: task.status,
-      expiresAt: task.expiresAt,
-      createdAt,
-      sessionId: task.sessionId,
-      userId: task.userId,
-      data: task.data,
-      items: task.items,
-    });
-    // both the bookkeeping text and the lex entries list the request ids: worked out once
-    const requestIds = distinctRequestIds(task.items);
-    const suffixes = indexSuffixes(
-      task.status,
-      task.sessionId,
-      task.userId,
-      task.expiresAt !== null,
-      requestIds,
-    );
-    const lex = lexMember(createdAt, id);
-    args.push(m, id, doc, `${lex}\x1f${suffixes}`, m, nullable(task.expiresAt), purge, task.status);
-    args.push(mode);
-    pushLexEntries(args, lex, task.status, task.sessionId, task.userId, requestIds);
-    return args;
-  }
-
   protected async restoreTasks(request: RestoreRequest): Promise<RestoreBatchResult> {
     if (!this.#shards.checked) await this.#shards.check('restore');
     const result: RestoreBatchResult = { restored: 0, replaced: 0, skipped: 0, conflict: null };
     const mode = request.onConflict === 'replace' ? 'replace' : 'create';
     const write = ({ task }: RestoreRequest['tasks'][number]) =>
       this.#corruptionAware('restore', async () => {
-        const reply = await this.#conn.script(SCRIPTS.create, this.#wholeTaskArgs(task, NO_PURGE, mode));
+        const reply = await this.#conn.script(
+          SCRIPTS.create,
+          wholeTaskArgs(this.#layout, task, NO_PURGE, mode),
+        );
         const [status, rest] = replyOf(reply);
         if (status === 'OK' || status === 'REPLACED' || status === 'EXISTS') return status;
         throw this.#failure('restore', task.taskId, status, rest, reply);
@@ -513,47 +453,19 @@ export class RedisTaskStore<TData extends JsonObject = JsonObject> extends TaskS
   // ---- maintenance ----
 
   /**
-   * Walks every bucket in bounded steps (see verify-1.lua): tasks against their entries, the
-   * bookkeeping, the other lex entries, the scored indexes. Expired tasks are purged first (they
-   * are not checked). Unreadable records are reported once each, and with repair moved aside.
+   * Walks every bucket in bounded steps (see verify-walk.ts). Expired tasks are purged first (they
+   * are not checked).
    */
   protected async verifyTasks(request: VerifyRequest): Promise<void> {
     if (!this.#shards.checked) await this.#shards.check('verify');
     await this.#batchedOverBuckets(SCRIPTS.cleanup, () => [this.now().getTime(), MIN_CUTOFF, '0', BATCH]);
-    const report = request.report;
-    const corruptSeen = new Set<string>();
-    for (const bucket of this.#layout.buckets) {
-      for (const walk of VERIFY_WALKS) {
-        let cursor = '';
-        do {
-          const args = scriptArgs(SCRIPTS.verify, bucket.idx);
-          args.push(this.now().getTime(), walk, cursor, request.batchSize, request.repair ? '1' : '0');
-          const reply = await this.#conn.script(SCRIPTS.verify, args);
-          if (!Array.isArray(reply) || reply.length !== 4) throw unexpected(SCRIPTS.verify.name, reply);
-          const [next, checked, problems, corrupt] = reply as [string, number, string[], string[]];
-          for (let i = 0; i < problems.length; i += 5) {
-            const [kind, taskId, index, detail, repaired] = problems.slice(i, i + 5) as [
-              VerifyProblemKind,
-              string,
-              string,
-              string,
-              string,
-            ];
-            report.problem({ kind, taskId, index, detail }, repaired === '1');
-          }
-          for (let i = 0; i < corrupt.length; i += 2) {
-            const taskId = String(corrupt[i]);
-            if (corruptSeen.has(taskId)) continue;
-            corruptSeen.add(taskId);
-            const found = new CorruptFound(taskId, String(corrupt[i + 1]), 'the task record is unreadable');
-            const moved = request.repair && (await this.#quarantine(found, 'verify'));
-            report.problem({ kind: 'corrupt-record', taskId, index: null, detail: found.detail }, moved);
-          }
-          report.checked(Number(checked));
-          cursor = String(next);
-        } while (cursor !== '');
-      }
-    }
+    await verifyBuckets(
+      this.#conn,
+      this.#layout.buckets,
+      request,
+      () => this.now().getTime(),
+      (found) => this.#quarantine(found, 'verify'),
+    );
   }
 
   protected async cleanupTasks(request: CleanupRequest): Promise<number> {
