@@ -3,12 +3,13 @@
  * its index entries gone, and the rest of the store keeps working; a foreign value where an index
  * is expected is a clear BACKEND_ERROR that changes nothing.
  */
-import { TaskCreateError, type TaskItem, TaskLoadError, type TaskStoreError } from '@taskvault/core';
+import { TaskCreateError, type TaskItem, TaskLoadError } from '@taskvault/core';
 import { type RedisServerHandle, startRedis } from '@taskvault/test-servers';
 import { Redis } from 'ioredis';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { RedisTaskStore } from '../src/index.js';
 import { indexProblems } from './support/inspect.js';
+import { rejection } from './support/rejection.js';
 
 let server: RedisServerHandle;
 let direct: Redis;
@@ -37,15 +38,6 @@ function storeOn(namespace: string): RedisTaskStore {
 
 function item(requestId: string): TaskItem {
   return { requestId, role: 'user', content: requestId, createdAt: new Date() };
-}
-
-async function rejection(promise: Promise<unknown>): Promise<TaskStoreError> {
-  try {
-    await promise;
-  } catch (error) {
-    return error as TaskStoreError;
-  }
-  throw new Error('expected a rejection');
 }
 
 describe('corrupt records', () => {

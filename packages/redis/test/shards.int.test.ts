@@ -13,6 +13,7 @@ import {
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { RedisTaskStore, type RedisTaskStoreOptions } from '../src/index.js';
+import { rejection } from './support/rejection.js';
 
 let server: RedisServerHandle;
 let cluster: RedisClusterHandle;
@@ -22,15 +23,6 @@ beforeAll(async () => {
 afterAll(async () => {
   await Promise.all([server?.destroy(), cluster?.destroy()]);
 });
-
-async function rejection(promise: Promise<unknown>): Promise<TaskStoreError> {
-  try {
-    await promise;
-  } catch (error) {
-    return error as TaskStoreError;
-  }
-  throw new Error('expected a rejection');
-}
 
 function expectShardMismatch(error: TaskStoreError, recorded: number): void {
   expect(error.code).toBe('CONFIG_INVALID');

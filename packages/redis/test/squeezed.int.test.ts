@@ -9,6 +9,7 @@ import { Redis } from 'ioredis';
 import { afterAll, describe, expect, it } from 'vitest';
 import { RedisTaskStore } from '../src/index.js';
 import { indexProblems } from './support/inspect.js';
+import { rejection } from './support/rejection.js';
 
 const servers: RedisServerHandle[] = [];
 afterAll(async () => {
@@ -23,15 +24,6 @@ async function server(args: string[]): Promise<RedisServerHandle> {
 
 function item(requestId: string): TaskItem {
   return { requestId, role: 'user', content: requestId, createdAt: new Date() };
-}
-
-async function rejection(promise: Promise<unknown>): Promise<TaskStoreError> {
-  try {
-    await promise;
-  } catch (error) {
-    return error as TaskStoreError;
-  }
-  throw new Error('expected a rejection');
 }
 
 /**

@@ -121,22 +121,9 @@ else
   end
   if e ~= h.e and ARGV[7] == 's' then new[#new + 1] = 'ss:' .. ARGV[8] end
   if u ~= h.u and ARGV[10] == 's' then new[#new + 1] = 'us:' .. ARGV[11] end
-  if #added > 0 then
-    reply = idx_call('ZADD', added)
-    if reply then
-      idx_call('ZREM', added)
-      return refused(IDX, reply)
-    end
-  end
-  bad, reply = sync(id, old_lex, old, new, ARGV[5], x, h.m, h.xt, nil, true)
-  if bad then
-    idx_call('ZREM', added)
-    return refused(bad, reply)
-  end
-  -- IX was read above (a hash, or none yet): this write meets no foreign value, and a script that
-  -- has written is not refused for memory
   local rid_text = #rids > 0 and ('\31' .. table.concat(rids, '\31')) or ''
-  redis.call('HSET', IX, id, old_lex .. '\31' .. table.concat(new, '\31') .. old_rids .. rid_text)
+  local text = old_lex .. '\31' .. table.concat(new, '\31') .. old_rids .. rid_text
+  bad, reply = move_entries(id, old_lex, old, new, added, {}, ARGV[5], x, h.m, h.xt, text)
 end
 if bad then return refused(bad, reply) end
 

@@ -50,22 +50,7 @@ else
     end
     for f in pairs(had) do gone[#gone + 1] = f .. '\0' .. lex end
   end
-  if #added > 0 then
-    reply = idx_call('ZADD', added)
-    if reply then
-      idx_call('ZREM', added)
-      return refused(IDX, reply)
-    end
-  end
-  bad, reply = sync(id, lex, old, new, ARGV[4], x, h.m, h.xt, nil, true)
-  if bad then
-    idx_call('ZREM', added)
-    return refused(bad, reply)
-  end
-  if #gone > 0 then idx_call('ZREM', gone) end
-  -- IX was read above (a hash, or none yet): this write meets no foreign value, and a script that
-  -- has written is not refused for memory
-  redis.call('HSET', IX, id, lex .. '\31' .. ARGV[8])
+  bad, reply = move_entries(id, lex, old, new, added, gone, ARGV[4], x, h.m, h.xt, lex .. '\31' .. ARGV[8])
 end
 if bad then return refused(bad, reply) end
 local version = h.v + 1

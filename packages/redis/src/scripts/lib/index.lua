@@ -166,6 +166,30 @@ local function sync(id, lex, old, new, m, x, old_m, old_x, old_text, keep_ix)
   return nil
 end
 
+-- Moves a task's entries, keeping request ids apart from the rest: files the lex members `added`
+-- (its new request ids), moves the other entries from the suffixes `old` to `new` (sync), takes out
+-- the lex members `gone` (request ids it no longer holds) and writes its bookkeeping `text`; all or
+-- nothing (what a refused write finds added is taken out again). The caller has read IX (a hash,
+-- or none yet), so the last write meets no foreign value, and a script that has written is not
+-- refused for memory. Returns nil, or the refused key and the error reply.
+local function move_entries(id, lex, old, new, added, gone, m, x, old_m, old_x, text)
+  if #added > 0 then
+    local reply = idx_call('ZADD', added)
+    if reply then
+      idx_call('ZREM', added)
+      return IDX, reply
+    end
+  end
+  local bad, reply = sync(id, lex, old, new, m, x, old_m, old_x, nil, true)
+  if bad then
+    idx_call('ZREM', added)
+    return bad, reply
+  end
+  if #gone > 0 then idx_call('ZREM', gone) end
+  redis.call('HSET', IX, id, text)
+  return nil
+end
+
 -- Removes a task, its index entries and its bookkeeping. `doc` is its document when the caller
 -- has it. Tolerates foreign values under index keys: removing must not stop half way. Returns how
 -- many index entries it removed (at least 1), the measure of work the batch scripts budget by.
