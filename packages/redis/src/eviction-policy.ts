@@ -71,7 +71,8 @@ export class EvictionPolicyCheck {
     const conn = this.conn;
     let read: { policy: string | null; where: string }[];
     if (conn.isCluster) {
-      // every master has its own configuration
+      // every master has its own configuration; they are known once the slot map is
+      await conn.ready().catch(() => undefined);
       const nodes = (conn.client as Cluster).nodes('master');
       read = await Promise.all(
         nodes.map(async (node) => ({

@@ -146,16 +146,19 @@ export class RedisTaskStore<TData extends JsonObject = JsonObject> extends TaskS
     if (!this.#shards.checked) await this.#shards.check('restore');
     const result: RestoreBatchResult = { restored: 0, replaced: 0, skipped: 0, conflict: null };
     const mode = request.onConflict === 'replace' ? 'replace' : 'create';
-    const write = ({ task }: RestoreRequest['tasks'][number]) =>
-      this.#corruptionAware('restore', async () => {
-        const reply = await this.#conn.script(
-          SCRIPTS.create,
-          wholeTaskArgs(this.#layout, task, NO_PURGE, mode),
-        );
+    const write = async ({ task }: RestoreRequest['tasks'][number]): Promise<string> => {
+      const args = wholeTaskArgs(this.#layout, task, NO_PURGE, mode);
+      for (let attempt = 1; ; attempt++) {
+        const reply = await this.#conn.script(SCRIPTS.create, args);
         const [status, rest] = replyOf(reply);
         if (status === 'OK' || status === 'REPLACED' || status === 'EXISTS') return status;
-        throw this.#failure('restore', task.taskId, status, rest, reply);
-      });
+        const failure = this.#failure('restore', task.taskId, status, rest, reply);
+        // an unreadable record under the id is moved aside (and reported), never overwritten;
+        // the restored copy then takes the id
+        if (!(failure instanceof CorruptFound) || attempt > CORRUPT_RETRIES) throw failure;
+        await this.#quarantine(failure, 'restore');
+      }
+    };
     const tally = (taskId: string, status: string): boolean => {
       if (status === 'OK') result.restored++;
       else if (status === 'REPLACED') result.replaced++;

@@ -93,6 +93,23 @@ describe('corrupt records', () => {
     expect(await indexProblems(direct, bucket)).toEqual([]);
   });
 
+  it('restore over an unreadable record moves it aside, reports it, and restores the task under its id', async () => {
+    const reports: string[] = [];
+    const store = new RedisTaskStore({
+      url: server.url,
+      namespace: 'restore-over-corrupt',
+      onCorrupt: (r) => reports.push(`${r.operation}:${r.taskId}:${r.movedTo === null ? '' : 'moved'}`),
+    });
+    stores.push(store);
+    const task = await store.create({ taskId: 'a', items: [item('r-a')] });
+    await direct.set(store.keyLayout.taskKey('a'), 'garbage');
+    const report = await store.restore([task], { onConflict: 'skip' });
+    expect(report).toMatchObject({ restored: 1, skipped: 0 });
+    expect(reports).toEqual(['restore:a:moved']);
+    expect(await store.load('a')).toEqual(task);
+    expect(await indexProblems(direct, store.keyLayout.buckets[0]!)).toEqual([]);
+  });
+
   it('a task record missing its version is CORRUPT_DATA for a write, which changes nothing else', async () => {
     const store = storeOn('no-fields');
     await store.create({ taskId: 'a', items: [item('r-a')] });

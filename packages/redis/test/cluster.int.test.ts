@@ -61,4 +61,24 @@ describe('redis cluster layout', () => {
       await store.close();
     }
   });
+
+  it('healthCheck names a master whose maxmemory-policy is not noeviction', async () => {
+    const store = new RedisTaskStore({ cluster: startupNodes(), shards: 8, namespace: 'policy {check}' });
+    const node = cluster.nodes[1]!;
+    const direct = new Redis({ host: node.host, port: node.port });
+    try {
+      expect((await store.healthCheck()).ok).toBe(true);
+      await direct.config('SET', 'maxmemory-policy', 'allkeys-lru');
+      const fresh = new RedisTaskStore({ cluster: startupNodes(), shards: 8, namespace: 'policy {check}' });
+      const health = await fresh.healthCheck();
+      await fresh.close();
+      expect(health.ok).toBe(false);
+      expect(health.detail).toContain(`${node.host}:${node.port}`);
+      expect(health.detail).toContain('maxmemory-policy allkeys-lru');
+    } finally {
+      await direct.config('SET', 'maxmemory-policy', 'noeviction');
+      direct.disconnect();
+      await store.close();
+    }
+  });
 });

@@ -115,7 +115,15 @@ describe('eviction policy', () => {
     const direct = new Redis(s.url);
     const store = new RedisTaskStore({ url: s.url, namespace: 'policy' });
     expect(await store.healthCheck()).toMatchObject({ ok: true, backend: 'redis' });
-    for (const policy of ['allkeys-lru', 'volatile-lru', 'allkeys-random', 'volatile-ttl', 'allkeys-lfu']) {
+    for (const policy of [
+      'allkeys-lru',
+      'allkeys-lfu',
+      'allkeys-random',
+      'volatile-lru',
+      'volatile-lfu',
+      'volatile-random',
+      'volatile-ttl',
+    ]) {
       await direct.config('SET', 'maxmemory-policy', policy);
       // a fresh store reads the policy at once; a running one within 10 s
       const fresh = new RedisTaskStore({ url: s.url, namespace: 'policy' });
