@@ -30,7 +30,7 @@ import { type DescribeTaskStoreOptions, withDefaults } from './options.js';
 export { type ExpectedError, expectTaskError } from './expect-error.js';
 export { instants, item, newTask, sleep, uniqueId } from './fixtures.js';
 export { Harness } from './harness.js';
-export type { DescribeTaskStoreOptions, StoreFactoryOptions } from './options.js';
+export type { DescribeTaskStoreOptions, StoreFactoryOptions, SuiteOptions } from './options.js';
 
 /** The behaviour families, in the order they are declared. */
 const FAMILIES: [string, (scenario: Scenario) => void][] = [

@@ -4,6 +4,7 @@
  * implements the `protected abstract` hooks, each of which is one server-side step.
  */
 import { decodeCursor, encodeCursor } from './cursor.js';
+import { MAX_TTL_MS } from './duration.js';
 import {
   isTaskStoreError,
   scrubSecrets,
@@ -156,8 +157,11 @@ export abstract class TaskStoreBase<TData extends JsonObject = JsonObject> imple
     if (ttl !== null && (typeof ttl !== 'number' || !Number.isFinite(ttl) || ttl <= 0)) {
       throw configInvalid('ttlMs', 'must be a positive number of milliseconds, or null for none');
     }
-    if (ttl !== null && Date.now() + ttl > MAX_DATE_MS) {
-      throw configInvalid('ttlMs', 'is so long that expiry would land past the end of year 9999');
+    if (ttl !== null && (ttl > MAX_TTL_MS || Date.now() + ttl > MAX_DATE_MS)) {
+      throw configInvalid(
+        'ttlMs',
+        `must be at most ${MAX_TTL_MS} ms (1000 years), so expiry stays within year 9999`,
+      );
     }
     this.ttlMs = ttl;
     if (options.onCorrupt !== undefined && typeof options.onCorrupt !== 'function') {
@@ -455,13 +459,23 @@ function isIterable(value: unknown): value is Iterable<unknown> | AsyncIterable<
   );
 }
 
+/** What became of the call that met a corrupt record: reads of many tasks go on without it. */
+function corruptOutcome(operation: string): string {
+  return operation === 'list' ||
+    operation === 'loadByRequestId' ||
+    operation === 'verify' ||
+    operation === 'restore'
+    ? `${operation} went on without it`
+    : `${operation} was rejected with CORRUPT_DATA`;
+}
+
 /** The default `onCorrupt`: one warning line, with no secrets in it. */
 function warnCorrupt(report: CorruptRecordReport): void {
   console.warn(
     scrubSecrets(
       `taskvault: ${report.backend} namespace ${JSON.stringify(report.namespace)}: stored task ` +
-        `${JSON.stringify(report.taskId)} is unreadable (${report.detail}); ${report.operation} went on ` +
-        `without it. ${report.movedTo ? `It was moved to ${report.movedTo} for inspection.` : ''}`.trimEnd(),
+        `${JSON.stringify(report.taskId)} is unreadable (${report.detail}); ${corruptOutcome(report.operation)}. ` +
+        `${report.movedTo ? `It was moved to ${report.movedTo} for inspection.` : ''}`.trimEnd(),
     ),
   );
 }

@@ -27,7 +27,7 @@ export type {
 } from './config.js';
 export { BACKEND_NAMES, parseRedisNode, resolveConfig } from './config.js';
 export { decodeCursor, encodeCursor } from './cursor.js';
-export { parseDuration } from './duration.js';
+export { MAX_TTL_MS, parseDuration } from './duration.js';
 export type { TaskStoreErrorCode, TaskStoreErrorContext, TaskStoreOperation } from './errors.js';
 export {
   describeEndpoint,
@@ -46,6 +46,7 @@ export {
 export type { CreateFromConfig, FactoryOptions } from './factory.js';
 export { createTaskStore, getTaskStore, resetTaskStore } from './factory.js';
 export { compareIds, idProblem, stringProblem, utf8Length } from './ids.js';
+export type { ByteCounter } from './json-copy.js';
 export { copyJsonObject, copyJsonValue, JsonProblem, MAX_JSON_DEPTH, setOwnKey } from './json-copy.js';
 export type { NormalizedRestoreOptions, RestoredTask } from './restore.js';
 export {

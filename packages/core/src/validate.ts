@@ -257,7 +257,7 @@ export function validateNewTask(
     sessionId: t.sessionId === undefined ? null : checkNullableId(op, 'sessionId', t.sessionId),
     userId: t.userId === undefined ? null : checkNullableId(op, 'userId', t.userId),
     items: t.items === undefined ? [] : copyItems(op, 'items', t.items, counter),
-    data: t.data === undefined ? {} : copyJsonObject(t.data, 'data', counter),
+    data: t.data === undefined ? emptyData(counter) : copyJsonObject(t.data, 'data', counter),
     createdAt: t.createdAt === undefined ? new Date(now.getTime()) : checkDate(op, 'createdAt', t.createdAt),
     updatedAt: new Date(now.getTime()),
     expiresAt,
@@ -266,6 +266,12 @@ export function validateNewTask(
   const bytes = counter.bytes + taskHeadSize(task);
   checkSize(op, taskId, bytes, limits);
   return { task, bytes };
+}
+
+/** The default `data`, `{}`: two bytes as stored. */
+function emptyData(counter: ByteCounter): JsonObject {
+  counter.bytes += 2;
+  return {};
 }
 
 /** The fields `update` replaces, checked and copied. */

@@ -158,6 +158,14 @@ describe('task size is the byte length of the stored JSON, exactly', () => {
     }
   });
 
+  it('create counts the defaults it fills in: no data, no items', () => {
+    const now = new Date(1_700_000_000_000);
+    for (const input of [{ taskId: 'a' }, { taskId: 'b', items: [] }, { taskId: 'c', data: {} }]) {
+      const created = validateNewTask(input, now, null, limits);
+      expect(created.bytes).toBe(bytesOf(serializeTask(created.task)));
+    }
+  });
+
   it("a patch's size parts add up to the patched task's size", () => {
     const r = prng(17);
     const now = new Date(1_700_000_000_000);
