@@ -3,12 +3,13 @@
  * writes (JSON text into jsonb parameters, naive `datetime.now()` timestamps), in a throwaway
  * PostgreSQL.
  */
-import { type PostgresServerHandle, postgresForTests } from '@taskvault/test-servers';
+import { createTaskStore } from '@taskvault/core';
+import { type PostgresServerHandle, postgresForTests, redisForTests } from '@taskvault/test-servers';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { lybicTask, restoreLegacy } from '../src/index.js';
 import { connectLybic, lybicRecords } from '../src/legacy/lybic-postgres.js';
-import { allTasks, memoryStore, spawnCli } from './helpers.js';
+import { allTasks, memoryStore, restoreWorks, spawnCli } from './helpers.js';
 
 const LYBIC_DDL = `
   CREATE TABLE IF NOT EXISTS agent_tasks (
@@ -202,5 +203,30 @@ describe('import-legacy lybic-postgres', () => {
     ]);
     expect(bad.code).toBe(2);
     expect(bad.stderr).toMatch(/^taskvault: USAGE: --table: /);
+  });
+
+  it('imports into a persistent store in another process (Redis, when its store has restore)', async (ctx) => {
+    const redis = await redisForTests();
+    const target = await createTaskStore({ backend: 'redis', redis: { url: redis.url }, namespace: 'lybic' });
+    try {
+      if (!(await restoreWorks(target))) ctx.skip('the Redis store does not implement restore in this tree');
+      const r = await spawnCli([
+        'import-legacy',
+        'lybic-postgres',
+        url,
+        '--to',
+        redis.url,
+        '--namespace',
+        'lybic',
+        '--json',
+      ]);
+      expect(r.code, r.stderr).toBe(0);
+      expect(JSON.parse(r.stdout)).toMatchObject({ backend: 'redis', restored: 123 });
+      expect(await target.count()).toBe(123);
+      expect((await target.load('lybic-0012'))?.data).toMatchObject({ maxSteps: 50, finalState: 'DONE' });
+    } finally {
+      await target.close();
+      await redis.destroy();
+    }
   });
 });

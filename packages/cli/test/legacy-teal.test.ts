@@ -2,12 +2,14 @@
  * Teal Agents' Redis data, written exactly as its RedisTaskPersistenceManager writes it (SETEX of
  * pydantic's model_dump_json(), SADD + EXPIRE of the request index), into a throwaway Redis.
  */
+
+import { createTaskStore } from '@taskvault/core';
 import { type RedisServerHandle, redisForTests } from '@taskvault/test-servers';
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { restoreLegacy, tealTask } from '../src/index.js';
 import { checkTealIndex, type TealReadReport, tealRecords } from '../src/legacy/teal-redis.js';
-import { allTasks, memoryStore, spawnCli } from './helpers.js';
+import { allTasks, memoryStore, restoreWorks, spawnCli } from './helpers.js';
 
 let server: RedisServerHandle;
 let redis: Redis;
@@ -189,5 +191,38 @@ describe('import-legacy teal-redis', () => {
     expect(down.code).toBe(1);
     expect(down.stderr).toMatch(/^taskvault: SOURCE_UNAVAILABLE: cannot reach Teal's Redis/);
     expect(down.stderr).not.toContain('pw@');
+  });
+
+  it('imports into a persistent store in another process (Redis, when its store has restore)', async (ctx) => {
+    const prefix = `persist${Date.now()}`;
+    for (let i = 0; i < 40; i++) await tealCreate(agentTask(i, 'Completed'), 3600, prefix);
+    const ns = `teal-${Date.now()}`;
+    const target = await createTaskStore({ backend: 'redis', redis: { url: server.url }, namespace: ns });
+    try {
+      if (!(await restoreWorks(target))) ctx.skip('the Redis store does not implement restore in this tree');
+      const r = await spawnCli([
+        'import-legacy',
+        'teal-redis',
+        server.url,
+        '--key-prefix',
+        prefix,
+        '--to',
+        server.url,
+        '--namespace',
+        ns,
+        '--json',
+      ]);
+      expect(r.code, r.stderr).toBe(0);
+      expect(JSON.parse(r.stdout)).toMatchObject({ backend: 'redis', restored: 40 });
+      expect(await target.count({ status: 'completed' })).toBe(40);
+      const task = await target.loadByRequestId('req-7-a');
+      expect(task).toMatchObject({ taskId: 'teal-7', sessionId: 'session-1', version: 1 });
+      expect(task!.items[1]!.content).toMatchObject({
+        contentType: 'image',
+        pendingToolCalls: [{ id: 'call-7' }],
+      });
+    } finally {
+      await target.close();
+    }
   });
 });
