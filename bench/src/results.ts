@@ -56,7 +56,7 @@ export interface BackendRecord {
   seconds: number;
 }
 
-/** A target from PEERS.md or the issue, checked against this run. */
+/** A target from PEERS.md, issue 6 or SPEC, checked against this run. */
 export interface TargetRecord {
   backend: BackendName;
   /** `load vs GET at c=32`, `list p50 growth 10k -> 1M`. */
@@ -64,13 +64,12 @@ export interface TargetRecord {
   /** `ratio` (>= is good) or `growth` (< is good). */
   kind: 'ratio' | 'growth';
   value: number | null;
-  /** The floor the issue sets (ratio) or the ceiling (growth). */
+  /** The bar: a floor for a ratio, a ceiling for a growth. */
   required: number;
-  /** The higher aim PEERS.md sets, when it sets one. */
-  aim: number | null;
+  /** Where the bar comes from. */
+  source: 'PEERS.md' | 'issue 6' | 'SPEC';
   /** null when the run did not measure it. */
   met: boolean | null;
-  aimMet: boolean | null;
 }
 
 export interface BenchResults {

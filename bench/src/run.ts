@@ -16,10 +16,10 @@ import {
   type OpName,
   RAW_FOR_OP,
 } from './backends/types.js';
+import { formatOps } from './markdown.js';
 import type { BenchOptions } from './options.js';
 import { type CellExtras, measureCell, openExtras } from './peer-cells.js';
 import type { ProgressStream } from './progress.js';
-import { formatOps } from './report.js';
 import type { BackendRecord, BenchResults, CellRecord } from './results.js';
 import { measureScale } from './scale.js';
 import { checkTargets } from './targets.js';
