@@ -159,33 +159,44 @@ function summarize(rounds: RunResult[]): SideResult {
   };
 }
 
+/** The median over rounds of (a's ops/s ÷ b's ops/s) of the same round: each run paired with its neighbour. */
+export function pairedRatio(a: SideResult, b: SideResult): number {
+  const ratios = a.rounds.map((run, i) => run.opsPerSec / (b.rounds[i]?.opsPerSec ?? Number.NaN));
+  return median(ratios);
+}
+
 /**
- * Measures a pair: one warm-up of each side, then `rounds` rounds of taskvault followed by raw
- * (A/B/A/B...), so drift in the machine hits both sides alike. The ratio is taken per round and
- * its median reported, which pairs each taskvault run with the raw run right after it.
+ * Measures several sides of one cell in the same rounds: one warm-up of each, then `rounds`
+ * rounds in which every side runs once, in the order given (A/B/C/A/B/C...), so drift in the
+ * machine hits all of them alike. Compare two of them with `pairedRatio`.
+ */
+export async function measureSides(sides: readonly Side[], plan: CellPlan): Promise<SideResult[]> {
+  collectGarbage('major');
+  const expected = sides.map(() => 1000);
+  if (plan.warmupMs > 0) {
+    for (const [i, side] of sides.entries()) {
+      const warm = await runSide(side, plan, plan.warmupMs, expected[i]!);
+      expected[i] = (warm.opsPerSec * plan.durationMs) / 1000;
+    }
+  }
+  const rounds: RunResult[][] = sides.map(() => []);
+  for (let round = 0; round < plan.rounds; round++) {
+    for (const [i, side] of sides.entries()) {
+      const run = await runSide(side, plan, plan.durationMs, expected[i]!);
+      expected[i] = run.ops;
+      rounds[i]!.push(run);
+    }
+  }
+  return rounds.map(summarize);
+}
+
+/**
+ * Measures a pair: taskvault followed by raw in every round (A/B/A/B...). The ratio is taken per
+ * round and its median reported, which pairs each taskvault run with the raw run right after it.
  */
 export async function measurePair(pair: OpPair, plan: CellPlan): Promise<CellResult> {
-  collectGarbage('major');
-  const expected = { taskvault: 1000, raw: 1000 };
-  if (plan.warmupMs > 0) {
-    const warmTv = await runSide(pair.taskvault, plan, plan.warmupMs, expected.taskvault);
-    expected.taskvault = (warmTv.opsPerSec * plan.durationMs) / 1000;
-    const warmRaw = await runSide(pair.raw, plan, plan.warmupMs, expected.raw);
-    expected.raw = (warmRaw.opsPerSec * plan.durationMs) / 1000;
-  }
-  const tvRounds: RunResult[] = [];
-  const rawRounds: RunResult[] = [];
-  const ratios: number[] = [];
-  for (let round = 0; round < plan.rounds; round++) {
-    const tv = await runSide(pair.taskvault, plan, plan.durationMs, expected.taskvault);
-    expected.taskvault = tv.ops;
-    const raw = await runSide(pair.raw, plan, plan.durationMs, expected.raw);
-    expected.raw = raw.ops;
-    tvRounds.push(tv);
-    rawRounds.push(raw);
-    ratios.push(tv.opsPerSec / raw.opsPerSec);
-  }
-  return { taskvault: summarize(tvRounds), raw: summarize(rawRounds), ratio: median(ratios) };
+  const [taskvault, raw] = (await measureSides([pair.taskvault, pair.raw], plan)) as [SideResult, SideResult];
+  return { taskvault, raw, ratio: pairedRatio(taskvault, raw) };
 }
 
 /** Runs `count` calls of `fn` from `concurrency` workers (for preloading fixtures), reporting progress. */

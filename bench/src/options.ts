@@ -23,6 +23,11 @@ export interface BenchOptions {
   /** Slots a namespace spreads over on Redis Cluster. */
   shards: number;
   quick: boolean;
+  /**
+   * Also measure the peer libraries of PEERS.md on create, load and update, in the same rounds,
+   * and on Postgres taskvault and raw at the store's default pool size.
+   */
+  peers: boolean;
   /** Where `<timestamp>.json` goes; null for nowhere. */
   resultsDir: string | null;
 }
@@ -61,6 +66,9 @@ Options:
   --write-cost SIZES  items in the tasks a 1-item and a 1,000-item patch are timed on
                       (default: ${DEFAULTS.writeCost}); none to skip
   --shards N          Redis Cluster shards of the namespace (default: ${DEFAULTS.shards})
+  --peers             also time the libraries of PEERS.md (Keyv, @a2a-js/sdk, LangGraph, BullMQ)
+                      on create/load/update in the same rounds, and on Postgres taskvault and raw
+                      at the store's default pool of 10 next to the same pool
   --quick             CI smoke: ${QUICK.rounds} round of ${QUICK.durationMs} ms, warm-up ${QUICK.warmupMs} ms
   --results-dir DIR   where the JSON goes (default: bench/results); --no-results to write none
   --help              this text
@@ -109,6 +117,7 @@ export function parseOptions(argv: readonly string[], defaultResultsDir: string 
       'write-cost': { type: 'string' },
       shards: { type: 'string' },
       quick: { type: 'boolean' },
+      peers: { type: 'boolean' },
       'results-dir': { type: 'string' },
       'no-results': { type: 'boolean' },
       help: { type: 'boolean', short: 'h' },
@@ -134,6 +143,7 @@ export function parseOptions(argv: readonly string[], defaultResultsDir: string 
       writeCost: parseWriteCost(values['write-cost'] ?? DEFAULTS.writeCost),
       shards: positiveInt('--shards', values.shards, DEFAULTS.shards),
       quick,
+      peers: values.peers === true,
       resultsDir: values['no-results'] ? null : (values['results-dir'] ?? defaultResultsDir),
     },
   };

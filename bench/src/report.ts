@@ -2,6 +2,8 @@
 import fs from 'node:fs/promises';
 import path from 'node:path';
 import { copySection } from './copy.js';
+import { formatMs, formatOps, formatRatio, oneLine, table } from './markdown.js';
+import { peersSection } from './peer-report.js';
 import type { BackendRecord, BenchResults, CellRecord, TargetRecord } from './results.js';
 import { formatSize, type ScalePoint } from './scale.js';
 import { LINEAR_SLACK, writeCostRows } from './write-cost.js';
@@ -15,32 +17,6 @@ const OP_LABELS: Record<string, string> = {
   list: 'list (50, status filter)',
   countActive: 'countActive',
 };
-
-/** `12.3k`, `950`. */
-export function formatOps(n: number): string {
-  if (!Number.isFinite(n)) return '–';
-  if (n >= 10_000) return `${(n / 1000).toFixed(1)}k`;
-  if (n >= 1000) return `${(n / 1000).toFixed(2)}k`;
-  return n.toFixed(0);
-}
-
-/** Milliseconds with 2–3 significant digits. */
-export function formatMs(ms: number): string {
-  if (!Number.isFinite(ms)) return '–';
-  if (ms >= 100) return ms.toFixed(0);
-  if (ms >= 10) return ms.toFixed(1);
-  if (ms >= 1) return ms.toFixed(2);
-  return ms.toFixed(3);
-}
-
-function formatRatio(r: number | null): string {
-  return r === null || !Number.isFinite(r) ? '–' : `${r.toFixed(2)}×`;
-}
-
-function table(header: string[], rows: string[][]): string {
-  const line = (cells: string[]) => `| ${cells.join(' | ')} |`;
-  return [line(header), line(header.map(() => '---')), ...rows.map(line)].join('\n');
-}
 
 function cellRow(cell: CellRecord): string[] {
   const op = OP_LABELS[cell.op] ?? cell.op;
@@ -72,10 +48,6 @@ function cellRow(cell: CellRecord): string[] {
     formatMs(base.p99Ms),
     `**${formatRatio(ratio)}**`,
   ];
-}
-
-function oneLine(text: string): string {
-  return text.replace(/\s+/g, ' ').replace(/\|/g, '/').slice(0, 160);
 }
 
 function backendSection(backend: BackendRecord): string {
@@ -209,9 +181,7 @@ function writeCostSection(results: BenchResults): string | null {
 
 function targetVerdict(t: TargetRecord): string {
   if (t.met === null) return 'not measured';
-  const base = t.met ? '**met**' : '**MISSED**';
-  if (t.aimMet === null) return base;
-  return `${base}${t.aimMet ? ', PEERS aim met' : ', PEERS aim missed'}`;
+  return t.met ? '**met**' : '**MISSED**';
 }
 
 function targetsSection(targets: readonly TargetRecord[]): string | null {
@@ -222,12 +192,16 @@ function targetsSection(targets: readonly TargetRecord[]): string | null {
     // three decimals: a figure just under its bar must not print as the bar itself
     t.value === null || !Number.isFinite(t.value) ? '–' : `${t.value.toFixed(3)}×`,
     t.kind === 'ratio' ? `≥ ${t.required.toFixed(1)}×` : `< ${t.required.toFixed(1)}×`,
-    t.aim === null ? '' : `≥ ${t.aim.toFixed(1)}×`,
+    t.source,
     targetVerdict(t),
   ]);
-  return ['## Targets', table(['backend', 'target', 'figure', 'required', 'PEERS aim', 'result'], rows)].join(
-    '\n\n',
-  );
+  const met = targets.filter((t) => t.met === true).length;
+  const missed = targets.filter((t) => t.met === false).length;
+  return [
+    '## Targets',
+    `${met} met, ${missed} missed${targets.length > met + missed ? `, ${targets.length - met - missed} not measured` : ''}.`,
+    table(['backend', 'target', 'figure', 'required', 'source', 'result'], rows),
+  ].join('\n\n');
 }
 
 /** The whole report as markdown. */
@@ -250,7 +224,7 @@ export function renderMarkdown(results: BenchResults): string {
   ];
   const sections = [
     ...header,
-    ...results.backends.map(backendSection),
+    ...results.backends.flatMap((b) => [backendSection(b), peersSection(b, o.concurrency)]),
     scaleSection(results),
     copySection(results.copy),
     writeCostSection(results),

@@ -1,8 +1,9 @@
 /** The shape of a run's results: what the JSON file holds and the markdown is made from. */
 import type { BackendName, OpName } from './backends/types.js';
 import type { CopyRecord } from './copy.js';
-import type { CellResult } from './harness.js';
+import type { CellResult, SideResult } from './harness.js';
 import type { BenchOptions } from './options.js';
+import type { PeerOp } from './peers/types.js';
 import type { ScalePoint } from './scale.js';
 import type { WriteCostPoint } from './write-cost.js';
 
@@ -14,6 +15,27 @@ export interface CellRecord {
   /** False when the raw side is only the nearest round trip, not the same one. */
   direct: boolean;
   result: CellResult | null;
+  error: string | null;
+  /** With `--peers`: the other sides measured in the same rounds (peers, other pool sizes). */
+  extras: ExtraSideRecord[];
+}
+
+/** A side measured in the same rounds as a cell's taskvault and raw sides. */
+export interface ExtraSideRecord {
+  /** Row label: the peer library, or `taskvault (pool 10, default)`, `raw (pool 10)`. */
+  label: string;
+  role: 'peer' | 'taskvault' | 'raw';
+  result: SideResult;
+  /** Median of per-round ratios to the cell's raw side. */
+  ratio: number;
+  /** A row at another pool size: median of per-round ratios to the raw side at that pool size. */
+  samePoolRatio: number | null;
+}
+
+/** A peer of `--peers` on a backend: what it does per call, and why it was not measured. */
+export interface PeerRecord {
+  label: string;
+  calls: { [K in PeerOp]: string };
   error: string | null;
 }
 
@@ -28,10 +50,14 @@ export interface BackendRecord {
   /** Patch timings on big tasks (`write-cost.ts`); points that failed carry their error. */
   writeCost: WriteCostPoint[];
   writeCostError: string | null;
+  /** With `--peers`: the peers of this backend, measured or not. */
+  peers: PeerRecord[];
+  /** With `--peers` on Postgres: the pool size of the `(default pool)` rows. */
+  defaultPool: number | null;
   seconds: number;
 }
 
-/** A target from PEERS.md or the issue, checked against this run. */
+/** A target from PEERS.md, issue 6 or SPEC, checked against this run. */
 export interface TargetRecord {
   backend: BackendName;
   /** `load vs GET at c=32`, `list p50 growth 10k -> 1M`. */
@@ -39,13 +65,12 @@ export interface TargetRecord {
   /** `ratio` (>= is good) or `growth` (< is good). */
   kind: 'ratio' | 'growth';
   value: number | null;
-  /** The floor the issue sets (ratio) or the ceiling (growth). */
+  /** The bar: a floor for a ratio, a ceiling for a growth. */
   required: number;
-  /** The higher aim PEERS.md sets, when it sets one. */
-  aim: number | null;
+  /** Where the bar comes from. */
+  source: 'PEERS.md' | 'issue 6' | 'SPEC';
   /** null when the run did not measure it. */
   met: boolean | null;
-  aimMet: boolean | null;
 }
 
 export interface BenchResults {

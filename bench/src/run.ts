@@ -17,10 +17,10 @@ import {
   RAW_FOR_OP,
 } from './backends/types.js';
 import { measureCopy } from './copy.js';
-import { measurePair } from './harness.js';
+import { formatOps } from './markdown.js';
 import type { BenchOptions } from './options.js';
+import { type CellExtras, measureCell, openExtras } from './peer-cells.js';
 import type { ProgressStream } from './progress.js';
-import { formatOps } from './report.js';
 import type { BackendRecord, BenchResults, CellRecord } from './results.js';
 import { measureScale } from './scale.js';
 import { checkTargets } from './targets.js';
@@ -71,6 +71,8 @@ async function runBackend(
     scaleError: null,
     writeCost: [],
     writeCostError: null,
+    peers: [],
+    defaultPool: null,
     seconds: 0,
   };
   const maxConcurrency = Math.max(...options.concurrency);
@@ -84,11 +86,17 @@ async function runBackend(
   }
   record.description = session.description;
   log.write(`${name}: ${session.description}\n`);
+  let extras: CellExtras | null = null;
   try {
     if (options.ops.length > 0) {
       const store = await session.opStore();
       const tv = await taskvaultSides(store, maxConcurrency);
       const raw = await session.rawSides();
+      if (options.peers) {
+        extras = await openExtras(session, maxConcurrency, log);
+        record.peers = extras.peers;
+        record.defaultPool = extras.defaultPool;
+      }
       for (const op of executionOrder(options.ops)) {
         const { kind, direct } = RAW_FOR_OP[op];
         for (const concurrency of options.concurrency) {
@@ -99,21 +107,23 @@ async function runBackend(
             direct,
             result: null,
             error: null,
+            extras: [],
           };
           try {
-            cell.result = await measurePair(
-              { taskvault: tv[op], raw: raw[kind], rawLabel: raw.labels[kind] },
-              {
-                concurrency,
-                rounds: options.rounds,
-                durationMs: options.durationMs,
-                warmupMs: options.warmupMs,
-              },
-            );
+            const measured = await measureCell(tv[op], raw[kind], extras?.sidesFor(op) ?? [], {
+              concurrency,
+              rounds: options.rounds,
+              durationMs: options.durationMs,
+              warmupMs: options.warmupMs,
+            });
+            cell.result = measured.result;
+            cell.extras = measured.extras;
             const r = cell.result;
             log.write(
               `  ${name} ${op} c=${concurrency}: ${formatOps(r.taskvault.opsPerSec)} vs ` +
-                `${formatOps(r.raw.opsPerSec)} ops/s (${r.ratio.toFixed(2)}×)\n`,
+                `${formatOps(r.raw.opsPerSec)} ops/s (${r.ratio.toFixed(2)}×)` +
+                cell.extras.map((e) => `; ${e.label} ${e.ratio.toFixed(2)}×`).join('') +
+                '\n',
             );
           } catch (error) {
             cell.error = message(error);
@@ -123,6 +133,8 @@ async function runBackend(
         }
       }
       record.cells.sort((a, b) => OP_NAMES.indexOf(a.op) - OP_NAMES.indexOf(b.op));
+      await extras?.close();
+      extras = null;
       await session.releaseOps();
     }
     if (options.scale.length > 0) {
@@ -157,6 +169,9 @@ async function runBackend(
     record.error = message(error);
     log.write(`${name}: failed: ${record.error}\n`);
   } finally {
+    await extras
+      ?.close()
+      .catch((error: unknown) => log.write(`${name}: closing peers failed: ${message(error)}\n`));
     await session.close().catch((error: unknown) => log.write(`${name}: close failed: ${message(error)}\n`));
   }
   record.seconds = (performance.now() - started) / 1000;

@@ -6,9 +6,15 @@ import { OP_NAMES } from '../src/backends/types.js';
 import { main } from '../src/cli.js';
 import { median, percentile } from '../src/harness.js';
 import { parseOptions } from '../src/options.js';
+import { PEERS } from '../src/peers/index.js';
+import { PEER_OPS } from '../src/peers/types.js';
 import type { BenchResults } from '../src/results.js';
 import { parseScale } from '../src/scale.js';
 import { parseWriteCost, type WriteCostPoint, writeCostRows } from '../src/write-cost.js';
+
+function results(outcome: { results: BenchResults | null }): BenchResults {
+  return outcome.results!;
+}
 
 function sink() {
   let text = '';
@@ -88,6 +94,60 @@ describe('pnpm bench --quick on memory', () => {
     expect(outcome.exitCode).toBe(2);
     expect(stderr.text).toContain('--backends: unknown "mongo"');
   });
+});
+
+describe('pnpm bench --peers --quick', () => {
+  it('runs every peer adapter of every backend in the same rounds as taskvault and raw', async () => {
+    const stdout = sink();
+    const stderr = sink();
+    const outcome = await main(
+      [
+        '--peers',
+        '--quick',
+        '--backends',
+        'memory,redis,postgres',
+        '--ops',
+        'create,load,update',
+        '--concurrency',
+        '1,4',
+        '--scale',
+        'none',
+        '--write-cost',
+        'none',
+        '--no-results',
+      ],
+      { stdout, stderr },
+    );
+    expect(outcome.exitCode, stderr.text).toBe(0);
+    const backends = outcome.results!.backends;
+    for (const name of ['memory', 'redis', 'postgres'] as const) {
+      const backend = backends.find((b) => b.name === name)!;
+      expect(backend.error, `${name}: ${stderr.text}`).toBeNull();
+      expect(backend.peers.map((p) => p.label)).toEqual(PEERS[name].map((p) => p.label));
+      for (const peer of backend.peers) expect(peer.error, `${name} ${peer.label}`).toBeNull();
+      expect(backend.cells).toHaveLength(PEER_OPS.length * 2);
+      for (const cell of backend.cells) {
+        const peers = cell.extras.filter((e) => e.role === 'peer');
+        expect(peers.map((e) => e.label)).toEqual(PEERS[name].map((p) => p.label));
+        for (const extra of cell.extras) {
+          expect(extra.result.opsPerSec, `${name} ${cell.op} ${extra.label}`).toBeGreaterThan(0);
+          expect(Number.isFinite(extra.ratio)).toBe(true);
+        }
+      }
+      expect(stdout.text).toContain(`### ${name}: taskvault and its peers`);
+      expect(
+        results(outcome).targets.some((t) => t.backend === name && t.what.startsWith('ahead of every peer')),
+      ).toBe(true);
+    }
+    // Postgres: taskvault and raw at the store's default pool, next to the same pool.
+    const postgres = backends.find((b) => b.name === 'postgres')!;
+    expect(postgres.defaultPool).toBe(10);
+    const update = postgres.cells.find((c) => c.op === 'update' && c.concurrency === 4)!;
+    const tvDefault = update.extras.find((e) => e.label === 'taskvault (pool 10, default)')!;
+    expect(tvDefault.samePoolRatio).toBeGreaterThan(0);
+    expect(update.extras.find((e) => e.label === 'raw (pool 10)')?.role).toBe('raw');
+    expect(stdout.text).toContain('| raw (pool 4) |');
+  }, 180_000);
 });
 
 describe('bench helpers', () => {

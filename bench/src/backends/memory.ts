@@ -71,6 +71,7 @@ export async function openMemory(options: BackendOptions): Promise<BackendSessio
     releaseOps: async () => {
       await Promise.all(stores.splice(0).map((s) => s.close()));
     },
+    peerTarget: async () => null,
     scaleStore: async () => track(new MemoryTaskStore({ namespace: 'bench-scale' })),
     close: async () => {
       await Promise.all(stores.map((s) => s.close()));

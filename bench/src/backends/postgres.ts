@@ -18,21 +18,25 @@ function loadPostgresPackage() {
 
 const PAGE = 50;
 
-/** The raw table, its fixtures, and one statement per raw side. */
-async function rawPostgresSides(pool: pg.Pool, maxConcurrency: number): Promise<RawSides> {
+/** The raw table `table`, its fixtures, and one statement per raw side. */
+async function rawPostgresSides(
+  pool: pg.Pool,
+  maxConcurrency: number,
+  table = 'bench_raw',
+): Promise<RawSides> {
   await pool.query(
-    'CREATE TABLE bench_raw (id text PRIMARY KEY, doc jsonb NOT NULL);' +
-      'CREATE TABLE bench_raw_counter (id int PRIMARY KEY, n bigint NOT NULL);' +
-      'INSERT INTO bench_raw_counter VALUES (1, 450);',
+    `CREATE TABLE ${table} (id text PRIMARY KEY, doc jsonb NOT NULL);` +
+      `CREATE TABLE ${table}_counter (id int PRIMARY KEY, n bigint NOT NULL);` +
+      `INSERT INTO ${table}_counter VALUES (1, 450);`,
   );
   const bytes = documentJson('raw');
-  const insert = 'INSERT INTO bench_raw (id, doc) VALUES ($1, $2)';
+  const insert = `INSERT INTO ${table} (id, doc) VALUES ($1, $2)`;
   await runMany(READ_POOL_SIZE, maxConcurrency, (i) => pool.query(insert, [`read-${i}`, bytes]));
   await runMany(maxConcurrency * UPDATE_SLOTS_PER_WORKER, maxConcurrency, (i) =>
     pool.query(insert, [`upd-${i}`, bytes]),
   );
   // A raw side that read nothing would look fast: check the fixtures hold the document.
-  const check = await pool.query('SELECT count(*)::int AS n FROM bench_raw WHERE doc = $1::jsonb', [bytes]);
+  const check = await pool.query(`SELECT count(*)::int AS n FROM ${table} WHERE doc = $1::jsonb`, [bytes]);
   if (check.rows[0]?.n !== READ_POOL_SIZE + maxConcurrency * UPDATE_SLOTS_PER_WORKER) {
     throw new Error('raw Postgres fixtures did not store the document');
   }
@@ -41,10 +45,10 @@ async function rawPostgresSides(pool: pg.Pool, maxConcurrency: number): Promise<
   return {
     insert: side(() => pool.query(insert, [`new-${inserted++}`, bytes])),
     read: side((_w, seq) =>
-      pool.query('SELECT doc FROM bench_raw WHERE id = $1', [`read-${spread(seq, READ_POOL_SIZE)}`]),
+      pool.query(`SELECT doc FROM ${table} WHERE id = $1`, [`read-${spread(seq, READ_POOL_SIZE)}`]),
     ),
     write: side((worker, seq) =>
-      pool.query('UPDATE bench_raw SET doc = $2 WHERE id = $1', [
+      pool.query(`UPDATE ${table} SET doc = $2 WHERE id = $1`, [
         `upd-${worker * UPDATE_SLOTS_PER_WORKER + (seq % UPDATE_SLOTS_PER_WORKER)}`,
         bytes,
       ]),
@@ -52,9 +56,9 @@ async function rawPostgresSides(pool: pg.Pool, maxConcurrency: number): Promise<
     readPage: side((_w, seq) => {
       const start = spread(seq, READ_POOL_SIZE - PAGE);
       const ids = Array.from({ length: PAGE }, (_, i) => `read-${start + i}`);
-      return pool.query('SELECT doc FROM bench_raw WHERE id = ANY($1)', [ids]);
+      return pool.query(`SELECT doc FROM ${table} WHERE id = ANY($1)`, [ids]);
     }),
-    readCount: side(() => pool.query('SELECT n FROM bench_raw_counter WHERE id = 1')),
+    readCount: side(() => pool.query(`SELECT n FROM ${table}_counter WHERE id = 1`)),
     labels: {
       insert: 'INSERT by pk',
       read: 'SELECT by pk',
@@ -65,21 +69,29 @@ async function rawPostgresSides(pool: pg.Pool, maxConcurrency: number): Promise<
   };
 }
 
+/** `PostgresTaskStore`'s pool size when none is given (pg's own default, which a bare `pg.Pool` gets too). */
+const DEFAULT_POOL = 10;
+
 /** Starts a PostgreSQL server of our own (never the machine's 5432) with one database per phase. */
 export async function openPostgres(options: BackendOptions): Promise<BackendSession> {
   const { PostgresTaskStore } = await loadPostgresPackage();
   const server: PostgresServerHandle = await startPostgres();
   const stores: TaskStore[] = [];
-  let raw: pg.Pool | null = null;
+  const pools: pg.Pool[] = [];
+  const newPool = (connectionString: string, max?: number) => {
+    const pool = new pg.Pool(max === undefined ? { connectionString } : { connectionString, max });
+    pools.push(pool);
+    return pool;
+  };
   try {
     const opsUrl = await server.createDatabase('bench_ops');
     const scaleUrl = await server.createDatabase('bench_scale');
     const version = (await server.psql('SHOW server_version')).trim();
-    const open = (connectionString: string, namespace: string) => {
+    const open = (connectionString: string, namespace: string, pool: number | 'default') => {
       const store = new PostgresTaskStore({
         connectionString,
         namespace,
-        poolOptions: { max: options.maxConcurrency },
+        ...(pool === 'default' ? {} : { poolOptions: { max: pool } }),
       });
       stores.push(store);
       return store;
@@ -89,20 +101,22 @@ export async function openPostgres(options: BackendOptions): Promise<BackendSess
       description:
         `PostgresTaskStore on PostgreSQL ${version} (fsync on), pool ${options.maxConcurrency}; ` +
         `raw: pg Pool of ${options.maxConcurrency}`,
-      opStore: async () => open(opsUrl, 'bench-ops'),
-      rawSides: () => {
-        raw = new pg.Pool({ connectionString: opsUrl, max: options.maxConcurrency });
-        return rawPostgresSides(raw, options.maxConcurrency);
-      },
+      opStore: async () => open(opsUrl, 'bench-ops', options.maxConcurrency),
+      rawSides: () => rawPostgresSides(newPool(opsUrl, options.maxConcurrency), options.maxConcurrency),
+      defaultPool: async () => ({
+        store: open(opsUrl, 'bench-ops-default-pool', 'default'),
+        raw: await rawPostgresSides(newPool(opsUrl), options.maxConcurrency, 'bench_raw_default_pool'),
+        pool: DEFAULT_POOL,
+      }),
       releaseOps: async () => {
         await Promise.all(stores.splice(0).map((s) => s.close()));
-        await raw?.end();
-        raw = null;
+        await Promise.all(pools.splice(0).map((p) => p.end()));
       },
-      scaleStore: async () => open(scaleUrl, 'bench-scale'),
+      peerTarget: (slug) => server.createDatabase(`bench_peer_${slug}`),
+      scaleStore: async () => open(scaleUrl, 'bench-scale', options.maxConcurrency),
       close: async () => {
         await Promise.all(stores.map((s) => s.close()));
-        await raw?.end();
+        await Promise.all(pools.map((p) => p.end()));
         await server.destroy();
       },
     };

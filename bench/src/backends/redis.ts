@@ -82,6 +82,7 @@ export async function openRedis(options: BackendOptions): Promise<BackendSession
       opStore: async () => track(stores, new RedisTaskStore({ url: server.url, namespace: 'bench-ops' })),
       rawSides: () => rawRedisSides(raw, options.maxConcurrency),
       releaseOps: () => releaseOps(stores, raw),
+      peerTarget: async () => server.url,
       scaleStore: async () =>
         track(stores, new RedisTaskStore({ url: server.url, namespace: 'bench-scale' })),
       close: async () => {
@@ -116,6 +117,7 @@ export async function openRedisCluster(options: BackendOptions): Promise<Backend
       opStore: async () => open('bench-ops'),
       rawSides: () => rawRedisSides(raw, options.maxConcurrency),
       releaseOps: () => releaseOps(stores, raw),
+      peerTarget: async () => null,
       scaleStore: async () => open('bench-scale'),
       close: async () => {
         await closeAll(stores, raw);

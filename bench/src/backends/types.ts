@@ -58,10 +58,28 @@ export interface BackendSession {
   rawSides(): Promise<RawSides>;
   /** Closes the op store and frees what the operation cells stored, before the scale runs. */
   releaseOps(): Promise<void>;
+  /**
+   * Where a peer library of `--peers` runs (`slug` names it): the URL of this backend's Redis
+   * server, or of a new PostgreSQL database of its own; null in memory.
+   */
+  peerTarget(slug: string): Promise<string | null>;
+  /**
+   * Postgres only: the taskvault store at its default pool size and a raw side at the same size,
+   * for the rows that set each side's default pool next to the same pool (`--peers`).
+   */
+  defaultPool?(): Promise<DefaultPoolSides>;
   /** A store on an empty namespace or database for the scale runs. */
   scaleStore(): Promise<TaskStore>;
   /** Closes clients and stops the servers this session started. */
   close(): Promise<void>;
+}
+
+/** The taskvault store and a raw side, both at the store's default pool size. */
+export interface DefaultPoolSides {
+  store: TaskStore;
+  raw: RawSides;
+  /** The pool size both use. */
+  pool: number;
 }
 
 /** How a session is opened. */
