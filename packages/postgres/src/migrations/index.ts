@@ -6,6 +6,7 @@
  */
 import type { Naming } from '../naming.js';
 import { initStatements } from './0001-init.js';
+import { linearIndexUpkeepStatements } from './0002-linear-index-upkeep.js';
 
 /** One migration: a name that sorts after its predecessor's, and its statements. */
 export interface MigrationDefinition {
@@ -16,6 +17,7 @@ export interface MigrationDefinition {
 /** Every migration, oldest first. */
 export const MIGRATIONS: readonly MigrationDefinition[] = Object.freeze([
   { name: '0001-init', statements: initStatements },
+  { name: '0002-linear-index-upkeep', statements: linearIndexUpkeepStatements },
 ]);
 
 /** Names of every migration, oldest first. */

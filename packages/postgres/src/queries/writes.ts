@@ -92,9 +92,7 @@ interface RequestRows {
   namespace: string;
   taskId: Expression<string>;
   createdAt: Expression<number>;
-  requestIds: string[];
-  /** Ids the task already has rows for, left out. */
-  known?: Expression<string[]>;
+  requestIds: Expression<string[]>;
 }
 
 /**
@@ -108,10 +106,18 @@ function insertRequestRows<DB>(qb: QueryCreator<DB>, rows: RequestRows, onDuplic
     .columns(REQUEST_COLUMNS)
     .expression(
       sql`select ${rows.namespace}::text, rid, ${rows.createdAt}, ${rows.taskId}
-        from ${sql.join(rows.from.map((cte) => sql.table(cte)))}, unnest(${rows.requestIds}::text[]) as rid
-        ${rows.known === undefined ? sql`` : sql`where not (rid = any (${rows.known}))`}`,
+        from ${sql.join(rows.from.map((cte) => sql.table(cte)))}, unnest(${rows.requestIds}) as rid`,
     );
   return onDuplicate === 'skip' ? insert.onConflict((oc) => oc.doNothing()) : insert;
+}
+
+/**
+ * `array(select unnest(a) except select unnest(b))`: the ids of `a` not in `b`, in no order.
+ * EXCEPT hashes or sorts, so this costs O(|a| + |b|) whatever the planner estimates; a test of
+ * `id = any (b)` per id of `a` would cost |a| × |b|.
+ */
+export function idsExcept(a: Expression<string[]>, b: Expression<string[]>) {
+  return sql<string[]>`array(select unnest(${a}) except select unnest(${b}))`;
 }
 
 /** The request-id rows of the task `create` inserts (the CTE `ins`). */
@@ -121,7 +127,7 @@ function createdRequestRows(b: Bind<CreateValues>): RequestRows {
     namespace: b('namespace'),
     taskId: sql`${b('task_id')}::text`,
     createdAt: sql`${b('created_at')}::bigint`,
-    requestIds: b('request_ids'),
+    requestIds: sql`${b('request_ids')}::text[]`,
   };
 }
 
@@ -288,9 +294,11 @@ async function insertOrReplaceExpired(q: QueryLayer, values: CreateValues): Prom
             exists(selectFrom('ins').select('ins.inserted').where('ins.inserted', '=', false)),
           )
           .where(
+            // one index descent per id of the old row that the new task does not keep
             sql<boolean>`(${sql.ref('task_requests.created_at')}, ${sql.ref('task_requests.request_id')}) in (
-              select old.created_at, x from old, unnest(old.request_ids) as x
-              where not (old.created_at = ${b('created_at')} and x = any (${b('request_ids')}::text[])))`,
+              select old.created_at, x from old, unnest(case when old.created_at = ${b('created_at')}
+                then ${idsExcept(sql.ref('old.request_ids'), sql`${b('request_ids')}::text[]`)}
+                else old.request_ids end) as x)`,
           ),
       )
       .with('req', (qb) => insertRequestRows(qb, createdRequestRows(b), 'skip'))
@@ -447,22 +455,28 @@ async function replaceAnyRow(
             namespace: b('namespace'),
             taskId: sql`${b('task_id')}::text`,
             createdAt: sql.ref('upd.created_at'),
-            requestIds: b('request_ids'),
-            known: sql.ref('cur.request_ids'),
+            requestIds: idsExcept(sql`${b('request_ids')}::text[]`, sql.ref('cur.request_ids')),
           },
           'skip',
         ),
       )
       .with('forgot', (qb) =>
         qb
-          .selectFrom(['upd', 'cur'])
+          .selectFrom([
+            'upd',
+            'cur',
+            sql<{
+              ids: string[];
+            }>`lateral (select ${idsExcept(sql.ref('cur.request_ids'), sql`${b('request_ids')}::text[]`)} as ids)`.as(
+              'gone',
+            ),
+          ])
           .select(
-            sql<number>`${forget}(${b('namespace')}, ${b('task_id')}, cur.created_at,
-              array(select unnest(cur.request_ids) except select unnest(${b('request_ids')}::text[])))`.as(
+            sql<number>`${forget}(${b('namespace')}, ${b('task_id')}, cur.created_at, gone.ids)`.as(
               'removed',
             ),
           )
-          .where(sql<boolean>`not (cur.request_ids <@ ${b('request_ids')}::text[])`),
+          .where(sql<boolean>`cardinality(gone.ids) > 0`),
       )
       .with('cnt', (qb) => countStatusChange(qb, b('namespace')))
       .selectFrom('cur')
@@ -484,6 +498,17 @@ async function replaceAnyRow(
     return { kind: 'conflict', actualVersion: result.current_version };
   }
   return { kind: 'written', row: { created_at: result.created_at, version: result.version } };
+}
+
+/**
+ * `stored || <ids of added not in stored, in their order>`: the request ids after an append, in
+ * first-seen order. Grouped (hashed or sorted) rather than tested pairwise: O(|stored| + |added|).
+ */
+function appendNewIds(stored: Expression<string[]>, added: Expression<string[]>) {
+  return sql<string[]>`${stored} || array(
+    select s.rid from (select unnest(${stored}) as rid, 0::bigint as n
+                       union all select a.rid, a.n from unnest(${added}) with ordinality as a(rid, n)) as s
+    group by s.rid having min(s.n) > 0 order by min(s.n))`;
 }
 
 /** The size a task is measured by after a patch: its JSON text, as PostgreSQL prints it. */
@@ -629,7 +654,10 @@ async function patchKeepingIndexes(
       .where(live(b('now')));
     if (has.status) u = u.where(statusStays(b('status')));
     if (has.items) {
-      u = u.where(sql<boolean>`${sql.ref('tasks.request_ids')} @> ${b('request_ids')}::text[]`);
+      // every appended id is held already (`@>` would compare every pair: ids × ids)
+      u = u.where(
+        sql<boolean>`cardinality(${idsExcept(sql`${b('request_ids')}::text[]`, sql.ref('tasks.request_ids'))}) = 0`,
+      );
     }
     if (has.version) u = u.where('tasks.version', '=', b('expected'));
     if (has.data || has.items) {
@@ -696,9 +724,10 @@ async function patchAnyRow(
                 ...(has.status ? { status: b('status') } : {}),
                 ...(has.items
                   ? {
-                      request_ids: sql<string[]>`${eb.ref('tasks.request_ids')} || array(
-                      select u.rid from unnest(${b('request_ids')}::text[]) with ordinality as u(rid, n)
-                      where not (u.rid = any (${eb.ref('tasks.request_ids')})) order by u.n)`,
+                      request_ids: appendNewIds(
+                        eb.ref('tasks.request_ids'),
+                        sql`${b('request_ids')}::text[]`,
+                      ),
                     }
                   : {}),
               }))
@@ -716,7 +745,7 @@ async function patchAnyRow(
                 namespace: b('namespace'),
                 taskId: sql.ref('upd.task_id'),
                 createdAt: sql.ref('upd.created_at'),
-                requestIds: b('request_ids'),
+                requestIds: sql`${b('request_ids')}::text[]`,
               },
               'skip',
             ),
