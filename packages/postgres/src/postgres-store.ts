@@ -178,6 +178,24 @@ export class PostgresTaskStore extends TaskStoreBase {
     }
   }
 
+  /**
+   * The error for a write that found a stored row which is not a task: the row is moved to the
+   * quarantine (with the codec's reason when it has one) and CORRUPT_DATA is returned.
+   */
+  async #quarantineStored(operation: TaskStoreOperation, taskId: string): Promise<TaskStoreError> {
+    const row = await readTaskRow(this.#queries, this.namespace, taskId, Number.MIN_SAFE_INTEGER);
+    try {
+      if (row !== undefined) taskFromRow(row);
+    } catch (error) {
+      if (!(error instanceof CorruptRecord)) throw error;
+      await quarantineRow(this.#queries, this.namespace, taskId, error.detail);
+      return taskStoreError(operation, 'CORRUPT_DATA', { taskId, detail: error.detail });
+    }
+    const detail = 'the stored row failed the server-side shape check';
+    await quarantineRow(this.#queries, this.namespace, taskId, detail);
+    return taskStoreError(operation, 'CORRUPT_DATA', { taskId, detail });
+  }
+
   /** All rows as tasks; every corrupt row among them is quarantined, then CORRUPT_DATA is thrown. */
   async #toTasks(operation: TaskStoreOperation, rows: TaskRow[]): Promise<AgentTask[]> {
     const tasks: AgentTask[] = [];
@@ -213,6 +231,7 @@ export class PostgresTaskStore extends TaskStoreBase {
     const outcome = await replaceTaskRow(db, this.namespace, replacement, expectedVersion, now.getTime());
     const taskId = replacement.taskId;
     if (outcome.kind === 'missing') throw taskStoreError('update', 'TASK_NOT_FOUND', { taskId });
+    if (outcome.kind === 'corrupt') throw await this.#quarantineStored('update', taskId);
     if (outcome.kind !== 'written') {
       throw taskStoreError('update', 'VERSION_CONFLICT', {
         taskId,
@@ -261,6 +280,8 @@ export class PostgresTaskStore extends TaskStoreBase {
           path: 'task',
           detail: `serialized size ${outcome.bytes} bytes after this patch would exceed maxTaskBytes ${this.maxTaskBytes}; move large blobs out of the task`,
         });
+      case 'corrupt':
+        throw await this.#quarantineStored('patch', taskId);
       default:
         return this.#toTask('patch', outcome.row);
     }
@@ -268,8 +289,9 @@ export class PostgresTaskStore extends TaskStoreBase {
 
   protected async deleteTask(taskId: string): Promise<void> {
     const db = await this.#ready();
-    const deleted = await deleteTaskRow(db, this.namespace, taskId, this.now().getTime());
-    if (!deleted) throw taskStoreError('delete', 'TASK_NOT_FOUND', { taskId });
+    const outcome = await deleteTaskRow(db, this.namespace, taskId, this.now().getTime());
+    if (outcome === 'corrupt') throw await this.#quarantineStored('delete', taskId);
+    if (outcome === 'missing') throw taskStoreError('delete', 'TASK_NOT_FOUND', { taskId });
   }
 
   protected async readByRequestId(requestId: string): Promise<AgentTask | null> {

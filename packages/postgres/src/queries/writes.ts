@@ -43,6 +43,7 @@ import {
 import type { TaskvaultDatabase } from '../schema.js';
 import { live, markStoreWriter, taskKey } from './common.js';
 import { counterSlot, statusDeltas, upsertCounters } from './counters.js';
+import { rowHasTaskShape } from './shape.js';
 import type { Bind, QueryLayer } from './template.js';
 
 type InsertRow = ReturnType<typeof insertValues>;
@@ -328,7 +329,9 @@ export type WriteOutcome<T> =
   | { kind: 'written'; row: T }
   | { kind: 'missing' }
   | { kind: 'conflict'; actualVersion: number }
-  | { kind: 'too-large'; bytes: number };
+  | { kind: 'too-large'; bytes: number }
+  /** The stored row is not a task: nothing was written (the caller quarantines it). */
+  | { kind: 'corrupt' };
 
 type ReplacementRow = ReturnType<typeof replacementValues>;
 interface ReplaceValues extends ReplacementRow {
@@ -402,7 +405,8 @@ async function replaceKeepingIndexes(
         .where(taskKey(b('namespace'), b('task_id')))
         .where(live(b('now')))
         .where(statusStays(b('status')))
-        .where(sql<boolean>`${sql.ref('tasks.request_ids')} = ${b('request_ids')}::text[]`);
+        .where(sql<boolean>`${sql.ref('tasks.request_ids')} = ${b('request_ids')}::text[]`)
+        .where(rowHasTaskShape());
       if (versioned) u = u.where('tasks.version', '=', b('expected'));
       return u.returning(['tasks.created_at', 'tasks.version']);
     },
@@ -421,7 +425,7 @@ async function replaceAnyRow(
   const forget = sql.raw(q.naming.qualified(`${q.naming.tasks}_forget_requests`));
   const binder = q.template<
     ReplaceValues,
-    { current_version: number; created_at: number | null; version: number | null }
+    { current_version: number; sound: boolean; created_at: number | null; version: number | null }
   >(`replace:${versioned}`, (b) =>
     q.db
       .with('cur', (qb) =>
@@ -432,6 +436,7 @@ async function replaceAnyRow(
             'tasks.status',
             'tasks.created_at',
             'tasks.request_ids',
+            rowHasTaskShape().as('sound'),
             markStoreWriter().as('mark'),
           ])
           .where(taskKey(b('namespace'), b('task_id')))
@@ -443,7 +448,8 @@ async function replaceAnyRow(
           .updateTable('tasks')
           .from('cur')
           .set(replacementAssignments(b, true))
-          .where(taskKey(b('namespace'), b('task_id')));
+          .where(taskKey(b('namespace'), b('task_id')))
+          .where('cur.sound', '=', true);
         if (versioned) u = u.where('cur.version', '=', b('expected'));
         return u.returning(['tasks.created_at', 'tasks.version', 'tasks.status']);
       })
@@ -483,6 +489,7 @@ async function replaceAnyRow(
       .leftJoin('upd', (join) => join.onTrue())
       .select([
         'cur.version as current_version',
+        'cur.sound',
         'upd.created_at',
         'upd.version',
         (eb) =>
@@ -494,6 +501,7 @@ async function replaceAnyRow(
   );
   const result = await q.first(binder(values));
   if (result === undefined) return { kind: 'missing' };
+  if (!result.sound) return { kind: 'corrupt' };
   if (result.version === null || result.created_at === null) {
     return { kind: 'conflict', actualVersion: result.current_version };
   }
@@ -773,25 +781,50 @@ async function patchAnyRow(
   return { kind: 'written', row: result };
 }
 
+/** What `delete` found: a live task it removed, nothing (or an expired row, removed), or a row that is no task. */
+export type DeleteOutcome = 'deleted' | 'missing' | 'corrupt';
+
 /**
  * Deletes the task row (the DELETE trigger removes its request-id rows and counts, with a fresh
- * snapshot). An expired row is removed too, but reported as missing: it did not exist.
- * @returns true when a live task was deleted
+ * snapshot). An expired row is removed too, but reported as missing: it did not exist. A row
+ * that fails the shape check stays (the caller moves it to the quarantine).
  */
 export async function deleteTaskRow(
   q: QueryLayer,
   namespace: string,
   taskId: string,
   nowMs: number,
-): Promise<boolean> {
-  const binder = q.template<{ namespace: string; task_id: string }, { expires_at: number | null }>(
-    'delete',
-    (b) =>
-      q.db
-        .deleteFrom('tasks')
-        .where(taskKey(b('namespace'), b('task_id')))
-        .returning('tasks.expires_at'),
+): Promise<DeleteOutcome> {
+  const binder = q.template<
+    { namespace: string; task_id: string; now: number },
+    { sound: boolean; deleted: boolean | null; expires_at: number | null }
+  >('delete', (b) =>
+    q.db
+      .with('cur', (qb) =>
+        qb
+          .selectFrom('tasks')
+          // an expired row is no task either way: it goes, whatever its shape
+          .select(
+            sql<boolean>`(${rowHasTaskShape()} or ${sql.ref('tasks.expires_at')} <= ${b('now')})`.as('sound'),
+          )
+          .where(taskKey(b('namespace'), b('task_id')))
+          .forUpdate(),
+      )
+      .with('gone', (qb) =>
+        qb
+          .deleteFrom('tasks')
+          .where(taskKey(b('namespace'), b('task_id')))
+          .where(({ exists, selectFrom }) =>
+            exists(selectFrom('cur').select('cur.sound').where('cur.sound', '=', true)),
+          )
+          .returning(['tasks.expires_at', sql<boolean>`true`.as('deleted')]),
+      )
+      .selectFrom('cur')
+      .leftJoin('gone', (join) => join.onTrue())
+      .select(['cur.sound', 'gone.deleted', 'gone.expires_at']),
   );
-  const row = await q.first(binder({ namespace, task_id: taskId }));
-  return row !== undefined && (row.expires_at === null || row.expires_at > nowMs);
+  const row = await q.first(binder({ namespace, task_id: taskId, now: nowMs }));
+  if (row === undefined) return 'missing';
+  if (!row.sound) return 'corrupt';
+  return row.deleted === true && (row.expires_at === null || row.expires_at > nowMs) ? 'deleted' : 'missing';
 }
