@@ -7,6 +7,7 @@
 import { type Kysely, type Migration, type MigrationProvider, Migrator, sql } from 'kysely';
 import { MIGRATION_NAMES, MIGRATIONS } from './migrations/index.js';
 import { type Naming, quoteIdent } from './naming.js';
+import { missingObjects, restoreObjects } from './schema-objects.js';
 
 /** Reported by `migrate({ onProgress })` before and after each migration runs. */
 export interface MigrationProgress {
@@ -26,6 +27,12 @@ export interface MigrateResult {
   applied: string[];
   /** Migrations that had run before. */
   alreadyApplied: string[];
+  /**
+   * Objects of migrations that had run but were no longer there (dropped behind the store), which
+   * this call re-created, as `table:<name>`, `index:<name>`, `function:<name>`,
+   * `trigger:<table>.<name>`. Absent when nothing was missing.
+   */
+  restored?: string[];
 }
 
 /** SQLSTATEs of "the migration table is not there yet". */
@@ -70,7 +77,10 @@ export async function runMigrations(
   options: MigrateOptions = {},
 ): Promise<MigrateResult> {
   const before = await appliedMigrations(db, naming);
-  if (MIGRATION_NAMES.every((name) => before.includes(name))) {
+  if (
+    MIGRATION_NAMES.every((name) => before.includes(name)) &&
+    (await missingObjects(db, naming, MIGRATION_NAMES)).length === 0
+  ) {
     return { applied: [], alreadyApplied: [...MIGRATION_NAMES] };
   }
   return db.connection().execute(async (conn) => {
@@ -92,7 +102,17 @@ export async function runMigrations(
       const { error, results = [] } = await migrator.migrateToLatest();
       if (error !== undefined) throw error;
       const applied = results.filter((r) => r.status === 'Success').map((r) => r.migrationName);
-      return { applied, alreadyApplied: MIGRATION_NAMES.filter((name) => !applied.includes(name)) };
+      const result: MigrateResult = {
+        applied,
+        alreadyApplied: MIGRATION_NAMES.filter((name) => !applied.includes(name)),
+      };
+      // recorded is not the same as present: re-create what was dropped behind the store
+      const missing = await missingObjects(conn, naming, MIGRATION_NAMES);
+      if (missing.length > 0) {
+        await conn.transaction().execute((trx) => restoreObjects(trx, naming, MIGRATION_NAMES, missing));
+        result.restored = missing.map((o) => `${o.kind}:${o.name}`);
+      }
+      return result;
     } finally {
       // if these fail the session is gone (and its lock with it), or it is destroyed as broken
       await sql`select pg_advisory_unlock(${naming.lockKey}::bigint)`.execute(conn).catch(() => {});

@@ -326,8 +326,40 @@ export class PostgresTaskStore extends TaskStoreBase {
     return clearRows(db, this.namespace, this.now().getTime());
   }
 
+  /**
+   * Reachable is not enough: a server that cannot take writes (a read-only database or session
+   * default, a hot standby) or a schema whose tables are gone fails the health check, with a
+   * detail saying which.
+   */
   protected async ping(): Promise<void> {
-    await sql`select 1`.execute(this.#db);
+    const n = this.#naming;
+    const tables = [n.tasks, n.requests, n.counts, n.quarantine];
+    const { rows } = await sql<{ read_only: string; recovery: boolean; missing: string | null }>`
+      select current_setting('transaction_read_only') as read_only, pg_is_in_recovery() as recovery,
+        (select string_agg(t, ', ') from unnest(${tables}::text[]) as t
+         where to_regclass(quote_ident(${n.schema}::text) || '.' || quote_ident(t)) is null) as missing`.execute(
+      this.#db,
+    );
+    const state = rows[0];
+    if (state === undefined) return;
+    const problems: string[] = [];
+    if (state.recovery)
+      problems.push('the server is a hot standby (pg_is_in_recovery()): it cannot take writes');
+    else if (state.read_only === 'on') {
+      problems.push('transactions are read-only (default_transaction_read_only is on): writes would fail');
+    }
+    // before the first call of an autoMigrate store, missing tables are expected: it creates them
+    if (state.missing !== null && (this.#migrated || !this.#settings.autoMigrate)) {
+      problems.push(
+        `tables missing in schema "${n.schema}": ${state.missing}; run store.migrate() to re-create them`,
+      );
+    }
+    if (problems.length > 0) {
+      throw taskStoreError('healthCheck', 'BACKEND_ERROR', {
+        backend: 'postgres',
+        detail: problems.join('; '),
+      });
+    }
   }
 
   /** One background sweep; skipped until the store has been used (and migrated). */
@@ -354,6 +386,9 @@ export class PostgresTaskStore extends TaskStoreBase {
 
   protected wrapError(operation: TaskStoreOperation, error: unknown, taskId?: string): TaskStoreError {
     if ((error as { code?: unknown } | null)?.code === '42P01') {
+      // migrated once, dropped since: let the next call migrate again, which re-creates them
+      this.#migrated = false;
+      this.#migrating = null;
       // the tables are missing: say how to create them instead of only "relation does not exist"
       return taskStoreError(operation, 'BACKEND_ERROR', {
         backend: 'postgres',

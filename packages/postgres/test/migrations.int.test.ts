@@ -2,6 +2,7 @@
 import pg from 'pg';
 import { afterEach, describe, expect, it } from 'vitest';
 import { MIGRATION_NAMES, type MigrationProgress, type PostgresTaskStore } from '../src/index.js';
+import { CONSISTENT, findInconsistencies } from './consistency.js';
 import { storeOn, useServer } from './helpers.js';
 
 const server = useServer();
@@ -114,6 +115,85 @@ describe('migrations', () => {
     );
     const store = open(url);
     await store.create({ taskId: 'still-works' });
+    expect(await store.count()).toBe(1);
+  });
+
+  const withItem = (taskId: string, requestId: string, status: 'running' | 'completed' = 'running') => ({
+    taskId,
+    status,
+    items: [{ requestId, role: 'user' as const, content: 'x', createdAt: new Date() }],
+  });
+
+  it('the tasks table dropped behind the store: migrate() re-creates it with its indexes and triggers and empties the request-id rows and counters', async () => {
+    const url = await server().createDatabase();
+    const store = open(url);
+    await store.create(withItem('gone', 'gone-r'));
+    await query(url, 'drop table taskvault_tasks');
+    expect(await store.healthCheck()).toMatchObject({
+      ok: false,
+      detail: expect.stringContaining('taskvault_tasks'),
+    });
+    const result = await store.migrate();
+    expect(result.applied).toEqual([]);
+    expect(result.restored).toEqual(
+      expect.arrayContaining([
+        'table:taskvault_tasks',
+        'index:taskvault_tasks_created_idx',
+        'trigger:taskvault_tasks.after_delete',
+      ]),
+    );
+    expect(await store.healthCheck()).toMatchObject({ ok: true });
+    expect(await store.count()).toBe(0);
+    expect(await store.loadByRequestId('gone-r')).toBeNull();
+    await store.create(withItem('back', 'back-r'));
+    expect((await store.loadByRequestId('back-r'))?.taskId).toBe('back');
+    expect(await findInconsistencies(url)).toEqual(CONSISTENT);
+    expect((await store.migrate()).restored).toBeUndefined();
+  });
+
+  it('the request-id and counter tables dropped: migrate() rebuilds them from the tasks', async () => {
+    const url = await server().createDatabase();
+    const store = open(url);
+    await store.create(withItem('a', 'a-r'));
+    await store.create(withItem('b', 'b-r', 'completed'));
+    await query(url, 'drop table taskvault_task_requests; drop table taskvault_task_counts');
+    expect((await store.migrate()).restored).toEqual([
+      'table:taskvault_task_requests',
+      'table:taskvault_task_counts',
+    ]);
+    expect((await store.loadByRequestId('b-r'))?.taskId).toBe('b');
+    expect(await store.countActive()).toBe(1);
+    expect(await store.count({ status: 'completed' })).toBe(1);
+    expect(await findInconsistencies(url)).toEqual(CONSISTENT);
+  });
+
+  it('a dropped function (and its trigger) and a dropped index are re-created', async () => {
+    const url = await server().createDatabase();
+    const store = open(url);
+    await store.migrate();
+    await query(
+      url,
+      'drop function taskvault_tasks_after_delete() cascade; drop index taskvault_tasks_expiry_idx',
+    );
+    expect((await store.migrate()).restored).toEqual([
+      'index:taskvault_tasks_expiry_idx',
+      'function:taskvault_tasks_after_delete',
+      'trigger:taskvault_tasks.after_delete',
+    ]);
+    await store.create(withItem('t', 't-r'));
+    await store.delete('t');
+    expect(await findInconsistencies(url)).toEqual(CONSISTENT);
+  });
+
+  it('with autoMigrate, a store whose tables were dropped fails one call with advice, then recovers by itself', async () => {
+    const url = await server().createDatabase();
+    const store = open(url);
+    await store.create({ taskId: 'before' });
+    await query(url, 'drop table taskvault_tasks');
+    const error = await store.load('before').catch((e: unknown) => e);
+    expect(error).toMatchObject({ code: 'BACKEND_ERROR' });
+    expect((error as Error).message).toContain('migrate()');
+    await store.create({ taskId: 'after' });
     expect(await store.count()).toBe(1);
   });
 });
