@@ -5,6 +5,7 @@
  * Migrator, which re-reads what ran once it holds the lock.
  */
 import { type Kysely, type Migration, type MigrationProvider, Migrator, sql } from 'kysely';
+import { backfillTaskBytes } from './backfill.js';
 import { MIGRATION_NAMES, MIGRATIONS } from './migrations/index.js';
 import { type Naming, quoteIdent } from './naming.js';
 import { missingObjects, restoreObjects } from './schema-objects.js';
@@ -12,7 +13,10 @@ import { missingObjects, restoreObjects } from './schema-objects.js';
 /** Reported by `migrate({ onProgress })` before and after each migration runs. */
 export interface MigrationProgress {
   migration: string;
-  phase: 'start' | 'done';
+  /** `backfill`: after the migrations committed, a batch of existing rows was brought up to date. */
+  phase: 'start' | 'done' | 'backfill';
+  /** With `backfill`: rows done so far. */
+  rows?: number;
 }
 
 /** Options of `migrate()`. */
@@ -34,6 +38,9 @@ export interface MigrateResult {
    */
   restored?: string[];
 }
+
+/** The migration whose new columns existing rows are backfilled for. */
+const TASK_BYTES_MIGRATION = '0003-task-bytes';
 
 /** SQLSTATEs of "the migration table is not there yet". */
 const MISSING_RELATION = new Set(['42P01', '3F000']);
@@ -111,6 +118,12 @@ export async function runMigrations(
       if (missing.length > 0) {
         await conn.transaction().execute((trx) => restoreObjects(trx, naming, MIGRATION_NAMES, missing));
         result.restored = missing.map((o) => `${o.kind}:${o.name}`);
+      }
+      // rows written before the kept sizes: in batches, each committed on its own
+      if (applied.includes(TASK_BYTES_MIGRATION)) {
+        await backfillTaskBytes(conn, naming, (rows) =>
+          options.onProgress?.({ migration: TASK_BYTES_MIGRATION, phase: 'backfill', rows }),
+        );
       }
       return result;
     } finally {

@@ -16,8 +16,8 @@ import type { Naming } from './naming.js';
 
 /** One object a migration statement creates. */
 export interface SchemaObject {
-  kind: 'table' | 'index' | 'function' | 'trigger';
-  /** Its name (a trigger: `<table>.<trigger>`). */
+  kind: 'table' | 'column' | 'index' | 'function' | 'trigger';
+  /** Its name (a column: `<table>.<column>`, a trigger: `<table>.<trigger>`). */
   name: string;
 }
 
@@ -33,6 +33,10 @@ function lastIdent(quoted: string): string {
 export function objectOf(statement: string): SchemaObject | null {
   const table = /^CREATE TABLE (\S+)/.exec(statement);
   if (table?.[1] !== undefined) return { kind: 'table', name: lastIdent(table[1]) };
+  const column = /^ALTER TABLE (\S+) ADD COLUMN IF NOT EXISTS (\S+)/.exec(statement);
+  if (column?.[1] !== undefined && column[2] !== undefined) {
+    return { kind: 'column', name: `${lastIdent(column[1])}.${lastIdent(column[2])}` };
+  }
   const index = /^CREATE INDEX (\S+) ON/.exec(statement);
   if (index?.[1] !== undefined) return { kind: 'index', name: lastIdent(index[1]) };
   const fn = /^CREATE (?:OR REPLACE )?FUNCTION ([^(]+)\(/.exec(statement);
@@ -62,6 +66,10 @@ export async function missingObjects(
   const present = await sql<{ k: string }>`
     select case when c.relkind = 'i' then 'index:' else 'table:' end || c.relname as k
       from pg_class c join pg_namespace n on n.oid = c.relnamespace where n.nspname = ${naming.schema}
+    union all
+    select 'column:' || c.relname || '.' || a.attname from pg_attribute a
+      join pg_class c on c.oid = a.attrelid join pg_namespace n on n.oid = c.relnamespace
+      where n.nspname = ${naming.schema} and a.attnum > 0 and not a.attisdropped
     union all
     select 'function:' || p.proname from pg_proc p join pg_namespace n on n.oid = p.pronamespace
       where n.nspname = ${naming.schema}

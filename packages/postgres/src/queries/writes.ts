@@ -29,7 +29,7 @@
  * them through the `forget_requests` function, whose DELETE takes a fresh snapshot after the
  * row lock is held.
  */
-import type { AgentTask, NormalizedPatch, TaskReplacement } from '@taskvault/core';
+import type { AgentTask, JsonObject, NormalizedPatch, TaskReplacement } from '@taskvault/core';
 import { type Expression, type QueryCreator, sql } from 'kysely';
 import {
   insertValues,
@@ -41,8 +41,16 @@ import {
   type TaskRow,
 } from '../rows.js';
 import type { TaskvaultDatabase } from '../schema.js';
+import { dataWithSizes, jsonBytes } from '../sizes.js';
 import { live, markStoreWriter, taskKey } from './common.js';
 import { counterSlot, statusDeltas, upsertCounters } from './counters.js';
+import {
+  exactPatchedBytes,
+  type PatchShape,
+  type PatchSizeValues,
+  patchedDataSizes,
+  printedTaskBytes,
+} from './patch-size.js';
 import { rowHasTaskShape } from './shape.js';
 import type { Bind, QueryLayer } from './template.js';
 
@@ -81,7 +89,7 @@ function statusStays(status: string) {
 }
 
 /** The columns `create` writes, in order: a task row's columns and its key and request ids. */
-const INSERT_COLUMNS = ['namespace', ...TASK_COLUMNS, 'request_ids'] as const;
+const INSERT_COLUMNS = ['namespace', ...TASK_COLUMNS, 'request_ids', 'bytes', 'data_sizes'] as const;
 
 /** The columns of a request-id row, in order. */
 const REQUEST_COLUMNS = ['namespace', 'request_id', 'created_at', 'task_id'] as const;
@@ -221,6 +229,8 @@ const INSERT_TYPES: Record<(typeof INSERT_COLUMNS)[number], string> = {
   data: 'jsonb',
   items: 'jsonb',
   request_ids: 'text[]',
+  bytes: 'bigint',
+  data_sizes: 'jsonb',
 };
 
 /** `$namespace::text AS namespace, ...`: the inserted row, typed for INSERT ... SELECT. */
@@ -280,6 +290,8 @@ async function insertOrReplaceExpired(q: QueryLayer, values: CreateValues): Prom
                 request_ids: eb.ref('excluded.request_ids'),
                 data: eb.ref('excluded.data'),
                 items: eb.ref('excluded.items'),
+                bytes: eb.ref('excluded.bytes'),
+                data_sizes: eb.ref('excluded.data_sizes'),
               }))
               .where('tasks.expires_at', '<=', b('now')),
           )
@@ -354,7 +366,7 @@ export async function replaceTaskRow(
   nowMs: number,
 ): Promise<WriteOutcome<{ created_at: number; version: number }>> {
   const values: ReplaceValues = {
-    ...replacementValues(replacement),
+    ...replacementValues(replacement, nowMs),
     namespace,
     task_id: replacement.taskId,
     now: nowMs,
@@ -383,6 +395,10 @@ function replacementAssignments(b: Bind<ReplaceValues>, indexed: boolean) {
     items: b('items'),
     updated_at: b('now'),
     version: nextVersion,
+    // the digits of the kept created_at and of the new version complete the size
+    bytes: sql<number>`${b('bytes_base')}::bigint + length(${sql.ref('tasks.created_at')}::text)
+      + length((${sql.ref('tasks.version')} + 1)::text)`,
+    data_sizes: b('data_sizes'),
   };
 }
 
@@ -519,10 +535,7 @@ function appendNewIds(stored: Expression<string[]>, added: Expression<string[]>)
     group by s.rid having min(s.n) > 0 order by min(s.n))`;
 }
 
-/** The size a task is measured by after a patch: its JSON text, as PostgreSQL prints it. */
-const TASK_OVERHEAD_BYTES = 256;
-
-interface PatchValues {
+interface PatchValues extends PatchSizeValues {
   namespace: string;
   task_id: string;
   now: number;
@@ -567,6 +580,9 @@ export async function patchTaskRow(
     .map(([k]) => k)
     .join(',');
   const items = patch.appendItems ?? [];
+  const itemsText = has.items ? itemsJson(items) : '[]';
+  const data = dataWithSizes(has.data ? (patch.data as JsonObject) : {});
+  const values_expires = patch.expiresAt === undefined ? null : msOrNull(patch.expiresAt);
   const values: PatchValues = {
     namespace,
     task_id: taskId,
@@ -576,34 +592,21 @@ export async function patchTaskRow(
     status: patch.status ?? 'pending',
     session_id: patch.sessionId ?? null,
     user_id: patch.userId ?? null,
-    expires_at: patch.expiresAt === undefined ? null : msOrNull(patch.expiresAt),
-    data: has.data ? JSON.stringify(patch.data) : '{}',
-    items: has.items ? itemsJson(items) : '[]',
+    expires_at: values_expires,
+    data: data.json,
+    items: itemsText,
     request_ids: requestIdsOf(items),
+    status_bytes: jsonBytes(patch.status ?? null),
+    session_bytes: jsonBytes(patch.sessionId ?? null),
+    user_bytes: jsonBytes(patch.userId ?? null),
+    expires_bytes: jsonBytes(values_expires),
+    // `[a,b]` is 2 + the items + 1 comma fewer than items: each item plus a comma is the text - 1
+    items_bytes: Buffer.byteLength(itemsText) - 1,
+    data_sizes: JSON.stringify(data.sizes),
   };
   const kept = await patchKeepingIndexes(q, values, has, shape);
   if (kept !== undefined) return { kind: 'written', row: kept };
   return patchAnyRow(q, values, has, shape);
-}
-
-/** Which parts a patch has (and whether it checks the version). */
-interface PatchShape {
-  status: boolean;
-  session: boolean;
-  user: boolean;
-  expiry: boolean;
-  data: boolean;
-  items: boolean;
-  version: boolean;
-}
-
-/**
- * `256 + id + data + items` bytes of the task after the patch, as PostgreSQL prints it, from the
- * merged values `data` and `items`.
- */
-function mergedTaskBytes(taskId: Expression<string>, data: Expression<unknown>, items: Expression<unknown>) {
-  return sql<number>`${TASK_OVERHEAD_BYTES} + octet_length(${taskId})
-    + octet_length((${data})::text) + octet_length((${items})::text)`;
 }
 
 /**
@@ -627,11 +630,13 @@ function mergedValues(b: Bind<PatchValues>, has: PatchShape) {
 function patchAssignments(
   b: Bind<PatchValues>,
   has: PatchShape,
-  merged: { data: Expression<string>; items: Expression<string> },
+  merged: { data: Expression<string>; items: Expression<string>; bytes: Expression<number | null> },
 ) {
   return {
     version: nextVersion,
     updated_at: b('now'),
+    bytes: merged.bytes,
+    ...(has.data ? { data_sizes: patchedDataSizes(b) } : {}),
     ...(has.session ? { session_id: b('session_id') } : {}),
     ...(has.user ? { user_id: b('user_id') } : {}),
     ...(has.expiry ? { expires_at: b('expires_at') } : {}),
@@ -654,7 +659,7 @@ async function patchKeepingIndexes(
   shape: string,
 ): Promise<TaskRow | undefined> {
   const binder = q.template<PatchValues, TaskRow>(`patch:same:${shape}`, (b) => {
-    const merged = mergedValues(b, has);
+    const merged = { ...mergedValues(b, has), bytes: exactPatchedBytes(b, has) };
     let u = q.db
       .updateTable('tasks')
       .set(patchAssignments(b, has, merged))
@@ -669,7 +674,11 @@ async function patchKeepingIndexes(
     }
     if (has.version) u = u.where('tasks.version', '=', b('expected'));
     if (has.data || has.items) {
-      u = u.where(mergedTaskBytes(sql.ref('tasks.task_id'), merged.data, merged.items), '<=', b('max_bytes'));
+      // exact when the row keeps its size; a patch that does not grow the task always passes
+      const size = sql<number>`coalesce(${merged.bytes}, ${printedTaskBytes(sql.ref('tasks.task_id'), merged.data, merged.items)})`;
+      u = u.where(
+        sql<boolean>`(${size} <= ${b('max_bytes')} or ${merged.bytes} <= ${sql.ref('tasks.bytes')})`,
+      );
     }
     return u.returning(TASK_COLUMNS.map((c) => `tasks.${c}` as const));
   });
@@ -700,6 +709,8 @@ async function patchAnyRow(
                 'tasks.task_id',
                 merged.data.as('new_data'),
                 merged.items.as('new_items'),
+                exactPatchedBytes(b, has).as('exact_bytes'),
+                'tasks.bytes as old_bytes',
               ])
               .where(taskKey(b('namespace'), b('task_id')))
               .where(live(b('now')))
@@ -713,12 +724,14 @@ async function patchAnyRow(
                 'locked.status',
                 'locked.new_data',
                 'locked.new_items',
+                'locked.exact_bytes',
+                'locked.old_bytes',
                 (grows
-                  ? mergedTaskBytes(
+                  ? sql<number>`coalesce(${eb.ref('locked.exact_bytes')}, ${printedTaskBytes(
                       eb.ref('locked.task_id'),
                       eb.ref('locked.new_data'),
                       eb.ref('locked.new_items'),
-                    )
+                    )})`
                   : sql<number>`0`
                 ).as('new_bytes'),
               ]),
@@ -728,7 +741,11 @@ async function patchAnyRow(
               .updateTable('tasks')
               .from('cur')
               .set((eb) => ({
-                ...patchAssignments(b, has, { data: eb.ref('cur.new_data'), items: eb.ref('cur.new_items') }),
+                ...patchAssignments(b, has, {
+                  data: eb.ref('cur.new_data'),
+                  items: eb.ref('cur.new_items'),
+                  bytes: eb.ref('cur.exact_bytes'),
+                }),
                 ...(has.status ? { status: b('status') } : {}),
                 ...(has.items
                   ? {
@@ -741,7 +758,11 @@ async function patchAnyRow(
               }))
               .where(taskKey(b('namespace'), b('task_id')));
             if (has.version) u = u.where('cur.version', '=', b('expected'));
-            if (grows) u = u.where('cur.new_bytes', '<=', b('max_bytes'));
+            if (grows) {
+              u = u.where(
+                sql<boolean>`(cur.new_bytes <= ${b('max_bytes')} or cur.new_bytes <= cur.old_bytes)`,
+              );
+            }
             return u.returning(TASK_COLUMNS.map((c) => `tasks.${c}` as const));
           })
           // no new request ids (empty array) or no status change: these insert nothing
