@@ -48,7 +48,12 @@ export async function main(argv: readonly string[], io: CliIo): Promise<CliOutco
     io.stderr.write(`results: ${jsonFile}\n`);
   }
   const failed = results.backends.some(
-    (b) => b.error !== null || b.scaleError !== null || b.cells.some((c) => c.error !== null),
+    (b) =>
+      b.error !== null ||
+      b.scaleError !== null ||
+      b.writeCostError !== null ||
+      b.cells.some((c) => c.error !== null) ||
+      b.writeCost.some((p) => p.error !== null),
   );
   return { exitCode: failed ? 1 : 0, results, jsonFile };
 }

@@ -2,6 +2,7 @@
 import { parseArgs } from 'node:util';
 import { BACKEND_NAMES, type BackendName, OP_NAMES, type OpName } from './backends/types.js';
 import { parseScale } from './scale.js';
+import { parseWriteCost } from './write-cost.js';
 
 /** A run, fully resolved. */
 export interface BenchOptions {
@@ -17,6 +18,8 @@ export interface BenchOptions {
   scale: number[];
   /** Time per scale query per size. */
   scaleDurationMs: number;
+  /** Item counts of the tasks the write-cost section patches, ascending; empty for none. */
+  writeCost: number[];
   /** Slots a namespace spreads over on Redis Cluster. */
   shards: number;
   quick: boolean;
@@ -33,6 +36,7 @@ export const DEFAULTS = {
   concurrency: [1, 32],
   shards: 8,
   scale: '10k',
+  writeCost: '10,1k,20k',
 } as const;
 
 /** What `--quick` changes: a few hundred ms per cell, for a CI smoke run. */
@@ -54,6 +58,8 @@ Options:
   --duration-ms N     timed ms per side per round (default: ${DEFAULTS.durationMs})
   --warmup-ms N       untimed ms per side before the first round (default: ${DEFAULTS.warmupMs})
   --scale-duration-ms N  ms per query per size in the scale runs (default: ${DEFAULTS.scaleDurationMs})
+  --write-cost SIZES  items in the tasks a 1-item and a 1,000-item patch are timed on
+                      (default: ${DEFAULTS.writeCost}); none to skip
   --shards N          Redis Cluster shards of the namespace (default: ${DEFAULTS.shards})
   --quick             CI smoke: ${QUICK.rounds} round of ${QUICK.durationMs} ms, warm-up ${QUICK.warmupMs} ms
   --results-dir DIR   where the JSON goes (default: bench/results); --no-results to write none
@@ -100,6 +106,7 @@ export function parseOptions(argv: readonly string[], defaultResultsDir: string 
       'duration-ms': { type: 'string' },
       'warmup-ms': { type: 'string' },
       'scale-duration-ms': { type: 'string' },
+      'write-cost': { type: 'string' },
       shards: { type: 'string' },
       quick: { type: 'boolean' },
       'results-dir': { type: 'string' },
@@ -124,6 +131,7 @@ export function parseOptions(argv: readonly string[], defaultResultsDir: string 
       warmupMs: positiveInt('--warmup-ms', values['warmup-ms'], base.warmupMs, 0),
       scale: parseScale(values.scale ?? DEFAULTS.scale),
       scaleDurationMs: positiveInt('--scale-duration-ms', values['scale-duration-ms'], base.scaleDurationMs),
+      writeCost: parseWriteCost(values['write-cost'] ?? DEFAULTS.writeCost),
       shards: positiveInt('--shards', values.shards, DEFAULTS.shards),
       quick,
       resultsDir: values['no-results'] ? null : (values['results-dir'] ?? defaultResultsDir),

@@ -3,6 +3,7 @@ import fs from 'node:fs/promises';
 import path from 'node:path';
 import type { BackendRecord, BenchResults, CellRecord, TargetRecord } from './results.js';
 import { formatSize, type ScalePoint } from './scale.js';
+import { LINEAR_SLACK, writeCostRows } from './write-cost.js';
 
 const OP_LABELS: Record<string, string> = {
   create: 'create',
@@ -158,6 +159,53 @@ function scaleSection(results: BenchResults): string | null {
   ].join('\n\n');
 }
 
+function writeCostTableRows(backend: BackendRecord, sizes: readonly number[]): string[][] {
+  if (backend.writeCostError !== null && backend.writeCost.length === 0) {
+    return [[backend.name, `error: ${oneLine(backend.writeCostError)}`, ...sizes.map(() => ''), '', '', '']];
+  }
+  const failed = backend.writeCost.filter((p) => p.error !== null);
+  const rows = writeCostRows(backend.writeCost, sizes).map((row) => [
+    backend.name,
+    row.label,
+    ...row.values.map((v) => (v === null ? 'error' : formatMs(v))),
+    formatRatio(row.factor),
+    `${formatRatio(row.bound)} (< ${formatRatio(row.bound * LINEAR_SLACK)})`,
+    row.worseThanLinear === null ? '–' : row.worseThanLinear ? '**WORSE THAN LINEAR**' : 'linear or better',
+  ]);
+  for (const p of failed) {
+    rows.push([backend.name, `+${p.change} on ${formatSize(p.size)}: error: ${oneLine(p.error!)}`]);
+  }
+  return rows;
+}
+
+function writeCostSection(results: BenchResults): string | null {
+  const measured = results.backends.filter((b) => b.writeCost.length > 0 || b.writeCostError !== null);
+  if (measured.length === 0) return null;
+  const sizes = results.options.writeCost;
+  const first = sizes[0]!;
+  const last = sizes[sizes.length - 1]!;
+  return [
+    '## Write cost: `patch` appending items with new request ids, median ms, by items already in the task',
+    [
+      "SPEC's rule: a write costs at most linear in the task's size plus the change × log n. So a patch",
+      `may grow like (n + change) from ${formatSize(first)} to ${formatSize(last)} items, and the cost per appended item,`,
+      '(time of +1,000 − time of +1) / 999, only like log n; growth above ' +
+        `${LINEAR_SLACK}× the bound is flagged.`,
+    ].join('\n'),
+    table(
+      [
+        'backend',
+        'patch',
+        ...sizes.map((s) => `${formatSize(s)} items`),
+        `growth ${formatSize(first)} → ${formatSize(last)}`,
+        'bound (flagged above)',
+        'verdict',
+      ],
+      measured.flatMap((b) => writeCostTableRows(b, sizes)),
+    ),
+  ].join('\n\n');
+}
+
 function targetVerdict(t: TargetRecord): string {
   if (t.met === null) return 'not measured';
   const base = t.met ? '**met**' : '**MISSED**';
@@ -203,6 +251,7 @@ export function renderMarkdown(results: BenchResults): string {
     ...header,
     ...results.backends.map(backendSection),
     scaleSection(results),
+    writeCostSection(results),
     targetsSection(results.targets),
   ].filter((s): s is string => s !== null);
   return `${sections.join('\n\n')}\n`;

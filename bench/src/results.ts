@@ -3,6 +3,7 @@ import type { BackendName, OpName } from './backends/types.js';
 import type { CellResult } from './harness.js';
 import type { BenchOptions } from './options.js';
 import type { ScalePoint } from './scale.js';
+import type { WriteCostPoint } from './write-cost.js';
 
 /** One operation at one concurrency on one backend. */
 export interface CellRecord {
@@ -23,6 +24,9 @@ export interface BackendRecord {
   cells: CellRecord[];
   scale: ScalePoint[];
   scaleError: string | null;
+  /** Patch timings on big tasks (`write-cost.ts`); points that failed carry their error. */
+  writeCost: WriteCostPoint[];
+  writeCostError: string | null;
   seconds: number;
 }
 

@@ -23,6 +23,7 @@ import { formatOps } from './report.js';
 import type { BackendRecord, BenchResults, CellRecord } from './results.js';
 import { measureScale } from './scale.js';
 import { checkTargets } from './targets.js';
+import { measureWriteCost } from './write-cost.js';
 
 const OPENERS: { [B in BackendName]: (options: BackendOptions) => Promise<BackendSession> } = {
   memory: openMemory,
@@ -67,6 +68,8 @@ async function runBackend(
     cells: [],
     scale: [],
     scaleError: null,
+    writeCost: [],
+    writeCostError: null,
     seconds: 0,
   };
   const maxConcurrency = Math.max(...options.concurrency);
@@ -134,6 +137,19 @@ async function runBackend(
       } catch (error) {
         record.scaleError = message(error);
         log.write(`  ${name} scale: failed: ${record.scaleError}\n`);
+      }
+    }
+    if (options.writeCost.length > 0) {
+      try {
+        const store = await session.scaleStore();
+        record.writeCost = await measureWriteCost(store, {
+          sizes: options.writeCost,
+          label: name,
+          progress: log,
+        });
+      } catch (error) {
+        record.writeCostError = message(error);
+        log.write(`  ${name} write cost: failed: ${record.writeCostError}\n`);
       }
     }
   } catch (error) {

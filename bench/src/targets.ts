@@ -6,6 +6,7 @@
 import type { BackendName, OpName } from './backends/types.js';
 import type { BackendRecord, TargetRecord } from './results.js';
 import { formatSize, SCALE_QUERIES } from './scale.js';
+import { LINEAR_SLACK, writeCostRows } from './write-cost.js';
 
 /** Concurrency the ratio targets are stated at. */
 export const TARGET_CONCURRENCY = 32;
@@ -61,6 +62,20 @@ export function checkTargets(backends: readonly BackendRecord[]): TargetRecord[]
         aim: target.aim,
         met: value === null ? null : value >= target.required,
         aimMet: value === null || target.aim === null ? null : value >= target.aim,
+      });
+    }
+    // SPEC "Faults": a write costs at most linear in the task's size plus the change.
+    const sizes = [...new Set(backend.writeCost.map((p) => p.size))].sort((a, b) => a - b);
+    for (const row of writeCostRows(backend.writeCost, sizes)) {
+      out.push({
+        backend: backend.name,
+        what: `${row.label} growth ${formatSize(sizes[0]!)} -> ${formatSize(sizes[sizes.length - 1]!)} items`,
+        kind: 'growth',
+        value: row.factor,
+        required: row.bound * LINEAR_SLACK,
+        aim: null,
+        met: row.worseThanLinear === null ? null : !row.worseThanLinear,
+        aimMet: null,
       });
     }
     const first = backend.scale[0];

@@ -8,6 +8,7 @@ import { median, percentile } from '../src/harness.js';
 import { parseOptions } from '../src/options.js';
 import type { BenchResults } from '../src/results.js';
 import { parseScale } from '../src/scale.js';
+import { parseWriteCost, type WriteCostPoint, writeCostRows } from '../src/write-cost.js';
 
 function sink() {
   let text = '';
@@ -45,6 +46,24 @@ describe('pnpm bench --quick on memory', () => {
       const [point] = memory.scale;
       expect(point?.size).toBe(10_000);
       expect(point?.cleanup.removed).toBe(1_000);
+      expect(memory.writeCostError).toBeNull();
+      expect(memory.writeCost.map((p) => `+${p.change}@${p.size}`)).toEqual([
+        '+1@10',
+        '+1@1000',
+        '+1@20000',
+        '+1000@10',
+        '+1000@1000',
+        '+1000@20000',
+      ]);
+      for (const p of memory.writeCost) {
+        expect(p.error).toBeNull();
+        expect(p.ms).toBeGreaterThan(0);
+      }
+      expect(stdout.text).toContain('## Write cost');
+      expect(stdout.text).toMatch(/\| memory \| per appended item \(µs\) \|/);
+      expect(results.targets.some((t) => t.what.startsWith('per appended item (µs) growth 10 -> 20k'))).toBe(
+        true,
+      );
 
       expect(stdout.text).toContain('## memory');
       expect(stdout.text).toContain('| patch (appendItems) | 32 |');
@@ -95,5 +114,53 @@ describe('bench helpers', () => {
     const parsed = parseOptions(['--quick'], null);
     expect(parsed.help).toBe(false);
     if (!parsed.help) expect(parsed.options).toMatchObject({ rounds: 1, durationMs: 60, resultsDir: null });
+  });
+});
+
+describe('write cost on big tasks', () => {
+  const sizes = [10, 1_000, 20_000];
+  /** Points of a store whose patch of k items onto n costs `model(n, k)` ms. */
+  const pointsOf = (model: (n: number, k: number) => number): WriteCostPoint[] =>
+    [1, 1_000].flatMap((change) =>
+      sizes.map((size) => ({ size, change, ms: model(size, change), runs: [], error: null })),
+    );
+
+  it('passes a store whose patch costs the task size plus the change × log n', () => {
+    const rows = writeCostRows(
+      pointsOf((n, k) => 0.2 + 0.002 * n + 0.005 * k * Math.log2(n + 2)),
+      sizes,
+    );
+    expect(rows.map((r) => r.label)).toEqual([
+      'patch +1 item (ms)',
+      'patch +1,000 items (ms)',
+      'per appended item (µs)',
+    ]);
+    expect(rows.map((r) => r.worseThanLinear)).toEqual([false, false, false]);
+  });
+
+  it('flags a store that searches the whole task once per new request id (k × n)', () => {
+    const rows = writeCostRows(
+      pointsOf((n, k) => 0.2 + 0.002 * n + 0.005 * k + 0.00001 * k * n),
+      sizes,
+    );
+    const perItem = rows.find((r) => r.label === 'per appended item (µs)')!;
+    expect(perItem.worseThanLinear).toBe(true);
+    expect(perItem.factor!).toBeGreaterThan(perItem.bound * 2);
+  });
+
+  it('a failed point leaves its growth unknown instead of guessing', () => {
+    const points = pointsOf((n) => n / 1000);
+    points[5] = { ...points[5]!, ms: null, error: 'BACKEND_UNAVAILABLE' };
+    const rows = writeCostRows(points, sizes);
+    expect(rows[1]!.factor).toBeNull();
+    expect(rows[1]!.worseThanLinear).toBeNull();
+    expect(rows[2]!.worseThanLinear).toBeNull();
+  });
+
+  it('--write-cost takes task sizes or none', () => {
+    expect(parseWriteCost('10,1k,20k')).toEqual([10, 1_000, 20_000]);
+    expect(parseWriteCost('20k,10')).toEqual([10, 20_000]);
+    expect(parseWriteCost('none')).toEqual([]);
+    expect(() => parseWriteCost('big')).toThrow('--write-cost');
   });
 });

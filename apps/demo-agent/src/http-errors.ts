@@ -2,7 +2,7 @@
  * One table from errors to HTTP answers. Every error response is
  * `{ error: { code, message, field? } }`; none ever carries a stack trace.
  */
-import { isTaskStoreError, type TaskStoreErrorCode } from '@taskvault/core';
+import { isTaskStoreError, MAX_ID_BYTES, type TaskStoreErrorCode } from '@taskvault/core';
 import { AgentError } from './agent.js';
 
 /** The body of every error response. */
@@ -41,6 +41,48 @@ function body(code: string, message: string, field?: string): ErrorBody {
   return { error: field === undefined ? { code, message } : { code, message, field } };
 }
 
+/** Errors Fastify's router raises before any route runs; their own messages echo the whole path. */
+const ROUTER_ERRORS: Record<string, HttpError> = {
+  FST_ERR_MAX_PARAM_LENGTH: {
+    status: 414,
+    body: body(
+      'URI_TOO_LONG',
+      `a path segment is longer than ${4 * MAX_ID_BYTES} characters; ids are at most ${MAX_ID_BYTES} UTF-8 bytes`,
+    ),
+  },
+  FST_ERR_BAD_URL: {
+    status: 400,
+    body: body(
+      'INVALID_INPUT',
+      'the path is not valid percent-encoding; encode each id with encodeURIComponent',
+      'url',
+    ),
+  },
+};
+
+/**
+ * The whole HTTP response for a request Node's parser rejected before Fastify saw it (headers too
+ * large, malformed request line): the same JSON error shape as every other answer.
+ */
+export function clientErrorResponse(error: unknown): string {
+  const code = (error as { code?: unknown })?.code;
+  const [status, reason, answer] =
+    code === 'HPE_HEADER_OVERFLOW'
+      ? [
+          431,
+          'Request Header Fields Too Large',
+          body('HEADERS_TOO_LARGE', 'the request headers are too large'),
+        ]
+      : code === 'ERR_HTTP_REQUEST_TIMEOUT'
+        ? [408, 'Request Timeout', body('REQUEST_TIMEOUT', 'the request was not received in time')]
+        : [400, 'Bad Request', body('BAD_REQUEST', 'the request is not well-formed HTTP')];
+  const json = JSON.stringify(answer);
+  return (
+    `HTTP/1.1 ${status} ${reason}\r\nContent-Type: application/json; charset=utf-8\r\n` +
+    `Content-Length: ${Buffer.byteLength(json)}\r\nConnection: close\r\n\r\n${json}`
+  );
+}
+
 /**
  * The HTTP answer for `error`: agent errors and store errors by code, Fastify's own request
  * errors (bad JSON, wrong content type, body too large) by their status; anything else is a 500
@@ -57,6 +99,8 @@ export function toHttpError(error: unknown): HttpError {
     };
   }
   const e = error as { statusCode?: unknown; code?: unknown; message?: unknown };
+  const router = ROUTER_ERRORS[e?.code as string];
+  if (router !== undefined) return router;
   if (typeof e?.statusCode === 'number' && e.statusCode >= 400 && e.statusCode < 500) {
     const message = typeof e.message === 'string' ? e.message : 'bad request';
     if (e.statusCode === 415)

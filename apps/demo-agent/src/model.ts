@@ -16,7 +16,12 @@ export type PlanStep =
   | { kind: 'lookup'; table: LookupTable; key: string }
   | { kind: 'calculate'; expression: string }
   | { kind: 'tool'; tool: ToolName; args: JsonObject }
-  | { kind: 'answer' };
+  /**
+   * The final answer. `unclear` holds a sentence for each part of the request the planner did not
+   * understand or cannot do; the answer says them, so a partly understood request never reads
+   * as fully answered.
+   */
+  | { kind: 'answer'; unclear?: string[] };
 
 /** The approval gate of a tool step. */
 export type Approval = {
@@ -126,7 +131,7 @@ export function describeStep(step: PlanStep): string {
         .map(([k, v]) => `${k}: ${typeof v === 'string' ? v : JSON.stringify(v)}`)
         .join(', ')}) [needs approval]`;
     case 'answer':
-      return 'answer';
+      return step.unclear?.length ? 'answer, saying what was not understood' : 'answer';
   }
 }
 

@@ -4,10 +4,22 @@
  */
 import { existsSync, readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import { idProblem, isTaskStatus, MAX_LIST_LIMIT, TASK_STATUSES, type TaskStatus } from '@taskvault/core';
-import Fastify, { type FastifyBaseLogger, type FastifyInstance, LogController } from 'fastify';
+import {
+  idProblem,
+  isTaskStatus,
+  MAX_ID_BYTES,
+  MAX_LIST_LIMIT,
+  TASK_STATUSES,
+  type TaskStatus,
+} from '@taskvault/core';
+import Fastify, {
+  type FastifyBaseLogger,
+  type FastifyInstance,
+  type FastifyReply,
+  LogController,
+} from 'fastify';
 import { AgentError, type DemoAgent } from './agent.js';
-import { toHttpError } from './http-errors.js';
+import { clientErrorResponse, toHttpError } from './http-errors.js';
 import { toView } from './view.js';
 import type { Worker } from './worker.js';
 
@@ -31,6 +43,13 @@ export function findPageDir(): string {
   }
   throw new Error(`the page files were not found in ${candidates.map((u) => fileURLToPath(u)).join(' or ')}`);
 }
+
+/**
+ * The longest path segment routed (decoded characters): four times the longest id, so any id the
+ * store could accept — and any a little too long, which checkId then names — reaches a route;
+ * longer ones are 414 URI_TOO_LONG.
+ */
+export const MAX_PATH_SEGMENT = 4 * MAX_ID_BYTES;
 
 function checkId(field: string, value: unknown): string {
   const problem = idProblem(value);
@@ -102,6 +121,25 @@ export function buildServer(options: ServerOptions): FastifyInstance {
     // the page polls every second: request lines would drown the one-line-per-step log
     logController: new LogController({ disableRequestLogging: true }),
     bodyLimit: 64 * 1024,
+    // Fastify's default of 100 characters cut ids short: every id the store accepts must reach
+    // checkId, which says what is wrong with a bad one. The router measures the decoded segment.
+    routerOptions: { maxParamLength: MAX_PATH_SEGMENT },
+    // A body is plain data, as the store treats it: `__proto__` and `constructor` keys become own
+    // properties (JSON.parse never touches a prototype), and the field checks then name them.
+    // Safe because no body is ever merged into another object by assignment.
+    onProtoPoisoning: 'ignore',
+    onConstructorPoisoning: 'ignore',
+    // Errors the router raises before any route runs (bad percent-encoding, over-long segments).
+    frameworkErrors: (error, _request, reply) => {
+      const { status, body } = toHttpError(error);
+      // the option's reply type is generic over the route's schema, which no route has yet
+      void (reply as FastifyReply).code(status).send(body);
+    },
+    // Malformed HTTP the parser rejects before Fastify sees a request (headers too large, ...).
+    clientErrorHandler: (error, socket) => {
+      if (socket.writable) socket.end(clientErrorResponse(error));
+      else socket.destroy(error);
+    },
   });
 
   // JSON only: a text body would otherwise reach the routes as a string.

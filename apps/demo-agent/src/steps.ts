@@ -178,13 +178,25 @@ function tool(step: Extract<PlanStep, { kind: 'tool' }>, ctx: StepContext): Step
 
 const HELP =
   'I plan without a language model, so I understand a few kinds of request: ' +
-  '"population of France plus the population of Germany", "capital of Japan", "weather in Paris", ' +
+  '"population of France plus Germany", "capital of France, Spain and Italy", "weather in Paris", ' +
   '"price of a laptop", "order 3 laptops", "calculate (17 + 25) * 3", "email the weather in Paris to alice@example.com".';
 
-function answer(ctx: StepContext): StepOutcome {
+/**
+ * The facts the steps found, then what the planner did not understand (so a partial answer says
+ * it is one), then, when nothing was found, what the agent can do.
+ */
+function answer(step: Extract<PlanStep, { kind: 'answer' }>, ctx: StepContext): StepOutcome {
   const facts = ctx.results.slice(0, ctx.index).filter((r): r is StepResult => r?.ok === true);
-  if (facts.length === 0) return ok(HELP, HELP);
-  const text = facts.map((r) => r.text[0]!.toUpperCase() + r.text.slice(1)).join('. ') + '.';
+  const unclear = step.unclear ?? [];
+  const parts = [];
+  if (facts.length > 0)
+    parts.push(`${facts.map((r) => r.text[0]!.toUpperCase() + r.text.slice(1)).join('. ')}.`);
+  if (unclear.length > 0) {
+    parts.push(...unclear);
+    if (facts.length > 0) parts.push('This answer leaves that out.');
+  }
+  if (facts.length === 0) parts.push(HELP);
+  const text = parts.join(' ');
   return ok(text, text);
 }
 
@@ -198,6 +210,6 @@ export function runStep(step: PlanStep, ctx: StepContext): StepOutcome {
     case 'tool':
       return tool(step, ctx);
     case 'answer':
-      return answer(ctx);
+      return answer(step, ctx);
   }
 }

@@ -69,6 +69,23 @@ describe('HTTP API on the memory store', () => {
     expect(view.items.map((i: { content: { type: string } }) => i.content.type)).toEqual(['request', 'plan']);
   });
 
+  it('a question typed as a person would, "population of France plus Germany", is answered in full', async () => {
+    worker.start();
+    const { taskId } = await submit('What is the population of France plus Germany');
+    await eventually('the task completed', async () => (await statusOf(taskId)) === 'completed');
+    const done = (await app.inject(`/tasks/${taskId}`)).json();
+    expect(done.plan.map((s: { kind: string }) => s.kind)).toEqual([
+      'lookup',
+      'lookup',
+      'calculate',
+      'answer',
+    ]);
+    expect(done.answer).toBe(
+      'The population of France is 68,170,000. The population of Germany is 84,480,000. ' +
+        '68,170,000 + 84,480,000 = 152,650,000.',
+    );
+  });
+
   it.each([
     ['a missing query', { userId: 'u' }, 'query'],
     ['a query that is not a string', { query: 5 }, 'query'],

@@ -1,7 +1,26 @@
 import { describe, expect, it } from 'vitest';
 import { evaluate } from '../src/calculator.js';
-import { planFor } from '../src/planner.js';
+import { describeStep, type PlanStep } from '../src/model.js';
+import { MAX_PLAN_STEPS, planFor } from '../src/planner.js';
 import { runStep, type StepResult } from '../src/steps.js';
+
+/** The plan in one line: `lookup population of France | calculate $1 + $2 | answer`. */
+const planLine = (query: string) => planFor(query).map(describeStep).join(' | ');
+
+const unclearOf = (query: string) => (planFor(query).at(-1) as Extract<PlanStep, { kind: 'answer' }>).unclear;
+
+/** Runs every step of the plan in order, as the workers would (no tool steps here), and returns the answer. */
+function answerFor(query: string): string {
+  const plan = planFor(query);
+  const results: StepResult[] = [];
+  for (const [index, step] of plan.entries()) {
+    const out = runStep(step, { taskId: 't', index, results, approval: null });
+    if (out.type !== 'result') throw new Error(`step ${index + 1} of ${query} needs approval`);
+    if (!out.result.ok) return `failed: ${out.result.text}`;
+    results.push(out.result);
+  }
+  return results.at(-1)!.text;
+}
 
 describe('planner', () => {
   it('plans two lookups, a sum and an answer for a combined population question', () => {
@@ -45,6 +64,138 @@ describe('planner', () => {
     const q = 'population of Japan minus the population of Spain, then email it to bob@example.org';
     expect(planFor(q)).toEqual(planFor(q));
     expect(planFor(q).map((s) => s.kind)).toEqual(['lookup', 'lookup', 'calculate', 'tool', 'answer']);
+  });
+});
+
+describe('planner, as a person types', () => {
+  it.each([
+    [
+      'What is the population of France plus Germany',
+      'lookup population of France | lookup population of Germany | calculate $1 + $2 | answer',
+    ],
+    [
+      "what's the population of france plus germany?",
+      'lookup population of France | lookup population of Germany | calculate $1 + $2 | answer',
+    ],
+    [
+      'Population of France + Germany + Spain',
+      'lookup population of France | lookup population of Germany | lookup population of Spain | calculate $1 + $2 + $3 | answer',
+    ],
+    [
+      'population of France minus Germany',
+      'lookup population of France | lookup population of Germany | calculate $1 - $2 | answer',
+    ],
+    [
+      'What is the population of Japan divided by Spain?',
+      'lookup population of Japan | lookup population of Spain | calculate $1 / $2 | answer',
+    ],
+    [
+      'population of Japan multiplied by the population of Spain',
+      'lookup population of Japan | lookup population of Spain | calculate $1 * $2 | answer',
+    ],
+    ['What is the population of France times 2?', 'lookup population of France | calculate $1 * 2 | answer'],
+    [
+      'population of France plus Germany minus Spain',
+      'lookup population of France | lookup population of Germany | lookup population of Spain | calculate $1 + $2 - $3 | answer',
+    ],
+    [
+      'What is the population of France and Germany?',
+      'lookup population of France | lookup population of Germany | answer',
+    ],
+    [
+      'population of France, Germany and Spain',
+      'lookup population of France | lookup population of Germany | lookup population of Spain | answer',
+    ],
+    [
+      'What is the total population of France and Germany?',
+      'lookup population of France | lookup population of Germany | calculate $1 + $2 | answer',
+    ],
+    [
+      'What is the population of France and Germany combined?',
+      'lookup population of France | lookup population of Germany | calculate $1 + $2 | answer',
+    ],
+    [
+      'sum of the populations of France and Germany',
+      'lookup population of France | lookup population of Germany | calculate $1 + $2 | answer',
+    ],
+    ['capital of France and Germany', 'lookup capital of France | lookup capital of Germany | answer'],
+    [
+      'capital of France, Spain, and Italy',
+      'lookup capital of France | lookup capital of Spain | lookup capital of Italy | answer',
+    ],
+    ['weather in New York and Paris', 'lookup weather in New York | lookup weather in Paris | answer'],
+    ["What's the weather in Paris today, please?", 'lookup weather in Paris | answer'],
+    [
+      'What is the population of France and what is the capital of Germany?',
+      'lookup population of France | lookup capital of Germany | answer',
+    ],
+    [
+      'price of a laptop plus a phone',
+      'lookup price of laptop | lookup price of phone | calculate $1 + $2 | answer',
+    ],
+    ['hello there', 'answer'],
+  ])('plans %j fully', (query, plan) => {
+    expect(planLine(query)).toBe(plan);
+    expect(unclearOf(query)).toBeUndefined();
+  });
+
+  it.each([
+    [
+      'How many people live in France plus Germany?',
+      /did not understand "many people live in France plus Germany"/,
+    ],
+    ['France population', /did not understand "France population"/],
+    ['population of France plus', /did not understand "plus"/],
+    ['population of France plus Germany and Spain', /did not understand "Spain"/],
+    ['What is the population of France roughly?', /did not understand "roughly"/],
+    [
+      'capital of France plus Germany',
+      /cannot calculate with a capital \("capital of France plus Germany"\)/,
+    ],
+    ['sum of the capital of France and Germany', /did not understand "sum"/],
+    ['weather in Paris and 3', /did not understand "3"/],
+  ])('says what it did not understand in %j', (query, said) => {
+    const unclear = unclearOf(query);
+    expect(unclear?.join(' ')).toMatch(said);
+  });
+
+  it('plans what it understood next to what it did not, and the answer says both', () => {
+    expect(planLine('population of France plus Germany and Spain')).toBe(
+      'lookup population of France | lookup population of Germany | calculate $1 + $2 | answer, saying what was not understood',
+    );
+    expect(answerFor('population of France plus Germany and Spain')).toBe(
+      'The population of France is 68,170,000. The population of Germany is 84,480,000. ' +
+        '68,170,000 + 84,480,000 = 152,650,000. I did not understand "Spain". This answer leaves that out.',
+    );
+  });
+
+  it('answers "population of France plus Germany" with both populations and their sum', () => {
+    expect(answerFor('What is the population of France plus Germany')).toBe(
+      'The population of France is 68,170,000. The population of Germany is 84,480,000. ' +
+        '68,170,000 + 84,480,000 = 152,650,000.',
+    );
+  });
+
+  it('a request it cannot read at all gets what it did not understand, then the help', () => {
+    const text = answerFor('How many people live in France plus Germany?');
+    expect(text).toMatch(/^I did not understand "many people live in France plus Germany"\. I plan without/);
+  });
+
+  it('a request needing more steps than a plan holds is not cut short: it is refused in the answer', () => {
+    const places =
+      'France, Germany, Spain, Italy, Japan, India, Brazil, Canada, Netherlands, France, Spain, Italy';
+    const plan = planFor(`population of ${places}`);
+    expect(plan).toEqual([
+      { kind: 'answer', unclear: [expect.stringMatching(/needs 13 steps, more than the 12/)] },
+    ]);
+    expect(
+      planFor(
+        `population of ${places
+          .split(', ')
+          .slice(0, MAX_PLAN_STEPS - 1)
+          .join(', ')}`,
+      ),
+    ).toHaveLength(MAX_PLAN_STEPS);
   });
 });
 

@@ -31,9 +31,16 @@ export class Harness {
     const options: StoreFactoryOptions = { namespace: overrides.namespace ?? this.namespace() };
     if (overrides.ttlMs !== undefined) options.ttlMs = overrides.ttlMs;
     if (overrides.maxTaskBytes !== undefined) options.maxTaskBytes = overrides.maxTaskBytes;
+    if (overrides.onCorrupt !== undefined) options.onCorrupt = overrides.onCorrupt;
     const store = await this.#options.create(options);
     this.#made.push({ store, namespace: options.namespace });
     return store;
+  }
+
+  /** Damages the stored record of `taskId` through the suite's `damage` option. */
+  async damage(store: TaskStore, taskId: string): Promise<void> {
+    if (!this.#options.damage) throw new Error('this suite was declared without a damage() option');
+    await this.#options.damage(store, taskId);
   }
 
   /** Clears and closes every store this test made; the first failure is rethrown at the end. */

@@ -7,18 +7,22 @@
  * describeTaskStore({ name: 'my-store', create: (o) => new MyTaskStore(o) });
  * ```
  */
-import { describe } from 'vitest';
+import { describe, it } from 'vitest';
 import { cleanupCases } from './cases/cleanup.js';
 import { concurrencyCases } from './cases/concurrency.js';
+import { corruptCases } from './cases/corrupt.js';
 import { countingCases } from './cases/counting.js';
 import { crudCases } from './cases/crud.js';
 import { lifecycleCases } from './cases/lifecycle.js';
+import { limitCases } from './cases/limits.js';
 import { listingCases } from './cases/listing.js';
 import { namespaceCases } from './cases/namespaces.js';
 import { rejectionCases } from './cases/rejections.js';
 import { requestIndexCases } from './cases/request-index.js';
+import { restoreCases } from './cases/restore.js';
 import { roundTripCases } from './cases/round-trip.js';
 import { ttlCases } from './cases/ttl.js';
+import { verifyCases, verifyCorruptCases } from './cases/verify.js';
 import { versionCases } from './cases/versions.js';
 import { type Scenario, scenarioFor } from './harness.js';
 import { type DescribeTaskStoreOptions, withDefaults } from './options.js';
@@ -26,7 +30,7 @@ import { type DescribeTaskStoreOptions, withDefaults } from './options.js';
 export { type ExpectedError, expectTaskError } from './expect-error.js';
 export { instants, item, newTask, sleep, uniqueId } from './fixtures.js';
 export { Harness } from './harness.js';
-export type { DescribeTaskStoreOptions, StoreFactoryOptions } from './options.js';
+export type { DescribeTaskStoreOptions, StoreFactoryOptions, SuiteOptions } from './options.js';
 
 /** The behaviour families, in the order they are declared. */
 const FAMILIES: [string, (scenario: Scenario) => void][] = [
@@ -40,6 +44,9 @@ const FAMILIES: [string, (scenario: Scenario) => void][] = [
   ['expiry', ttlCases],
   ['namespaces', namespaceCases],
   ['rejections', rejectionCases],
+  ['limits', limitCases],
+  ['verify', verifyCases],
+  ['restore', restoreCases],
   ['round trip', roundTripCases],
   ['lifecycle', lifecycleCases],
 ];
@@ -55,5 +62,13 @@ export function describeTaskStore(options: DescribeTaskStoreOptions): void {
   const scenario = scenarioFor(resolved);
   describe(`TaskStore conformance: ${options.name}`, () => {
     for (const [family, declare] of FAMILIES) describe(family, () => declare(scenario));
+    describe('corrupt records', () => {
+      if (options.damage) {
+        corruptCases(scenario);
+        verifyCorruptCases(scenario);
+      } else {
+        it.skip('not checked: this suite was declared without a damage() option', () => {});
+      }
+    });
   });
 }

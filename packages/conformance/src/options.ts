@@ -1,4 +1,4 @@
-import type { TaskStore } from '@taskvault/core';
+import type { CorruptRecordReport, TaskStore } from '@taskvault/core';
 
 /** What the suite asks a store factory for. Every call wants a new store instance. */
 export interface StoreFactoryOptions {
@@ -8,6 +8,8 @@ export interface StoreFactoryOptions {
   ttlMs?: number | null;
   /** Largest serialized task the store accepts; absent for the default (8 MiB). */
   maxTaskBytes?: number;
+  /** Hears of records the store moved aside; absent for the store's default. */
+  onCorrupt?: (report: CorruptRecordReport) => void;
 }
 
 /** How {@link describeTaskStore} builds, and throws away, the stores it tests. */
@@ -22,6 +24,13 @@ export interface DescribeTaskStoreOptions {
    * store on the same namespace is made to clear it, so nothing is left on a shared server.
    */
   destroy?(store: TaskStore): Promise<void>;
+  /**
+   * Makes the stored record of `taskId` unreadable behind the store's back (unparseable or of the
+   * wrong shape), as a disk fault or a stray write would. With it, the suite checks the
+   * corrupt-record behaviour and `verify`'s report of it; without it those cases are skipped and
+   * say so. Every bundled backend supplies it.
+   */
+  damage?(store: TaskStore, taskId: string): Promise<void>;
   /** vitest timeout per test, in ms; default 20000. */
   timeoutMs?: number;
   /** fast-check runs of each property test; default 50. */

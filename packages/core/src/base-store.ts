@@ -4,6 +4,7 @@
  * implements the `protected abstract` hooks, each of which is one server-side step.
  */
 import { decodeCursor, encodeCursor } from './cursor.js';
+import { MAX_TTL_MS } from './duration.js';
 import {
   isTaskStoreError,
   scrubSecrets,
@@ -12,27 +13,36 @@ import {
   taskStoreError,
 } from './errors.js';
 import { idProblem } from './ids.js';
+import { batchesOf, type RestoredTask, validateRestoredTask, validateRestoreOptions } from './restore.js';
 import type { TaskStore } from './store.js';
 import {
   type AgentTask,
   type CleanupOptions,
+  type CorruptRecordReport,
   DEFAULT_MAX_TASK_BYTES,
   type HealthStatus,
   type JsonObject,
   type ListQuery,
   type NewTask,
   type PatchOptions,
+  type RestoreConflict,
+  type RestoreOptions,
+  type RestoreReport,
   type TaskFilter,
   type TaskPage,
   type TaskPatch,
   type UpdateOptions,
+  type VerifyOptions,
+  type VerifyReport,
 } from './task.js';
 import {
   checkId,
   invalidInput,
+  MAX_DATE_MS,
   type NormalizedFilter,
   type NormalizedListQuery,
   type NormalizedPatch,
+  type PatchSize,
   type TaskReplacement,
   validateCleanup,
   validateFilter,
@@ -41,6 +51,7 @@ import {
   validatePatch,
   validateReplacement,
 } from './validate.js';
+import { VerifyCollector, validateVerifyOptions } from './verify.js';
 
 /** Options every store takes. */
 export interface BaseStoreOptions {
@@ -50,6 +61,12 @@ export interface BaseStoreOptions {
   ttlMs?: number | null;
   /** Largest serialized task accepted; default 8 MiB. */
   maxTaskBytes?: number;
+  /**
+   * Hears of every record the store moved aside because it could not be read (a `list` page or
+   * `loadByRequestId` answers without it; other calls reject with `CORRUPT_DATA`). Default: one
+   * warning line on the console. It must not throw; what it throws is ignored.
+   */
+  onCorrupt?: (report: CorruptRecordReport) => void;
 }
 
 /** A checked `update`: what to store and the version it must replace (`null` when forced). */
@@ -66,8 +83,36 @@ export interface PatchRequest {
   patch: NormalizedPatch;
   expectedVersion: number | null;
   now: Date;
-  /** What the patch adds to the serialized size, at most (data values and items, as counted). */
+  /** What the patch's items and data members add, before what they replace (see `size`). */
   bytes: number;
+  /** The exact size parts of the patch, for the backend's size check on the server. */
+  size: PatchSize;
+}
+
+/** One batch of a checked `restore`: tasks whose expiry has not passed, in the order given. */
+export interface RestoreRequest {
+  tasks: RestoredTask[];
+  onConflict: RestoreConflict;
+  now: Date;
+}
+
+/** What an adapter did with one `restore` batch. */
+export interface RestoreBatchResult {
+  restored: number;
+  replaced: number;
+  skipped: number;
+  /** With `onConflict: 'fail'`: the id of the live task that stopped the batch (nothing from it on was written). */
+  conflict: string | null;
+}
+
+/** A checked `verify`: what the adapter's walk gets. */
+export interface VerifyRequest {
+  repair: boolean;
+  /** Tasks per server step. */
+  batchSize: number;
+  now: Date;
+  /** Where the walk records what it checked and found. */
+  report: VerifyCollector;
 }
 
 /** A checked `cleanup`. */
@@ -104,6 +149,7 @@ export abstract class TaskStoreBase<TData extends JsonObject = JsonObject> imple
   readonly maxTaskBytes: number;
   #closed = false;
   #closing: Promise<void> | null = null;
+  readonly #onCorrupt: (report: CorruptRecordReport) => void;
 
   protected constructor(options: BaseStoreOptions = {}) {
     this.namespace = checkNamespace(options.namespace ?? 'default');
@@ -111,7 +157,17 @@ export abstract class TaskStoreBase<TData extends JsonObject = JsonObject> imple
     if (ttl !== null && (typeof ttl !== 'number' || !Number.isFinite(ttl) || ttl <= 0)) {
       throw configInvalid('ttlMs', 'must be a positive number of milliseconds, or null for none');
     }
+    if (ttl !== null && (ttl > MAX_TTL_MS || Date.now() + ttl > MAX_DATE_MS)) {
+      throw configInvalid(
+        'ttlMs',
+        `must be at most ${MAX_TTL_MS} ms (1000 years), so expiry stays within year 9999`,
+      );
+    }
     this.ttlMs = ttl;
+    if (options.onCorrupt !== undefined && typeof options.onCorrupt !== 'function') {
+      throw configInvalid('onCorrupt', 'must be a function');
+    }
+    this.#onCorrupt = options.onCorrupt ?? warnCorrupt;
     const max = options.maxTaskBytes ?? DEFAULT_MAX_TASK_BYTES;
     if (!Number.isSafeInteger(max) || max < 1024)
       throw configInvalid('maxTaskBytes', 'must be an integer >= 1024');
@@ -152,6 +208,19 @@ export abstract class TaskStoreBase<TData extends JsonObject = JsonObject> imple
   protected abstract cleanupTasks(request: CleanupRequest): Promise<number>;
   /** Removes every task of the namespace; returns how many. */
   protected abstract clearTasks(): Promise<number>;
+  /**
+   * Writes each task of the batch exactly as given (createdAt, updatedAt, version, expiresAt),
+   * each with its index entries in one server-side step, in order. A live task with the same id
+   * is kept (`skip`), overwritten (`replace`), or stops the batch there (`fail`: return its id
+   * as `conflict`). A stored task that has expired is no conflict: it is replaced.
+   */
+  protected abstract restoreTasks(request: RestoreRequest): Promise<RestoreBatchResult>;
+  /**
+   * Walks the namespace in batches of `request.batchSize`, reporting through `request.report`
+   * what it checked and found; with `request.repair`, rebuilds indexes from the tasks and moves
+   * corrupt records aside (reporting each through {@link reportCorrupt}).
+   */
+  protected abstract verifyTasks(request: VerifyRequest): Promise<void>;
   /** One round trip to the server; resolves when it answered. */
   protected abstract ping(): Promise<void>;
   /** Releases what the store opened. Called once. */
@@ -183,6 +252,30 @@ export abstract class TaskStoreBase<TData extends JsonObject = JsonObject> imple
     return result.catch((error: unknown) => {
       throw this.#wrapped(operation, error, taskId);
     });
+  }
+
+  /**
+   * Tells the `onCorrupt` hook that a record was moved aside. Adapters call it whenever they
+   * quarantine one; a hook that throws does not disturb the call.
+   */
+  protected reportCorrupt(
+    operation: TaskStoreOperation,
+    taskId: string,
+    detail: string,
+    movedTo: string | null,
+  ): void {
+    try {
+      this.#onCorrupt({
+        backend: this.backend,
+        namespace: this.namespace,
+        taskId,
+        operation,
+        detail,
+        movedTo,
+      });
+    } catch {
+      // A reporting hook must not turn a call that succeeded into a failure.
+    }
   }
 
   #wrapped(operation: TaskStoreOperation, error: unknown, taskId: string | undefined): TaskStoreError {
@@ -223,6 +316,7 @@ export abstract class TaskStoreBase<TData extends JsonObject = JsonObject> imple
       expectedVersion: v.expectedVersion,
       now,
       bytes: v.bytes,
+      size: v.size,
     };
     return this.run('patch', v.taskId, () => this.patchTask(request)) as Promise<AgentTask<TData>>;
   }
@@ -279,6 +373,47 @@ export abstract class TaskStoreBase<TData extends JsonObject = JsonObject> imple
     return this.run('cleanup', undefined, () => this.cleanupTasks({ cutoff, includeActive, now }));
   }
 
+  async restore(
+    tasks: Iterable<AgentTask<TData>> | AsyncIterable<AgentTask<TData>>,
+    opts?: RestoreOptions,
+  ): Promise<RestoreReport> {
+    if (this.#closed) throw taskStoreError('restore', 'STORE_CLOSED');
+    const o = validateRestoreOptions(opts);
+    if (!isIterable(tasks))
+      invalidInput('restore', 'tasks', 'must be an iterable or async iterable of tasks');
+    const started = performance.now();
+    const totals = { restored: 0, replaced: 0, skipped: 0, expired: 0 };
+    const report = (): RestoreReport => ({ ...totals, elapsedMs: Math.round(performance.now() - started) });
+    for await (const { first, items } of batchesOf<unknown>(tasks, o.batchSize)) {
+      const now = this.now();
+      const valid = items.map((task, i) => validateRestoredTask(task, first + i, this));
+      const live = valid.filter(
+        ({ task }) => task.expiresAt === null || task.expiresAt.getTime() > now.getTime(),
+      );
+      totals.expired += valid.length - live.length;
+      if (live.length > 0) {
+        const request: RestoreRequest = { tasks: live, onConflict: o.onConflict, now };
+        const done = await this.run('restore', undefined, () => this.restoreTasks(request));
+        totals.restored += done.restored;
+        totals.replaced += done.replaced;
+        totals.skipped += done.skipped;
+        if (done.conflict !== null) throw taskStoreError('restore', 'TASK_EXISTS', { taskId: done.conflict });
+      }
+      o.onProgress?.(report());
+    }
+    return report();
+  }
+
+  async verify(opts?: VerifyOptions): Promise<VerifyReport> {
+    if (this.#closed) throw taskStoreError('verify', 'STORE_CLOSED');
+    const o = validateVerifyOptions(opts);
+    const report = new VerifyCollector(o.onProgress);
+    await this.run('verify', undefined, () =>
+      this.verifyTasks({ repair: o.repair, batchSize: o.batchSize, now: this.now(), report }),
+    );
+    return report.report();
+  }
+
   async clear(): Promise<number> {
     return this.run('clear', undefined, () => this.clearTasks());
   }
@@ -313,6 +448,36 @@ export abstract class TaskStoreBase<TData extends JsonObject = JsonObject> imple
   async [Symbol.asyncDispose](): Promise<void> {
     return this.close();
   }
+}
+
+function isIterable(value: unknown): value is Iterable<unknown> | AsyncIterable<unknown> {
+  return (
+    typeof value === 'object' &&
+    value !== null &&
+    (typeof (value as Iterable<unknown>)[Symbol.iterator] === 'function' ||
+      typeof (value as AsyncIterable<unknown>)[Symbol.asyncIterator] === 'function')
+  );
+}
+
+/** What became of the call that met a corrupt record: reads of many tasks go on without it. */
+function corruptOutcome(operation: string): string {
+  return operation === 'list' ||
+    operation === 'loadByRequestId' ||
+    operation === 'verify' ||
+    operation === 'restore'
+    ? `${operation} went on without it`
+    : `${operation} was rejected with CORRUPT_DATA`;
+}
+
+/** The default `onCorrupt`: one warning line, with no secrets in it. */
+function warnCorrupt(report: CorruptRecordReport): void {
+  console.warn(
+    scrubSecrets(
+      `taskvault: ${report.backend} namespace ${JSON.stringify(report.namespace)}: stored task ` +
+        `${JSON.stringify(report.taskId)} is unreadable (${report.detail}); ${corruptOutcome(report.operation)}. ` +
+        `${report.movedTo ? `It was moved to ${report.movedTo} for inspection.` : ''}`.trimEnd(),
+    ),
+  );
 }
 
 function roundMs(ms: number): number {

@@ -3,9 +3,15 @@
  * variable names honoured below ours. Every bad value names the variable (or field) it came from.
  */
 
-import { parseDuration } from './duration.js';
-import { taskStoreError } from './errors.js';
+import { bad, checkUrlCredentials, encodeSecret, parseBoolean, parseInteger } from './config-values.js';
+import { MAX_TTL_MS, parseDuration } from './duration.js';
 import { idProblem } from './ids.js';
+import {
+  sourceSystemNotices,
+  TEAL_DEFAULT_TTL_MS,
+  TEAL_DEFAULT_TTL_SOURCE,
+  tealRedisVariable,
+} from './source-systems.js';
 
 /** The backends the factory knows by name. */
 export type BuiltinBackend = 'memory' | 'redis' | 'postgres';
@@ -75,15 +81,18 @@ export type Env = Record<string, string | undefined>;
 
 const DEFAULT_REDIS_URL = 'redis://127.0.0.1:6379';
 
-function bad(path: string, detail: string): never {
-  throw taskStoreError('config', 'CONFIG_INVALID', { path, detail });
+/** A set variable: its name, its value trimmed, and its value exactly as written. */
+interface EnvValue {
+  name: string;
+  value: string;
+  raw: string;
 }
 
 /** The first set variable among `names`, with its name. Empty strings count as unset. */
-function fromEnv(env: Env, ...names: string[]): { name: string; value: string } | undefined {
+function fromEnv(env: Env, ...names: string[]): EnvValue | undefined {
   for (const name of names) {
-    const value = env[name];
-    if (value !== undefined && value.trim() !== '') return { name, value: value.trim() };
+    const raw = env[name];
+    if (raw !== undefined && raw.trim() !== '') return { name, value: raw.trim(), raw };
   }
   return undefined;
 }
@@ -98,13 +107,15 @@ function checkUrl(path: string, url: string, protocols: string[]): string {
   if (!protocols.includes(parsed.protocol)) {
     bad(path, `must start with ${protocols.map((p) => `${p}//`).join(' or ')}, got ${parsed.protocol}//`);
   }
+  checkUrlCredentials(path, parsed);
   return url;
 }
 
 function parseTtl(path: string, value: number | string | null): number | null {
   if (value === null) return null;
   if (typeof value === 'number') {
-    if (!Number.isFinite(value) || value < 0) bad(path, 'must be a non-negative number of milliseconds');
+    if (!Number.isFinite(value) || value < 0 || value > MAX_TTL_MS)
+      bad(path, `must be a number of milliseconds from 0 to ${MAX_TTL_MS} (365000 days)`);
     return value === 0 ? null : value;
   }
   const ms = parseDuration(value);
@@ -113,6 +124,7 @@ function parseTtl(path: string, value: number | string | null): number | null {
       path,
       `cannot read ${JSON.stringify(value)} as a duration: use seconds, or 90s, 15m, 2h, 7d; 0 for none`,
     );
+  if (ms !== null && ms > MAX_TTL_MS) bad(path, 'must be at most 365000d (about 1000 years)');
   return ms;
 }
 
@@ -124,10 +136,6 @@ export function parseRedisNode(path: string, text: string): RedisNode {
   return { host: m[1]!.replace(/^\[|\]$/g, ''), port };
 }
 
-function parseBoolean(text: string): boolean {
-  return /^(1|true|yes|on)$/i.test(text);
-}
-
 /** Builds a redis URL from the sk_agents TA_REDIS_* variables, if any is set. */
 function redisUrlFromAliases(env: Env): { url: string; source: string } | undefined {
   const host = fromEnv(env, 'TA_REDIS_HOST');
@@ -136,24 +144,32 @@ function redisUrlFromAliases(env: Env): { url: string; source: string } | undefi
   const pwd = fromEnv(env, 'TA_REDIS_PWD');
   const ssl = fromEnv(env, 'TA_REDIS_SSL');
   if (!host && !port && !db && !pwd && !ssl) return undefined;
-  if (port && !/^\d{1,5}$/.test(port.value)) bad('TA_REDIS_PORT', 'must be a port number');
-  if (db && !/^\d{1,2}$/.test(db.value)) bad('TA_REDIS_DB', 'must be a database number');
-  const scheme = ssl && parseBoolean(ssl.value) ? 'rediss' : 'redis';
-  const auth = pwd ? `:${encodeURIComponent(pwd.value)}@` : '';
-  const url = `${scheme}://${auth}${host?.value ?? '127.0.0.1'}:${port?.value ?? '6379'}/${db?.value ?? '0'}`;
+  const portNumber = port ? parseInteger(port.name, port.raw, 1, 65535, 'a port number') : 6379;
+  const dbNumber = db ? parseInteger(db.name, db.raw, 0, 2 ** 31 - 1, 'a database number') : 0;
+  const scheme = ssl && parseBoolean(ssl.name, ssl.value) ? 'rediss' : 'redis';
+  const auth = pwd ? `:${encodeSecret(pwd.name, pwd.value)}@` : '';
+  const url = `${scheme}://${auth}${host?.value ?? '127.0.0.1'}:${portNumber}/${dbNumber}`;
   return { url: checkUrl('TA_REDIS_HOST', url, ['redis:', 'rediss:']), source: 'TA_REDIS_*' };
 }
 
 /**
  * Resolves a configuration: fields of `config` first, then the environment (ours, then the
  * source systems' aliases), then defaults.
+ * @param notify receives each notice worth one log line (Teal's Redis configuration recognised,
+ *   backend variables set that the chosen backend ignores); the factory prints them.
  * @throws TaskStoreConfigError CONFIG_INVALID naming the bad variable or field.
  */
-export function resolveConfig(config: TaskStoreConfig = {}, env: Env = process.env): ResolvedTaskStoreConfig {
+export function resolveConfig(
+  config: TaskStoreConfig = {},
+  env: Env = process.env,
+  notify: (message: string) => void = () => undefined,
+): ResolvedTaskStoreConfig {
   const sources: Record<string, string> = {};
 
   const customModuleEnv = fromEnv(env, 'TASKVAULT_MODULE', 'TA_PERSISTENCE_MODULE');
   const customExportEnv = fromEnv(env, 'TASKVAULT_EXPORT', 'TA_PERSISTENCE_CLASS');
+  // Teal's own Redis manager, named the way Teal's users configure it, means our Redis backend.
+  const tealRedis = config.custom === undefined ? tealRedisVariable(env) : undefined;
 
   let backend: BackendName;
   const backendEnv = fromEnv(env, 'TASKVAULT_BACKEND', 'TASK_STORAGE_BACKEND');
@@ -172,6 +188,10 @@ export function resolveConfig(config: TaskStoreConfig = {}, env: Env = process.e
     }
     backend = name as BackendName;
     sources.backend = backendEnv.name;
+  } else if (tealRedis) {
+    backend = 'redis';
+    sources.backend = tealRedis;
+    sources.tealRedis = tealRedis;
   } else if (config.custom || customModuleEnv) {
     // The source system selected a custom class just by naming its module.
     backend = 'custom';
@@ -201,6 +221,9 @@ export function resolveConfig(config: TaskStoreConfig = {}, env: Env = process.e
   } else if (ttlEnv) {
     ttlMs = parseTtl(ttlEnv.name, ttlEnv.value);
     sources.ttl = ttlEnv.name;
+  } else if (sources.tealRedis !== undefined) {
+    ttlMs = TEAL_DEFAULT_TTL_MS;
+    sources.ttl = TEAL_DEFAULT_TTL_SOURCE;
   }
 
   if (
@@ -235,14 +258,13 @@ export function resolveConfig(config: TaskStoreConfig = {}, env: Env = process.e
   }
   let shards = 1;
   const shardsEnv = fromEnv(env, 'TASKVAULT_REDIS_SHARDS');
-  const shardsValue = config.redis?.shards ?? (shardsEnv ? Number(shardsEnv.value) : 1);
-  if (!Number.isSafeInteger(shardsValue) || shardsValue < 1 || shardsValue > 1024) {
-    bad(
-      config.redis?.shards !== undefined ? 'config.redis.shards' : 'TASKVAULT_REDIS_SHARDS',
-      'must be an integer from 1 to 1024',
-    );
+  if (config.redis?.shards !== undefined) {
+    shards = config.redis.shards;
+    if (!Number.isSafeInteger(shards) || shards < 1 || shards > 1024)
+      bad('config.redis.shards', 'must be an integer from 1 to 1024');
+  } else if (shardsEnv) {
+    shards = parseInteger(shardsEnv.name, shardsEnv.raw, 1, 1024);
   }
-  shards = shardsValue;
 
   // Postgres
   let connectionString: string | undefined;
@@ -290,6 +312,8 @@ export function resolveConfig(config: TaskStoreConfig = {}, env: Env = process.e
       bad(fallbackEnv.name, `must be "memory" or unset, got ${JSON.stringify(fallbackEnv.value)}`);
     fallback = 'memory';
   }
+
+  for (const notice of sourceSystemNotices(env, sources)) notify(notice);
 
   return {
     backend,

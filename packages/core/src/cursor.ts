@@ -6,7 +6,7 @@
  */
 import { taskStoreError } from './errors.js';
 import { idProblem } from './ids.js';
-import type { ListPosition, NormalizedFilter } from './validate.js';
+import { type ListPosition, MAX_DATE_MS, MIN_DATE_MS, type NormalizedFilter } from './validate.js';
 
 const VERSION = 1;
 
@@ -49,6 +49,10 @@ export function decodeCursor(cursor: string, order: 'asc' | 'desc', filter: Norm
   const [, orderFlag, createdAt, taskId, print] = parsed as [number, unknown, unknown, unknown, unknown];
   if (typeof createdAt !== 'number' || !Number.isSafeInteger(createdAt) || idProblem(taskId) !== null) {
     return fail('is not a cursor returned by list (malformed)');
+  }
+  // A position no task can have (outside years 0-9999) did not come from a real page.
+  if (createdAt < MIN_DATE_MS || createdAt > MAX_DATE_MS) {
+    return fail('is not a cursor returned by list (its position is out of range)');
   }
   if (orderFlag !== (order === 'asc' ? 1 : 0))
     fail(`was made for order '${order === 'asc' ? 'desc' : 'asc'}'`);

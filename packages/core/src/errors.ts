@@ -42,6 +42,8 @@ export type TaskStoreOperation =
   | 'count'
   | 'countActive'
   | 'cleanup'
+  | 'verify'
+  | 'restore'
   | 'healthCheck'
   | 'migrate'
   | 'close'
@@ -63,7 +65,25 @@ export interface TaskStoreErrorContext {
 
 const BRAND = Symbol.for('taskvault.TaskStoreError');
 
-const MESSAGES: { [C in TaskStoreErrorCode]: (c: TaskStoreErrorContext) => string } = {
+/**
+ * Operations that change stored data. Only their BACKEND_UNAVAILABLE says the change may have
+ * been applied; a read that failed changed nothing.
+ */
+const WRITES: ReadonlySet<TaskStoreOperation> = new Set([
+  'create',
+  'update',
+  'patch',
+  'delete',
+  'clear',
+  'cleanup',
+  'verify',
+  'restore',
+  'migrate',
+]);
+
+const MESSAGES: {
+  [C in TaskStoreErrorCode]: (c: TaskStoreErrorContext, operation: TaskStoreOperation) => string;
+} = {
   TASK_EXISTS: (c) => `task ${quote(c.taskId)} already exists; load it, or create with another taskId`,
   TASK_NOT_FOUND: (c) =>
     `task ${quote(c.taskId)} does not exist (it was never created, was deleted, or expired)`,
@@ -76,9 +96,11 @@ const MESSAGES: { [C in TaskStoreErrorCode]: (c: TaskStoreErrorContext) => strin
   CORRUPT_DATA: (c) =>
     `stored task ${quote(c.taskId)} is unreadable${c.detail ? ` (${c.detail})` : ''}; ` +
     'it was moved aside for inspection and the rest of the store keeps working',
-  BACKEND_UNAVAILABLE: (c) =>
-    `${c.backend ?? 'the backend'} is unavailable${c.detail ? ` (${c.detail})` : ''}; retry later. ` +
-    'A write that failed this way may or may not have been applied: read it back or retry with expectedVersion',
+  BACKEND_UNAVAILABLE: (c, operation) =>
+    `${c.backend ?? 'the backend'} is unavailable${c.detail ? ` (${c.detail})` : ''}; retry later` +
+    (WRITES.has(operation)
+      ? `. This ${operation} may or may not have been applied: read it back, or retry with expectedVersion`
+      : ''),
   BACKEND_ERROR: (c) =>
     `${c.backend ?? 'the backend'} answered with an error${c.detail ? `: ${c.detail}` : ''}`,
   STORE_CLOSED: () => 'the store is closed; build a new one with createTaskStore() to keep working',
@@ -111,7 +133,7 @@ export class TaskStoreError extends Error {
 
   constructor(code: TaskStoreErrorCode, operation: TaskStoreOperation, context: TaskStoreErrorContext = {}) {
     super(
-      scrubSecrets(MESSAGES[code](context)),
+      scrubSecrets(MESSAGES[code](context, operation)),
       context.cause === undefined ? undefined : { cause: context.cause },
     );
     this.name = (new.target as typeof TaskStoreError).errorName;
@@ -137,7 +159,7 @@ export class TaskStoreError extends Error {
   }
 }
 
-/** `create` failed. */
+/** `create` or `restore` failed. */
 export class TaskCreateError extends TaskStoreError {
   static override readonly errorName: string = 'TaskCreateError';
 }
@@ -153,7 +175,7 @@ export class TaskUpdateError extends TaskStoreError {
 export class TaskDeleteError extends TaskStoreError {
   static override readonly errorName: string = 'TaskDeleteError';
 }
-/** `list`, `count`, `countActive` or `cleanup` failed. */
+/** `list`, `count`, `countActive`, `cleanup` or `verify` failed. */
 export class TaskQueryError extends TaskStoreError {
   static override readonly errorName: string = 'TaskQueryError';
 }
@@ -174,6 +196,8 @@ const ERROR_CLASS: { [O in TaskStoreOperation]: typeof TaskStoreError } = {
   count: TaskQueryError,
   countActive: TaskQueryError,
   cleanup: TaskQueryError,
+  verify: TaskQueryError,
+  restore: TaskCreateError,
   healthCheck: TaskStoreError,
   migrate: TaskStoreError,
   close: TaskStoreError,

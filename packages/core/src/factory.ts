@@ -4,8 +4,9 @@
  * a custom backend from a module path or package.
  */
 import { type Env, type ResolvedTaskStoreConfig, resolveConfig, type TaskStoreConfig } from './config.js';
-import { isTaskStoreError, taskStoreError } from './errors.js';
+import { isTaskStoreError, scrubSecrets, taskStoreError } from './errors.js';
 import { importModule, isPathSpecifier, ModuleNotFound } from './module-loader.js';
+import { scrubbedError } from './scrubbed-error.js';
 import { TASK_STORE_METHODS, type TaskStore } from './store.js';
 
 /**
@@ -20,7 +21,10 @@ export interface FactoryOptions {
   env?: Env;
   /** Directory relative module paths and the application's packages resolve from; default `process.cwd()`. */
   cwd?: string;
-  /** Where the fallback warning goes; default `console.warn`. */
+  /**
+   * Where the factory's log lines go (the fallback warning, notices about how variables were
+   * read), each one line and scrubbed of secrets; default `console.warn`.
+   */
   warn?: (message: string) => void;
 }
 
@@ -30,8 +34,18 @@ const PACKAGE_OF = {
   postgres: '@taskvault/postgres',
 } as const;
 
+/** CONFIG_INVALID for `path`; a `cause` is kept only as a scrubbed copy. */
 function configError(path: string, detail: string, cause?: unknown) {
-  return taskStoreError('config', 'CONFIG_INVALID', { path, detail, cause });
+  return taskStoreError('config', 'CONFIG_INVALID', {
+    path,
+    detail,
+    cause: cause === undefined ? undefined : scrubbedError(cause),
+  });
+}
+
+/** The message of whatever was thrown, for a detail (scrubbed when the error is built). */
+function messageOf(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
 }
 
 async function buildBuiltin(
@@ -53,7 +67,7 @@ async function buildBuiltin(
     }
     throw configError(
       config.sources.backend ?? 'TASKVAULT_BACKEND',
-      `${name} failed to load: ${(error as Error).message}`,
+      `${name} failed to load: ${messageOf(error)}`,
       error,
     );
   }
@@ -64,7 +78,12 @@ async function buildBuiltin(
       `${name} does not export createFromConfig; is it a taskvault backend?`,
     );
   }
-  return (create as CreateFromConfig)(config);
+  try {
+    return await (create as CreateFromConfig)(config);
+  } catch (error) {
+    if (isTaskStoreError(error)) throw error;
+    throw configError(path, `${name} could not build a store: ${messageOf(error)}`, error);
+  }
 }
 
 /** True when `fn` should be called with `new`: a class, or a function with prototype methods. */
@@ -92,12 +111,12 @@ async function buildCustom(config: ResolvedTaskStoreConfig, cwd: string): Promis
         moduleVar,
         isPathSpecifier(specifier)
           ? `custom backend module ${JSON.stringify(specifier)} not found (relative paths resolve against ${cwd})`
-          : `custom backend package ${JSON.stringify(specifier)} is not installed`,
+          : `custom backend module ${JSON.stringify(specifier)} is neither a file under ${cwd} nor an installed package`,
       );
     }
     throw configError(
       moduleVar,
-      `custom backend module ${JSON.stringify(specifier)} failed to load: ${(error as Error).message}`,
+      `custom backend module ${JSON.stringify(specifier)} failed to load: ${messageOf(error)}`,
       error,
     );
   }
@@ -115,9 +134,18 @@ async function buildCustom(config: ResolvedTaskStoreConfig, cwd: string): Promis
     );
   }
   const fn = exported as Function;
-  const built: unknown = isConstructor(fn)
-    ? new (fn as new (c: ResolvedTaskStoreConfig) => unknown)(config)
-    : await (fn as (c: ResolvedTaskStoreConfig) => unknown)(config);
+  let built: unknown;
+  try {
+    built = isConstructor(fn)
+      ? new (fn as new (c: ResolvedTaskStoreConfig) => unknown)(config)
+      : await (fn as (c: ResolvedTaskStoreConfig) => unknown)(config);
+  } catch (error) {
+    throw configError(
+      moduleVar,
+      `the custom backend ${JSON.stringify(name)} of ${JSON.stringify(specifier)} threw while building the store: ${messageOf(error)}`,
+      error,
+    );
+  }
   const missing = TASK_STORE_METHODS.filter(
     (m) => typeof (built as Record<string, unknown> | null | undefined)?.[m] !== 'function',
   );
@@ -153,7 +181,9 @@ export async function createTaskStore(
   config: TaskStoreConfig = {},
   options: FactoryOptions = {},
 ): Promise<TaskStore> {
-  const resolved = resolveConfig(config, options.env ?? process.env);
+  const print = options.warn ?? ((m: string) => console.warn(m));
+  const warn = (message: string) => print(scrubSecrets(message));
+  const resolved = resolveConfig(config, options.env ?? process.env, warn);
   const cwd = options.cwd ?? process.cwd();
   if (resolved.fallback !== 'memory' || resolved.backend === 'memory') return build(resolved, cwd);
 
@@ -167,7 +197,6 @@ export async function createTaskStore(
   } catch (error) {
     problem = isTaskStoreError(error) ? `${error.code}: ${error.message}` : String(error);
   }
-  const warn = options.warn ?? ((m: string) => console.warn(m));
   warn(
     `[taskvault] WARNING: the ${resolved.backend} backend could not be used (${problem}). ` +
       'TASKVAULT_FALLBACK=memory is set, so tasks are now kept IN MEMORY ONLY and will be lost when this process exits.',

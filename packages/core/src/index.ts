@@ -1,4 +1,12 @@
-export type { BaseStoreOptions, CleanupRequest, PatchRequest, ReplaceRequest } from './base-store.js';
+export type {
+  BaseStoreOptions,
+  CleanupRequest,
+  PatchRequest,
+  ReplaceRequest,
+  RestoreBatchResult,
+  RestoreRequest,
+  VerifyRequest,
+} from './base-store.js';
 export { checkNamespace, configInvalid, TaskStoreBase } from './base-store.js';
 export type { StoredItem, StoredTask } from './codec.js';
 export {
@@ -19,7 +27,7 @@ export type {
 } from './config.js';
 export { BACKEND_NAMES, parseRedisNode, resolveConfig } from './config.js';
 export { decodeCursor, encodeCursor } from './cursor.js';
-export { parseDuration } from './duration.js';
+export { MAX_TTL_MS, parseDuration } from './duration.js';
 export type { TaskStoreErrorCode, TaskStoreErrorContext, TaskStoreOperation } from './errors.js';
 export {
   describeEndpoint,
@@ -38,7 +46,28 @@ export {
 export type { CreateFromConfig, FactoryOptions } from './factory.js';
 export { createTaskStore, getTaskStore, resetTaskStore } from './factory.js';
 export { compareIds, idProblem, stringProblem, utf8Length } from './ids.js';
+export type { ByteCounter } from './json-copy.js';
 export { copyJsonObject, copyJsonValue, JsonProblem, MAX_JSON_DEPTH, setOwnKey } from './json-copy.js';
+export type { NormalizedRestoreOptions, RestoredTask } from './restore.js';
+export {
+  DEFAULT_RESTORE_BATCH,
+  MAX_RESTORE_BATCH,
+  validateRestoredTask,
+  validateRestoreOptions,
+} from './restore.js';
+export {
+  escapeBytes,
+  ITEM_FRAME_BYTES,
+  itemSize,
+  itemsSize,
+  jsonSize,
+  memberSize,
+  numberSize,
+  stringSize,
+  TASK_FRAME_BYTES,
+  taskHeadSize,
+  taskSize,
+} from './size.js';
 export type { LybicStatus, SkAgentsStatus } from './status-map.js';
 export { fromLybicStatus, fromSkAgentsStatus, toLybicStatus, toSkAgentsStatus } from './status-map.js';
 export type { TaskStore } from './store.js';
@@ -46,12 +75,16 @@ export { TASK_STORE_METHODS } from './store.js';
 export type {
   AgentTask,
   CleanupOptions,
+  CorruptRecordReport,
   HealthStatus,
   JsonObject,
   JsonValue,
   ListQuery,
   NewTask,
   PatchOptions,
+  RestoreConflict,
+  RestoreOptions,
+  RestoreReport,
   TaskFilter,
   TaskItem,
   TaskItemRole,
@@ -59,6 +92,11 @@ export type {
   TaskPatch,
   TaskStatus,
   UpdateOptions,
+  VerifyOptions,
+  VerifyProblem,
+  VerifyProblemKind,
+  VerifyProgress,
+  VerifyReport,
 } from './task.js';
 export {
   ACTIVE_STATUSES,
@@ -68,6 +106,7 @@ export {
   isTaskStatus,
   MAX_ID_BYTES,
   MAX_LIST_LIMIT,
+  MAX_VERIFY_PROBLEMS,
   TASK_ITEM_ROLES,
   TASK_STATUSES,
   TERMINAL_STATUSES,
@@ -77,11 +116,14 @@ export type {
   NormalizedFilter,
   NormalizedListQuery,
   NormalizedPatch,
+  PatchSize,
   TaskReplacement,
   ValidationLimits,
 } from './validate.js';
 export {
   checkId,
+  MAX_DATE_MS,
+  MIN_DATE_MS,
   validateCleanup,
   validateFilter,
   validateListQuery,
@@ -89,3 +131,5 @@ export {
   validatePatch,
   validateReplacement,
 } from './validate.js';
+export type { NormalizedVerifyOptions } from './verify.js';
+export { DEFAULT_VERIFY_BATCH, MAX_VERIFY_BATCH, VerifyCollector, validateVerifyOptions } from './verify.js';

@@ -7,6 +7,7 @@
  * spelled out. Short strings are checked and measured in one loop over their code units.
  */
 import { describeType, stringProblem, utf8Length } from './ids.js';
+import { escapeBytes, NEEDS_ESCAPE, numberSize } from './size.js';
 import type { JsonObject, JsonValue } from './task.js';
 
 /** UTF-8 length: Buffer's native count in Node, the portable loop elsewhere. */
@@ -24,7 +25,10 @@ export class JsonProblem {
   ) {}
 }
 
-/** Counts the serialized size while copying, so the size limit needs no second pass. */
+/**
+ * Counts the serialized size while copying, so the size limit needs no second pass: exactly the
+ * UTF-8 length of `JSON.stringify` of the copy (see `size.ts`).
+ */
 export interface ByteCounter {
   bytes: number;
 }
@@ -68,7 +72,7 @@ export function locate(error: unknown, path: string): unknown {
  * holding U+0000 or unpaired surrogates. Object properties whose value is `undefined` are
  * dropped, as JSON does. `-0` becomes `0`, as JSON has no negative zero.
  *
- * `counter.bytes` grows by the value's JSON size in UTF-8 (escapes inside strings not counted).
+ * `counter.bytes` grows by the exact UTF-8 length of the value's JSON text, escapes included.
  */
 export function copyJsonValue(value: unknown, path: string, counter: ByteCounter): JsonValue {
   try {
@@ -110,26 +114,30 @@ const STRING_SUSPECT = /[\0\uD800-\uDFFF]/;
 const LONG_STRING = 32;
 
 /**
- * UTF-8 length of a string that every backend can store, or -1 when it holds U+0000 or an
- * unpaired surrogate. Anything outside the common case (any surrogate, or U+0000) goes to the
- * careful check, which decides.
+ * Size of a string every backend can store as a JSON string token (quotes and escapes included),
+ * or -1 when it holds U+0000 or an unpaired surrogate. Anything outside the common case (any
+ * surrogate, or U+0000) goes to the careful check, which decides.
  */
-function storableBytes(s: string): number {
+export function storableBytes(s: string): number {
   const n = s.length;
   if (n >= LONG_STRING) {
-    const bytes = byteLength(s);
+    const bytes = byteLength(s) + 2 + (NEEDS_ESCAPE.test(s) ? escapeBytes(s) : 0);
     // One byte per code unit means pure ASCII: no surrogate can be there, only U+0000.
-    if (bytes === n) return s.indexOf('\0') === -1 ? bytes : -1;
-    return STRING_SUSPECT.test(s) && stringProblem(s) !== null ? -1 : bytes;
+    if (bytes === n + 2) return s.indexOf('\0') === -1 ? bytes : -1;
+    if (STRING_SUSPECT.test(s) && stringProblem(s) !== null) return -1;
+    return bytes;
   }
-  let bytes = n;
+  let bytes = n + 2;
   for (let i = 0; i < n; i++) {
     const c = s.charCodeAt(i);
     if (c < 0x80) {
-      if (c === 0) return -1;
+      if (c < 0x20) {
+        if (c === 0) return -1;
+        bytes += c === 0x08 || c === 0x09 || c === 0x0a || c === 0x0c || c === 0x0d ? 1 : 5;
+      } else if (c === 0x22 || c === 0x5c) bytes += 1;
     } else if (c < 0x800) bytes += 1;
     else if (c < 0xd800 || c > 0xdfff) bytes += 2;
-    else return stringProblem(s) === null ? byteLength(s) : -1;
+    else return stringProblem(s) === null ? byteLength(s) + 2 + escapeBytes(s) : -1;
   }
   return bytes;
 }
@@ -139,15 +147,15 @@ function copy(value: unknown, counter: ByteCounter, depth: number, stack: object
     case 'string': {
       const bytes = storableBytes(value);
       if (bytes < 0) throw new Misfit(stringProblem(value)!);
-      counter.bytes += bytes + 2;
+      counter.bytes += bytes;
       return value;
     }
     case 'number':
       if (!Number.isFinite(value)) throw new Misfit(`${value} is not JSON (only finite numbers are)`);
-      counter.bytes += 8;
+      counter.bytes += numberSize(value);
       return value === 0 ? 0 : value;
     case 'boolean':
-      counter.bytes += 5;
+      counter.bytes += value ? 4 : 5;
       return value;
     case 'bigint':
       throw new Misfit('BigInt is not JSON; store it as a string');
@@ -178,8 +186,9 @@ function copy(value: unknown, counter: ByteCounter, depth: number, stack: object
       } catch (error) {
         throw within(error, i);
       }
-      counter.bytes += 1;
     }
+    // Brackets, and a comma between each two elements.
+    counter.bytes += obj.length > 0 ? obj.length - 1 : 0;
     stack.pop();
     return out;
   }
@@ -188,7 +197,9 @@ function copy(value: unknown, counter: ByteCounter, depth: number, stack: object
   }
   stack.push(obj);
   const out: JsonObject = {};
-  counter.bytes += 2;
+  // Braces; each member adds its key token, a colon and a comma, and the last comma is taken back.
+  counter.bytes += 1;
+  let members = 0;
   // for-in with an own-property test visits exactly Object.keys' keys, in the same order, but
   // reads V8's enum cache instead of allocating an array per object: measured ~15% faster.
   for (const key in obj) {
@@ -203,9 +214,11 @@ function copy(value: unknown, counter: ByteCounter, depth: number, stack: object
     } catch (error) {
       throw within(error, key);
     }
-    counter.bytes += keyBytes + 4;
+    counter.bytes += keyBytes + 2;
+    members++;
     setOwnKey(out, key, copied);
   }
+  if (members === 0) counter.bytes += 1;
   if (Object.getOwnPropertySymbols(obj).length > 0) {
     throw new Misfit('has symbol keys, which JSON cannot hold');
   }

@@ -2,7 +2,7 @@
  * Loads a module by package name or file path at run time, from core's own location first and
  * then from the application's directory, so it works under npm, pnpm's strict layout and yarn.
  */
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, readFileSync, statSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, isAbsolute, join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
@@ -25,14 +25,21 @@ function isNotFound(error: unknown, specifier: string): boolean {
   return notFound && (e.message.includes(`'${specifier}'`) || e.message.includes(`"${specifier}"`));
 }
 
-/** Is this a file path (relative, absolute or file URL) rather than a package name? */
+/** Is this written as a file path (`./`, `../`, absolute or a file URL), never a package name? */
 export function isPathSpecifier(specifier: string): boolean {
   return specifier.startsWith('.') || isAbsolute(specifier) || specifier.startsWith('file:');
 }
 
+/** True when `path` names a regular file (a directory of that name is not one). */
+function isFile(path: string): boolean {
+  return statSync(path, { throwIfNoEntry: false })?.isFile() ?? false;
+}
+
 /**
  * Imports `specifier`. Paths resolve against `cwd`; packages resolve from core first, then
- * from `cwd` (where the application's node_modules are).
+ * from `cwd` (where the application's node_modules are). A specifier without `./` that names a
+ * file under `cwd` (`custom/my_store.mjs`, as the source systems write it) is that file;
+ * otherwise it is a package name.
  * @throws ModuleNotFound when the module is not installed or the file does not exist.
  */
 export async function importModule(
@@ -45,6 +52,8 @@ export async function importModule(
       throw new ModuleNotFound(specifier);
     return (await import(url)) as Record<string, unknown>;
   }
+  const asFile = resolve(cwd, specifier);
+  if (isFile(asFile)) return (await import(pathToFileURL(asFile).href)) as Record<string, unknown>;
   try {
     return (await import(specifier)) as Record<string, unknown>;
   } catch (error) {

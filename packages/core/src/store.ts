@@ -7,10 +7,14 @@ import type {
   ListQuery,
   NewTask,
   PatchOptions,
+  RestoreOptions,
+  RestoreReport,
   TaskFilter,
   TaskPage,
   TaskPatch,
   UpdateOptions,
+  VerifyOptions,
+  VerifyReport,
 } from './task.js';
 
 /**
@@ -81,6 +85,32 @@ export interface TaskStore<TData extends JsonObject = JsonObject> {
   /** Deletes every task of this store's namespace, and nothing else. Returns how many. */
   clear(): Promise<number>;
 
+  /**
+   * Walks the namespace in bounded batches (progress through `onProgress`) and reports tasks
+   * missing from an index, index entries without a task, counts that disagree and unreadable
+   * records. With `repair: true` it rebuilds the indexes from the tasks and moves corrupt
+   * records aside; the report then says what it repaired. Safe while other writers run.
+   * @throws TaskQueryError `INVALID_INPUT` for bad options; `BACKEND_UNAVAILABLE` (a repair that
+   *   failed so may have fixed part of what it found — run it again).
+   */
+  verify(opts?: VerifyOptions): Promise<VerifyReport>;
+
+  /**
+   * Writes tasks exactly as given — createdAt, updatedAt, version and expiresAt kept — in batches
+   * of `batchSize`, each task with its index entries in one server-side step: what imports,
+   * copies between stores and backups use. Takes arrays, generators and async iterables (one
+   * batch is held at a time). Tasks whose expiresAt has passed are counted, not written. A live
+   * task with the same id is kept (`onConflict: 'skip'`), overwritten (`'replace'`), or stops
+   * the restore (`'fail'`, the default); tasks before it stay written, so a restore re-run with
+   * `'skip'` resumes where one stopped.
+   * @throws TaskCreateError `INVALID_INPUT` naming `tasks[<index>].<field>` (nothing of that
+   *   batch is written), `TASK_EXISTS` (with `'fail'`), `BACKEND_UNAVAILABLE`.
+   */
+  restore(
+    tasks: Iterable<AgentTask<TData>> | AsyncIterable<AgentTask<TData>>,
+    opts?: RestoreOptions,
+  ): Promise<RestoreReport>;
+
   /** Pings the backend. Never throws for an unreachable server: returns `ok: false` and a `detail`. */
   healthCheck(): Promise<HealthStatus>;
 
@@ -104,6 +134,8 @@ export const TASK_STORE_METHODS = [
   'countActive',
   'cleanup',
   'clear',
+  'verify',
+  'restore',
   'healthCheck',
   'close',
 ] as const;

@@ -170,3 +170,107 @@ export const MAX_LIST_LIMIT = 1000;
 export const DEFAULT_MAX_TASK_BYTES = 8 * 1024 * 1024;
 /** Longest id, in UTF-8 bytes. */
 export const MAX_ID_BYTES = 512;
+
+/** Options of `verify`. */
+export interface VerifyOptions {
+  /** Rebuild what is wrong from the tasks themselves (and move corrupt records aside). Default false. */
+  repair?: boolean;
+  /** Tasks read per server step; 1..10000, default 500. Each step stays short on a busy server. */
+  batchSize?: number;
+  /** Called after every batch, so a long walk shows progress. */
+  onProgress?: (progress: VerifyProgress) => void;
+}
+
+/** How far a `verify` walk has come. */
+export interface VerifyProgress {
+  /** Tasks checked so far. */
+  checked: number;
+  /** Problems found so far. */
+  problems: number;
+  /** Problems repaired so far. */
+  repaired: number;
+  elapsedMs: number;
+}
+
+/**
+ * What `verify` can find: a task missing from an index it belongs in, an index entry pointing at
+ * no task (or at one that no longer holds it), a count that disagrees with the tasks, a record
+ * that cannot be read.
+ */
+export type VerifyProblemKind =
+  | 'missing-index-entry'
+  | 'orphan-index-entry'
+  | 'count-mismatch'
+  | 'corrupt-record';
+
+/** One problem `verify` found. */
+export interface VerifyProblem {
+  kind: VerifyProblemKind;
+  /** The task concerned, when there is one. */
+  taskId: string | null;
+  /** The index concerned (`request-id`, `status`, `expiry`, `list`, ...), when there is one. */
+  index: string | null;
+  detail: string;
+  /** True when `repair` fixed it. */
+  repaired: boolean;
+}
+
+/** What `verify` found. */
+export interface VerifyReport {
+  /** True when nothing was wrong, or everything wrong was repaired. */
+  ok: boolean;
+  /** Tasks checked. */
+  checked: number;
+  /** Problems found (all of them, also past the ones listed). */
+  problemCount: number;
+  /** Problems repaired. */
+  repaired: number;
+  /** The first {@link MAX_VERIFY_PROBLEMS} problems. */
+  problems: VerifyProblem[];
+  elapsedMs: number;
+}
+
+/** How many problems a `VerifyReport` lists at most; `problemCount` counts them all. */
+export const MAX_VERIFY_PROBLEMS = 1000;
+
+/** A record a store moved aside because it could not be read, as `onCorrupt` hears of it. */
+export interface CorruptRecordReport {
+  backend: string;
+  namespace: string;
+  taskId: string;
+  /** The call that met it. */
+  operation: string;
+  /** What is wrong with it. */
+  detail: string;
+  /** Where the record was moved (a key or table name), or null when it could not be kept. */
+  movedTo: string | null;
+}
+
+/** What `restore` does with a task whose id a live task already has. */
+export type RestoreConflict = 'skip' | 'fail' | 'replace';
+
+/** Options of `restore`. */
+export interface RestoreOptions {
+  /**
+   * A task whose id is taken by a live task: `'fail'` (the default) rejects with `TASK_EXISTS`
+   * and stops there, `'skip'` keeps the stored one, `'replace'` overwrites it with the given one.
+   */
+  onConflict?: RestoreConflict;
+  /** Tasks written per server step; 1..1000, default 100. */
+  batchSize?: number;
+  /** Called after every batch, so a long restore shows progress. */
+  onProgress?: (progress: RestoreReport) => void;
+}
+
+/** What `restore` did (so far, when passed to `onProgress`). */
+export interface RestoreReport {
+  /** Tasks written that did not exist. */
+  restored: number;
+  /** Tasks that existed and were replaced (`onConflict: 'replace'`). */
+  replaced: number;
+  /** Tasks that existed and were kept (`onConflict: 'skip'`). */
+  skipped: number;
+  /** Tasks not written because their `expiresAt` had already passed. */
+  expired: number;
+  elapsedMs: number;
+}

@@ -12,6 +12,7 @@ import {
   JsonProblem,
   locate,
 } from './json-copy.js';
+import { ITEM_FRAME_BYTES, memberSize, numberSize, stringSize, taskHeadSize } from './size.js';
 import {
   type AgentTask,
   DEFAULT_LIST_LIMIT,
@@ -25,9 +26,9 @@ import {
 } from './task.js';
 
 /** Latest instant accepted in any date field: the end of year 9999, so ISO strings stay 4-digit. */
-const MAX_DATE_MS = Date.UTC(9999, 11, 31, 23, 59, 59, 999);
-// Date.UTC reads years 0-99 as 1900+, so year 0 is spelled out: 0000-01-01T00:00:00Z.
-const MIN_DATE_MS = -62_167_219_200_000;
+export const MAX_DATE_MS = Date.UTC(9999, 11, 31, 23, 59, 59, 999);
+/** Earliest instant accepted: 0000-01-01T00:00:00Z (spelled out: Date.UTC reads years 0-99 as 1900+). */
+export const MIN_DATE_MS = -62_167_219_200_000;
 
 /** Throws the INVALID_INPUT error of `operation` for `path`. */
 export function invalidInput(
@@ -40,7 +41,11 @@ export function invalidInput(
 }
 
 /** Runs `fn`, turning a `JsonProblem` into the INVALID_INPUT error of `operation`. */
-function withJsonProblems<T>(operation: TaskStoreOperation, taskId: string | undefined, fn: () => T): T {
+export function withJsonProblems<T>(
+  operation: TaskStoreOperation,
+  taskId: string | undefined,
+  fn: () => T,
+): T {
   try {
     return fn();
   } catch (error) {
@@ -56,7 +61,7 @@ export function checkId(operation: TaskStoreOperation, path: string, value: unkn
   return value as string;
 }
 
-function checkNullableId(operation: TaskStoreOperation, path: string, value: unknown): string | null {
+export function checkNullableId(operation: TaskStoreOperation, path: string, value: unknown): string | null {
   return value === null ? null : checkId(operation, path, value);
 }
 
@@ -76,7 +81,7 @@ function dateMs(value: unknown): number | string {
   return ms;
 }
 
-function checkStatus(operation: TaskStoreOperation, path: string, value: unknown): TaskStatus {
+export function checkStatus(operation: TaskStoreOperation, path: string, value: unknown): TaskStatus {
   if (!isTaskStatus(value)) {
     invalidInput(
       operation,
@@ -87,7 +92,7 @@ function checkStatus(operation: TaskStoreOperation, path: string, value: unknown
   return value;
 }
 
-function checkKnownKeys(
+export function checkKnownKeys(
   operation: TaskStoreOperation,
   path: string,
   value: object,
@@ -109,7 +114,11 @@ function unknownKeyDetail(known: readonly string[]): string {
   return `is not a field of this object (known: ${known.join(', ')})`;
 }
 
-function checkObject(operation: TaskStoreOperation, path: string, value: unknown): Record<string, unknown> {
+export function checkObject(
+  operation: TaskStoreOperation,
+  path: string,
+  value: unknown,
+): Record<string, unknown> {
   if (typeof value !== 'object' || value === null || Array.isArray(value)) {
     invalidInput(operation, path, `must be an object, got ${describeType(value)}`);
   }
@@ -130,7 +139,7 @@ function checkFutureExpiry(
 
 const ITEM_KEYS = ['requestId', 'role', 'content', 'createdAt'] as const;
 
-function copyItems(
+export function copyItems(
   operation: TaskStoreOperation,
   path: string,
   value: unknown,
@@ -167,8 +176,15 @@ function copyItems(
       content,
       createdAt: new Date(createdAt),
     };
-    counter.bytes += 96;
+    counter.bytes +=
+      ITEM_FRAME_BYTES +
+      stringSize(requestId as string) +
+      (role as string).length +
+      2 +
+      numberSize(createdAt);
   }
+  // A comma between each two items.
+  if (out.length > 0) counter.bytes += out.length - 1;
   return out;
 }
 
@@ -178,7 +194,7 @@ export interface ValidationLimits {
   maxTaskBytes: number;
 }
 
-function checkSize(
+export function checkSize(
   operation: TaskStoreOperation,
   taskId: string,
   bytes: number,
@@ -229,24 +245,33 @@ export function validateNewTask(
     if (typeof t.ttlMs !== 'number' || !Number.isFinite(t.ttlMs) || t.ttlMs <= 0) {
       invalidInput(op, 'ttlMs', 'must be a positive number of milliseconds', taskId);
     }
-    expiresAt = new Date(now.getTime() + Math.ceil(t.ttlMs));
+    const at = now.getTime() + Math.ceil(t.ttlMs);
+    if (at > MAX_DATE_MS) invalidInput(op, 'ttlMs', 'lands past the end of year 9999', taskId);
+    expiresAt = new Date(at);
   }
   if (t.expiresAt !== undefined) expiresAt = checkFutureExpiry(op, 'expiresAt', t.expiresAt, now.getTime());
-  const counter: ByteCounter = { bytes: 256 + taskId.length };
-  const task = withJsonProblems(op, taskId, () => ({
+  const counter: ByteCounter = { bytes: 0 };
+  const task: AgentTask = withJsonProblems(op, taskId, () => ({
     taskId,
     status: t.status === undefined ? 'pending' : checkStatus(op, 'status', t.status),
     sessionId: t.sessionId === undefined ? null : checkNullableId(op, 'sessionId', t.sessionId),
     userId: t.userId === undefined ? null : checkNullableId(op, 'userId', t.userId),
     items: t.items === undefined ? [] : copyItems(op, 'items', t.items, counter),
-    data: t.data === undefined ? {} : copyJsonObject(t.data, 'data', counter),
+    data: t.data === undefined ? emptyData(counter) : copyJsonObject(t.data, 'data', counter),
     createdAt: t.createdAt === undefined ? new Date(now.getTime()) : checkDate(op, 'createdAt', t.createdAt),
     updatedAt: new Date(now.getTime()),
     expiresAt,
     version: 1,
   }));
-  checkSize(op, taskId, counter.bytes, limits);
-  return { task, bytes: counter.bytes };
+  const bytes = counter.bytes + taskHeadSize(task);
+  checkSize(op, taskId, bytes, limits);
+  return { task, bytes };
+}
+
+/** The default `data`, `{}`: two bytes as stored. */
+function emptyData(counter: ByteCounter): JsonObject {
+  counter.bytes += 2;
+  return {};
 }
 
 /** The fields `update` replaces, checked and copied. */
@@ -260,7 +285,7 @@ export interface TaskReplacement {
   expiresAt: Date | null;
 }
 
-const TASK_KEYS = [
+export const TASK_KEYS = [
   'taskId',
   'status',
   'sessionId',
@@ -305,8 +330,8 @@ export function validateReplacement(
   const taskId = checkId(op, 'taskId', t.taskId);
   checkKnownKeys(op, '', t, TASK_KEYS);
   const version = checkVersion(op, 'version', t.version, taskId);
-  const counter: ByteCounter = { bytes: 256 + taskId.length };
-  const replacement = withJsonProblems(op, taskId, () => ({
+  const counter: ByteCounter = { bytes: 0 };
+  const replacement: TaskReplacement = withJsonProblems(op, taskId, () => ({
     taskId,
     status: checkStatus(op, 'status', t.status),
     sessionId: checkNullableId(op, 'sessionId', t.sessionId),
@@ -318,8 +343,13 @@ export function validateReplacement(
         ? invalidInput(op, 'expiresAt', 'must be a Date or null', taskId)
         : checkFutureExpiry(op, 'expiresAt', t.expiresAt, now.getTime()),
   }));
-  checkSize(op, taskId, counter.bytes, limits);
-  return { replacement, version, bytes: counter.bytes };
+  // The stored task keeps its createdAt and gets version + 1: counted with the createdAt and
+  // version the caller holds, which are the stored ones unless the update is forced.
+  const createdAt = t.createdAt instanceof Date && !Number.isNaN(t.createdAt.getTime()) ? t.createdAt : now;
+  const bytes =
+    counter.bytes + taskHeadSize({ ...replacement, createdAt, updatedAt: now, version: version + 1 });
+  checkSize(op, taskId, bytes, limits);
+  return { replacement, version, bytes };
 }
 
 /** A checked, copied patch. Absent fields are `undefined`; `data` keys are to be merged shallowly. */
@@ -334,34 +364,68 @@ export interface NormalizedPatch {
 
 const PATCH_KEYS = ['status', 'sessionId', 'userId', 'data', 'appendItems', 'expiresAt'];
 
-/** Checks and copies a patch; `bytes` is the size it adds at most. */
+/**
+ * The exact size parts of a patch, from which a backend works out the patched task's size on the
+ * server: old size, plus `items` (minus 1 when the task had no items), minus the members `data`
+ * replaces, plus each patched member (and a comma for each new member after the first), plus the
+ * change in size of the head fields (status, ids, times, version) as JSON prints them.
+ */
+export interface PatchSize {
+  /** Bytes of the appended items' stored JSON, each with one comma; 0 when none are appended. */
+  items: number;
+  /** Per patched data key: the bytes of the member `"<key>":<value JSON>`, without a comma. */
+  data: [key: string, bytes: number][];
+}
+
+/** Checks and copies a patch; `bytes` is what its items and data members add (see `size`). */
 export function validatePatch(
   taskId: unknown,
   input: unknown,
   expectedVersion: unknown,
   now: Date,
   limits: ValidationLimits,
-): { taskId: string; patch: NormalizedPatch; expectedVersion: number | null; bytes: number } {
+): {
+  taskId: string;
+  patch: NormalizedPatch;
+  expectedVersion: number | null;
+  bytes: number;
+  size: PatchSize;
+} {
   const op = 'patch';
   const id = checkId(op, 'taskId', taskId);
   const p = checkObject(op, 'patch', input);
   checkKnownKeys(op, 'patch', p, PATCH_KEYS);
-  const counter: ByteCounter = { bytes: 0 };
   const patch: NormalizedPatch = {};
+  const size: PatchSize = { items: 0, data: [] };
   withJsonProblems(op, id, () => {
     if (p.status !== undefined) patch.status = checkStatus(op, 'patch.status', p.status);
     if (p.sessionId !== undefined) patch.sessionId = checkNullableId(op, 'patch.sessionId', p.sessionId);
     if (p.userId !== undefined) patch.userId = checkNullableId(op, 'patch.userId', p.userId);
-    if (p.data !== undefined) patch.data = copyJsonObject(p.data, 'patch.data', counter);
-    if (p.appendItems !== undefined)
+    if (p.data !== undefined) patch.data = copyDataMembers(p.data, 'patch.data', size.data);
+    if (p.appendItems !== undefined) {
+      const counter: ByteCounter = { bytes: 0 };
       patch.appendItems = copyItems(op, 'patch.appendItems', p.appendItems, counter);
+      // copyItems counts commas between the items; one more joins them to the stored ones.
+      if (patch.appendItems.length > 0) size.items = counter.bytes + 1;
+    }
     if (p.expiresAt !== undefined)
       patch.expiresAt = checkFutureExpiry(op, 'patch.expiresAt', p.expiresAt, now.getTime());
   });
-  checkSize(op, id, counter.bytes, limits);
+  let bytes = size.items;
+  for (const [, member] of size.data) bytes += member + 1;
+  checkSize(op, id, bytes, limits);
   const version =
     expectedVersion === undefined ? null : checkVersion(op, 'expectedVersion', expectedVersion, id);
-  return { taskId: id, patch, expectedVersion: version, bytes: counter.bytes };
+  return { taskId: id, patch, expectedVersion: version, bytes, size };
+}
+
+/** Copies a patch's `data` like `copyJsonObject`, recording each member's exact size. */
+function copyDataMembers(value: unknown, path: string, sizes: [string, number][]): JsonObject {
+  const copied = copyJsonObject(value, path, { bytes: 0 });
+  for (const key in copied) {
+    if (Object.hasOwn(copied, key)) sizes.push([key, memberSize(key, copied[key]!)]);
+  }
+  return copied;
 }
 
 /** A checked filter: `null` means "any". Dates are epoch milliseconds. */
@@ -376,25 +440,29 @@ export interface NormalizedFilter {
 const FILTER_KEYS = ['status', 'sessionId', 'userId', 'createdAfter', 'createdBefore'];
 const LIST_KEYS = [...FILTER_KEYS, 'limit', 'cursor', 'offset', 'order'];
 
-/** Checks a `TaskFilter` (or the filter part of a `ListQuery`). */
+/**
+ * Checks a `TaskFilter` (or the filter part of a `ListQuery`). Paths name the argument the caller
+ * passed: `filter.status` for `count(filter)`, `query.status` for `list(query)`.
+ */
 export function validateFilter(
   operation: TaskStoreOperation,
   input: unknown,
   known: readonly string[] = FILTER_KEYS,
+  path = 'filter',
 ): NormalizedFilter {
   if (input === undefined)
     return { statuses: null, sessionId: null, userId: null, createdAfter: null, createdBefore: null };
-  const f = checkObject(operation, 'filter', input);
-  checkKnownKeys(operation, 'filter', f, known);
+  const f = checkObject(operation, path, input);
+  checkKnownKeys(operation, path, f, known);
   let statuses: TaskStatus[] | null = null;
   if (f.status !== undefined) {
     const list = Array.isArray(f.status) ? f.status : [f.status];
     if (list.length === 0)
-      invalidInput(operation, 'filter.status', 'must not be an empty array; omit it to match every status');
+      invalidInput(operation, `${path}.status`, 'must not be an empty array; omit it to match every status');
     statuses = [
       ...new Set(
         list.map((s, i) =>
-          checkStatus(operation, Array.isArray(f.status) ? `filter.status[${i}]` : 'filter.status', s),
+          checkStatus(operation, Array.isArray(f.status) ? `${path}.status[${i}]` : `${path}.status`, s),
         ),
       ),
     ];
@@ -402,16 +470,16 @@ export function validateFilter(
   }
   return {
     statuses,
-    sessionId: f.sessionId === undefined ? null : checkId(operation, 'filter.sessionId', f.sessionId),
-    userId: f.userId === undefined ? null : checkId(operation, 'filter.userId', f.userId),
+    sessionId: f.sessionId === undefined ? null : checkId(operation, `${path}.sessionId`, f.sessionId),
+    userId: f.userId === undefined ? null : checkId(operation, `${path}.userId`, f.userId),
     createdAfter:
       f.createdAfter === undefined
         ? null
-        : checkDate(operation, 'filter.createdAfter', f.createdAfter).getTime(),
+        : checkDate(operation, `${path}.createdAfter`, f.createdAfter).getTime(),
     createdBefore:
       f.createdBefore === undefined
         ? null
-        : checkDate(operation, 'filter.createdBefore', f.createdBefore).getTime(),
+        : checkDate(operation, `${path}.createdBefore`, f.createdBefore).getTime(),
   };
 }
 
@@ -436,7 +504,7 @@ export function validateListQuery(
 ): Omit<NormalizedListQuery, 'after'> & { cursor: string | null } {
   const op = 'list';
   const q = input === undefined ? {} : checkObject(op, 'query', input);
-  const filter = validateFilter(op, q, LIST_KEYS);
+  const filter = validateFilter(op, q, LIST_KEYS, 'query');
   let limit = DEFAULT_LIST_LIMIT;
   if (q.limit !== undefined) {
     if (
@@ -478,6 +546,9 @@ export function validateCleanup(input: unknown, now: Date): { cutoff: number; in
       invalidInput(op, 'options.olderThan', 'must be a Date or a non-negative age in milliseconds');
     }
     cutoff = now.getTime() - o.olderThan;
+    if (cutoff < MIN_DATE_MS) {
+      invalidInput(op, 'options.olderThan', 'reaches back before year 0; give a smaller age or a Date');
+    }
   } else if (o.olderThan instanceof Date) {
     cutoff = checkDate(op, 'options.olderThan', o.olderThan).getTime();
   } else {

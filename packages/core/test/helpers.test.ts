@@ -176,3 +176,29 @@ describe('codec', () => {
     expect(() => parseStoredTask(serializeTask(task), 'other')).toThrow(/does not match/);
   });
 });
+
+describe('BACKEND_UNAVAILABLE says what a caller can know', () => {
+  it('a write that failed may have been applied; a read changed nothing and says nothing of it', async () => {
+    const { taskStoreError } = await import('../src/errors.js');
+    for (const op of ['create', 'update', 'patch', 'delete', 'clear', 'cleanup'] as const) {
+      expect(taskStoreError(op, 'BACKEND_UNAVAILABLE', { backend: 'redis' }).message).toContain(
+        `This ${op} may or may not have been applied`,
+      );
+    }
+    for (const op of ['load', 'loadByRequestId', 'list', 'count', 'countActive', 'healthCheck'] as const) {
+      const message = taskStoreError(op, 'BACKEND_UNAVAILABLE', {
+        backend: 'redis',
+        detail: 'no reply',
+      }).message;
+      expect(message).toBe('redis is unavailable (no reply); retry later');
+    }
+  });
+});
+
+describe('the Node.js the tests run on', () => {
+  // scripts/test-on-node.mjs sets it: proves the run really is on that version, not the machine's.
+  const wanted = process.env.TASKVAULT_TEST_NODE_MAJOR;
+  it.skipIf(wanted === undefined)(`is Node.js ${wanted ?? '(the machine default: nothing to check)'}`, () => {
+    expect(process.versions.node.split('.')[0]).toBe(wanted);
+  });
+});

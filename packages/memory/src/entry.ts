@@ -19,4 +19,10 @@ export interface TaskEntry {
   requestIds: Set<string>;
   /** False once removed: stale expiry-heap nodes recognise it. */
   live: boolean;
+  /**
+   * Why the stored task can no longer be read, when it cannot. Memory holds objects, not bytes,
+   * so only `NamespaceTable.damage` sets it: it stands in for the storage faults of other
+   * backends, so the corrupt-record behaviour is the same — and tested the same — everywhere.
+   */
+  unreadable?: string;
 }

@@ -13,19 +13,24 @@ import {
   type NormalizedListQuery,
   type PatchRequest,
   type ReplaceRequest,
+  type RestoreBatchResult,
+  type RestoreRequest,
+  setOwnKey,
   TASK_STATUSES,
   TaskStoreBase,
   type TaskStoreError,
   type TaskStoreOperation,
   TERMINAL_STATUSES,
   taskStoreError,
+  type VerifyRequest,
 } from '@taskvault/core';
 import type { TaskEntry } from './entry.js';
 import { countEntries, listEntries } from './list-walk.js';
 import type { NamespaceTable } from './namespace-table.js';
 import { MemoryRegistry } from './registry.js';
 import { copyTask } from './task-copy.js';
-import { itemsBytes, mergedDataDelta } from './task-size.js';
+import { patchedSize } from './task-size.js';
+import { verifyTable } from './verify-walk.js';
 
 /** Options of {@link MemoryTaskStore}. */
 export interface MemoryTaskStoreOptions extends BaseStoreOptions {
@@ -80,7 +85,9 @@ export class MemoryTaskStore<TData extends JsonObject = JsonObject> extends Task
 
   protected async readTask(taskId: string): Promise<AgentTask | null> {
     const entry = this.#table.get(taskId, this.#nowMs());
-    return entry === undefined ? null : copyTask(entry.task);
+    if (entry === undefined) return null;
+    if (entry.unreadable !== undefined) throw this.#corrupt('load', entry);
+    return copyTask(entry.task);
   }
 
   protected async replaceTask(request: ReplaceRequest): Promise<AgentTask> {
@@ -107,27 +114,18 @@ export class MemoryTaskStore<TData extends JsonObject = JsonObject> extends Task
     const { taskId, patch, expectedVersion, now } = request;
     const entry = this.#writable('patch', taskId, expectedVersion, now.getTime());
     const previous = entry.task;
-    let bytes = entry.bytes;
     let data = previous.data;
     if (patch.data !== undefined) {
-      bytes += mergedDataDelta(previous.data, patch.data);
       // Stored values are never mutated, so the new version may share the untouched ones.
-      data = { ...previous.data, ...patch.data };
+      data = { ...previous.data };
+      for (const key in patch.data) setOwnKey(data, key, patch.data[key]!);
     }
     let items = previous.items;
     let requestIds = entry.requestIds;
     if (patch.appendItems !== undefined && patch.appendItems.length > 0) {
-      bytes += itemsBytes(patch.appendItems);
       items = previous.items.concat(patch.appendItems);
       requestIds = new Set(requestIds);
       for (const item of patch.appendItems) requestIds.add(item.requestId);
-    }
-    if (bytes > this.maxTaskBytes) {
-      throw taskStoreError('patch', 'INVALID_INPUT', {
-        taskId,
-        path: 'task',
-        detail: `serialized size ${bytes} bytes after this patch would exceed maxTaskBytes ${this.maxTaskBytes}; move large blobs out of the task`,
-      });
     }
     const task: AgentTask = {
       taskId,
@@ -141,6 +139,15 @@ export class MemoryTaskStore<TData extends JsonObject = JsonObject> extends Task
       expiresAt: patch.expiresAt === undefined ? previous.expiresAt : patch.expiresAt,
       version: previous.version + 1,
     };
+    const bytes = patchedSize(entry.bytes, previous, task, request.size);
+    // Only a patch that grows the task is held to the limit: one near it can still shrink.
+    if (bytes > this.maxTaskBytes && bytes > entry.bytes) {
+      throw taskStoreError('patch', 'INVALID_INPUT', {
+        taskId,
+        path: 'task',
+        detail: `serialized size ${bytes} bytes after this patch would exceed maxTaskBytes ${this.maxTaskBytes}; move large blobs out of the task`,
+      });
+    }
     this.#table.replace(entry, task, bytes, requestIds);
     return copyTask(task);
   }
@@ -148,25 +155,36 @@ export class MemoryTaskStore<TData extends JsonObject = JsonObject> extends Task
   protected async deleteTask(taskId: string): Promise<void> {
     const entry = this.#table.get(taskId, this.#nowMs());
     if (entry === undefined) throw taskStoreError('delete', 'TASK_NOT_FOUND', { taskId });
+    if (entry.unreadable !== undefined) throw this.#corrupt('delete', entry);
     this.#table.remove(entry);
   }
 
   protected async readByRequestId(requestId: string): Promise<AgentTask | null> {
-    const entry = this.#table.earliestWithRequest(requestId, this.#nowMs());
-    return entry === undefined ? null : copyTask(entry.task);
+    for (;;) {
+      const entry = this.#table.earliestWithRequest(requestId, this.#nowMs());
+      if (entry === undefined) return null;
+      if (entry.unreadable === undefined) return copyTask(entry.task);
+      // Moved aside and reported; the next holder answers.
+      this.#corrupt('loadByRequestId', entry);
+    }
   }
 
   protected async listTasks(query: NormalizedListQuery): Promise<AgentTask[]> {
-    this.#table.purgeExpired(this.#nowMs());
-    const entries = listEntries(
-      this.#table,
-      query.filter,
-      query.order,
-      query.after,
-      query.offset,
-      query.limit + 1,
-    );
-    return entries.map((entry) => copyTask(entry.task));
+    for (;;) {
+      this.#table.purgeExpired(this.#nowMs());
+      const entries = listEntries(
+        this.#table,
+        query.filter,
+        query.order,
+        query.after,
+        query.offset,
+        query.limit + 1,
+      );
+      const unreadable = entries.filter((entry) => entry.unreadable !== undefined);
+      if (unreadable.length === 0) return entries.map((entry) => copyTask(entry.task));
+      // Moved aside and reported; the page is read again without them.
+      for (const entry of unreadable) this.#corrupt('list', entry);
+    }
   }
 
   protected async countTasks(filter: NormalizedFilter): Promise<number> {
@@ -213,6 +231,42 @@ export class MemoryTaskStore<TData extends JsonObject = JsonObject> extends Task
     return this.#table.clear(this.#nowMs());
   }
 
+  protected async restoreTasks(request: RestoreRequest): Promise<RestoreBatchResult> {
+    const result: RestoreBatchResult = { restored: 0, replaced: 0, skipped: 0, conflict: null };
+    const now = request.now.getTime();
+    for (const { task, bytes } of request.tasks) {
+      let existing = this.#table.get(task.taskId, now);
+      if (existing?.unreadable !== undefined) {
+        // An unreadable record is moved aside and reported, never overwritten: the restored copy takes its id.
+        this.#corrupt('restore', existing);
+        existing = undefined;
+      }
+      if (existing !== undefined) {
+        if (request.onConflict === 'skip') {
+          result.skipped++;
+          continue;
+        }
+        if (request.onConflict === 'fail') {
+          result.conflict = task.taskId;
+          return result;
+        }
+        // A replacement may have another createdAt, so another place in the ordered indexes.
+        this.#table.remove(existing);
+        result.replaced++;
+      } else {
+        result.restored++;
+      }
+      // `task` is core's validated copy: nobody else holds it, so it is stored as it is.
+      this.#table.insert(task, bytes);
+    }
+    return result;
+  }
+
+  protected async verifyTasks(request: VerifyRequest): Promise<void> {
+    this.#table.purgeExpired(request.now.getTime());
+    await verifyTable(this.#table, request, (entry) => this.#corrupt('verify', entry));
+  }
+
   protected async ping(): Promise<void> {}
 
   protected async closeBackend(): Promise<void> {
@@ -231,6 +285,14 @@ export class MemoryTaskStore<TData extends JsonObject = JsonObject> extends Task
     });
   }
 
+  /** Moves an unreadable entry aside, reports it, and returns the CORRUPT_DATA error for it. */
+  #corrupt(operation: TaskStoreOperation, entry: TaskEntry): TaskStoreError {
+    const detail = entry.unreadable ?? 'unreadable';
+    const movedTo = this.#table.moveAside(entry, this.#nowMs());
+    this.reportCorrupt(operation, entry.taskId, detail, `quarantine ${JSON.stringify(movedTo)}`);
+    return taskStoreError(operation, 'CORRUPT_DATA', { taskId: entry.taskId, detail });
+  }
+
   /** The entry a write may change, or the TASK_NOT_FOUND / VERSION_CONFLICT error. */
   #writable(
     operation: 'update' | 'patch',
@@ -240,6 +302,7 @@ export class MemoryTaskStore<TData extends JsonObject = JsonObject> extends Task
   ): TaskEntry {
     const entry = this.#table.get(taskId, now);
     if (entry === undefined) throw taskStoreError(operation, 'TASK_NOT_FOUND', { taskId });
+    if (entry.unreadable !== undefined) throw this.#corrupt(operation, entry);
     const actualVersion = entry.task.version;
     if (expectedVersion !== null && actualVersion !== expectedVersion) {
       throw taskStoreError(operation, 'VERSION_CONFLICT', { taskId, expectedVersion, actualVersion });

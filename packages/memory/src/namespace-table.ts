@@ -39,6 +39,9 @@ export class NamespaceTable {
    * belongs to one task, and a Set per request id was a measurable share of a create.
    */
   readonly byRequestId = new Map<string, TaskEntry | Set<TaskEntry>>();
+  /** Records moved aside because they could not be read: name -> what was stored, and why. */
+  readonly quarantine = new Map<string, { task: AgentTask; detail: string; at: number }>();
+  #quarantined = 0;
   readonly #expiry = new ExpiryHeap();
   /** Live entries with an expiry: how many heap nodes are not stale. */
   #expiring = 0;
@@ -136,6 +139,24 @@ export class NamespaceTable {
     return true;
   }
 
+  /**
+   * Marks a stored task unreadable, as a storage fault would leave it elsewhere.
+   * @internal for the conformance suite's `damage` option.
+   */
+  damage(taskId: string, detail = 'damaged behind the store'): void {
+    const entry = this.tasks.get(taskId);
+    if (entry === undefined) throw new Error(`no task ${JSON.stringify(taskId)} to damage`);
+    entry.unreadable = detail;
+  }
+
+  /** Removes an unreadable entry from every index and keeps what it held in `quarantine`; returns its name there. */
+  moveAside(entry: TaskEntry, now: number): string {
+    const name = `${entry.taskId}#${++this.#quarantined}`;
+    this.quarantine.set(name, { task: entry.task, detail: entry.unreadable ?? 'unreadable', at: now });
+    this.remove(entry);
+    return name;
+  }
+
   /** The earliest-created live entry (ties: smallest taskId) holding `requestId`. */
   earliestWithRequest(requestId: string, now: number): TaskEntry | undefined {
     this.purgeExpired(now);
@@ -144,6 +165,25 @@ export class NamespaceTable {
     let best: TaskEntry | undefined;
     for (const entry of holders) if (best === undefined || compareKeys(entry, best) < 0) best = entry;
     return best;
+  }
+
+  /** Rebuilds every index from the tasks themselves (what `verify({ repair: true })` does). */
+  rebuildIndexes(): void {
+    const entries = [...this.tasks.values()];
+    this.all.clear();
+    for (const status of TASK_STATUSES) this.byStatus[status].clear();
+    this.byRequestId.clear();
+    this.#expiry.clear();
+    this.#expiring = 0;
+    entries.sort(compareKeys);
+    for (const entry of entries) {
+      this.all.entries.push(entry);
+      this.byStatus[entry.task.status].entries.push(entry);
+      entry.requestIds = requestIdsOf(entry.task);
+      for (const requestId of entry.requestIds) this.#indexRequest(requestId, entry);
+      entry.expiresAt = entry.task.expiresAt === null ? null : entry.task.expiresAt.getTime();
+      if (entry.expiresAt !== null) this.#trackExpiry(entry, entry.expiresAt);
+    }
   }
 
   /** Removes everything; returns how many live tasks there were. */

@@ -1,56 +1,22 @@
 /**
- * Serialized size of stored values, counted the way core's validation counts it
- * (`copyJsonValue`), so the size of a patched task can be worked out from the stored size
- * without re-measuring the whole task: old size, plus what the patch adds, minus the data
- * values it replaces.
+ * The size of a patched task, worked out from the stored size without measuring the whole task
+ * again: old size, plus what the patch adds, minus the data members it replaces, plus the change
+ * of the head fields. Exactly core's `taskSize` of the result (core's tests pin the parts).
  */
-import { type JsonObject, type JsonValue, type TaskItem, utf8Length } from '@taskvault/core';
+import { type AgentTask, memberSize, type PatchSize, taskHeadSize } from '@taskvault/core';
 
-/** What core's validation adds per item on top of its content. */
-const ITEM_OVERHEAD = 96;
-
-/** Size of a JSON value as core's `copyJsonValue` counts it. */
-export function jsonBytes(value: JsonValue): number {
-  switch (typeof value) {
-    case 'string':
-      return utf8Length(value) + 2;
-    case 'number':
-      return 8;
-    case 'boolean':
-      return 5;
+/** The exact size of `next`, the patched version of `previous` whose size was `bytes`. */
+export function patchedSize(bytes: number, previous: AgentTask, next: AgentTask, size: PatchSize): number {
+  let n = bytes + taskHeadSize(next) - taskHeadSize(previous);
+  if (size.items > 0) n += previous.items.length === 0 ? size.items - 1 : size.items;
+  if (size.data.length > 0) {
+    let members = 0;
+    for (const key in previous.data) if (Object.hasOwn(previous.data, key)) members++;
+    for (const [key, member] of size.data) {
+      if (Object.hasOwn(previous.data, key)) n -= memberSize(key, previous.data[key]!);
+      else if (members++ > 0) n += 1; // the comma before a new member
+      n += member;
+    }
   }
-  if (value === null) return 4;
-  if (Array.isArray(value)) {
-    let n = 2;
-    for (const child of value) n += jsonBytes(child) + 1;
-    return n;
-  }
-  return objectBytes(value);
-}
-
-function objectBytes(value: JsonObject): number {
-  let n = 2;
-  for (const key of Object.keys(value)) n += jsonBytes(value[key]!) + utf8Length(key) + 4;
   return n;
-}
-
-/** Size of appended items as core counts them. */
-export function itemsBytes(items: readonly TaskItem[]): number {
-  let n = 0;
-  for (const item of items) n += jsonBytes(item.content) + ITEM_OVERHEAD;
-  return n;
-}
-
-/**
- * Size change of `data` when `changes` is merged into it shallowly: each changed key's new
- * entry replaces the old one.
- */
-export function mergedDataDelta(data: JsonObject, changes: JsonObject): number {
-  let delta = 0;
-  for (const key of Object.keys(changes)) {
-    const keyBytes = utf8Length(key) + 4;
-    delta += jsonBytes(changes[key]!) + keyBytes;
-    if (Object.hasOwn(data, key)) delta -= jsonBytes(data[key]!) + keyBytes;
-  }
-  return delta;
 }

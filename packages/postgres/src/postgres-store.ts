@@ -10,10 +10,13 @@ import {
   type NormalizedListQuery,
   type PatchRequest,
   type ReplaceRequest,
+  type RestoreBatchResult,
+  type RestoreRequest,
   TaskStoreBase,
   type TaskStoreError,
   type TaskStoreOperation,
   taskStoreError,
+  type VerifyRequest,
 } from '@taskvault/core';
 import { Kysely, sql } from 'kysely';
 import type pg from 'pg';
@@ -36,6 +39,7 @@ import { type TaskRow, taskFromRow } from './rows.js';
 import type { TaskvaultDatabase } from './schema.js';
 import { Sweeper } from './sweeper.js';
 import { TableNamesPlugin } from './table-names-plugin.js';
+import { verifyNamespace } from './verify-walk.js';
 
 /** Batches one background sweep may delete (10 000 rows); the next tick continues. */
 const SWEEP_MAX_BATCHES = 10;
@@ -167,13 +171,35 @@ export class PostgresTaskStore extends TaskStoreBase {
     return this.#queries;
   }
 
-  /** Builds the task of a row; a row that is not a task is quarantined and reported. */
+  /** Where quarantined rows go, as `schema.table` (for reports). */
+  get #quarantineTable(): string {
+    return `${this.#naming.schema}.${this.#naming.quarantine}`;
+  }
+
+  /** Moves a row to the quarantine and tells the onCorrupt hook. */
+  async #moveAside(operation: TaskStoreOperation, taskId: string, detail: string): Promise<void> {
+    await quarantineRow(this.#queries, this.namespace, taskId, detail);
+    this.reportCorrupt(operation, taskId, detail, this.#quarantineTable);
+  }
+
+  /** Builds the task of a row, or null after moving a row that is not a task aside (and reporting it). */
+  async #taskOrAside(operation: TaskStoreOperation, row: TaskRow): Promise<AgentTask | null> {
+    try {
+      return taskFromRow(row);
+    } catch (error) {
+      if (!(error instanceof CorruptRecord)) throw error;
+      await this.#moveAside(operation, row.task_id, error.detail);
+      return null;
+    }
+  }
+
+  /** Builds the task of a row; a row that is not a task is moved aside, reported, and CORRUPT_DATA. */
   async #toTask(operation: TaskStoreOperation, row: TaskRow): Promise<AgentTask> {
     try {
       return taskFromRow(row);
     } catch (error) {
       if (!(error instanceof CorruptRecord)) throw error;
-      await quarantineRow(this.#queries, this.namespace, row.task_id, error.detail);
+      await this.#moveAside(operation, row.task_id, error.detail);
       throw taskStoreError(operation, 'CORRUPT_DATA', { taskId: row.task_id, detail: error.detail });
     }
   }
@@ -184,32 +210,37 @@ export class PostgresTaskStore extends TaskStoreBase {
    */
   async #quarantineStored(operation: TaskStoreOperation, taskId: string): Promise<TaskStoreError> {
     const row = await readTaskRow(this.#queries, this.namespace, taskId, Number.MIN_SAFE_INTEGER);
+    let detail = 'the stored row failed the server-side shape check';
     try {
       if (row !== undefined) taskFromRow(row);
     } catch (error) {
       if (!(error instanceof CorruptRecord)) throw error;
-      await quarantineRow(this.#queries, this.namespace, taskId, error.detail);
-      return taskStoreError(operation, 'CORRUPT_DATA', { taskId, detail: error.detail });
+      detail = error.detail;
     }
-    const detail = 'the stored row failed the server-side shape check';
-    await quarantineRow(this.#queries, this.namespace, taskId, detail);
+    await this.#moveAside(operation, taskId, detail);
     return taskStoreError(operation, 'CORRUPT_DATA', { taskId, detail });
   }
 
-  /** All rows as tasks; every corrupt row among them is quarantined, then CORRUPT_DATA is thrown. */
-  async #toTasks(operation: TaskStoreOperation, rows: TaskRow[]): Promise<AgentTask[]> {
-    const tasks: AgentTask[] = [];
-    let firstError: TaskStoreError | null = null;
-    for (const row of rows) {
-      try {
-        tasks.push(await this.#toTask(operation, row));
-      } catch (error) {
-        firstError ??= error as TaskStoreError;
-        if ((error as TaskStoreError).code !== 'CORRUPT_DATA') throw error;
+  /**
+   * Runs a read until it meets no unreadable row: each one met is moved aside and reported, then
+   * the read runs again (the next holder, a full page). Each round moves at least one row.
+   */
+  async #readingPast<T>(
+    operation: TaskStoreOperation,
+    read: () => Promise<TaskRow[]>,
+    build: (tasks: AgentTask[]) => T,
+  ): Promise<T> {
+    for (;;) {
+      const rows = await read();
+      const tasks: AgentTask[] = [];
+      let movedAside = false;
+      for (const row of rows) {
+        const task = await this.#taskOrAside(operation, row);
+        if (task === null) movedAside = true;
+        else tasks.push(task);
       }
+      if (!movedAside) return build(tasks);
     }
-    if (firstError !== null) throw firstError;
-    return tasks;
   }
 
   protected async insertTask(task: AgentTask): Promise<AgentTask> {
@@ -296,14 +327,23 @@ export class PostgresTaskStore extends TaskStoreBase {
 
   protected async readByRequestId(requestId: string): Promise<AgentTask | null> {
     const db = await this.#ready();
-    const row = await readRowByRequestId(db, this.namespace, requestId, this.now().getTime());
-    return row === undefined ? null : this.#toTask('loadByRequestId', row);
+    return this.#readingPast(
+      'loadByRequestId',
+      async () => {
+        const row = await readRowByRequestId(db, this.namespace, requestId, this.now().getTime());
+        return row === undefined ? [] : [row];
+      },
+      (tasks) => tasks[0] ?? null,
+    );
   }
 
   protected async listTasks(query: NormalizedListQuery): Promise<AgentTask[]> {
     const db = await this.#ready();
-    const rows = await listTaskRows(db, this.namespace, query, this.now().getTime());
-    return this.#toTasks('list', rows);
+    return this.#readingPast(
+      'list',
+      () => listTaskRows(db, this.namespace, query, this.now().getTime()),
+      (tasks) => tasks,
+    );
   }
 
   protected async countTasks(filter: NormalizedFilter): Promise<number> {
@@ -331,6 +371,51 @@ export class PostgresTaskStore extends TaskStoreBase {
    * default, a hot standby) or a schema whose tables are gone fails the health check, with a
    * detail saying which.
    */
+  protected async verifyTasks(request: VerifyRequest): Promise<void> {
+    const queries = await this.#ready();
+    await verifyNamespace(
+      {
+        queries,
+        namespace: this.namespace,
+        moveAside: (taskId, detail) => this.#moveAside('verify', taskId, detail),
+      },
+      request,
+    );
+  }
+
+  /**
+   * Writes a batch of exact tasks: each through `create`'s statement (a live task with the id is
+   * a conflict; an expired one is replaced). With `replace`, a live task is deleted first, in its
+   * own statement, and the create tried again.
+   */
+  protected async restoreTasks(request: RestoreRequest): Promise<RestoreBatchResult> {
+    const db = await this.#ready();
+    const result: RestoreBatchResult = { restored: 0, replaced: 0, skipped: 0, conflict: null };
+    for (const { task } of request.tasks) {
+      const now = request.now.getTime();
+      if (await insertTaskRow(db, this.namespace, task, now)) {
+        result.restored++;
+        continue;
+      }
+      if (request.onConflict === 'skip') {
+        result.skipped++;
+        continue;
+      }
+      if (request.onConflict === 'fail') {
+        result.conflict = task.taskId;
+        return result;
+      }
+      for (let attempt = 0; ; attempt++) {
+        const gone = await deleteTaskRow(db, this.namespace, task.taskId, now);
+        if (gone === 'corrupt') await this.#quarantineStored('restore', task.taskId);
+        if (await insertTaskRow(db, this.namespace, task, now)) break;
+        if (attempt >= 3) throw taskStoreError('restore', 'TASK_EXISTS', { taskId: task.taskId });
+      }
+      result.replaced++;
+    }
+    return result;
+  }
+
   protected async ping(): Promise<void> {
     const n = this.#naming;
     const tables = [n.tasks, n.requests, n.counts, n.quarantine];

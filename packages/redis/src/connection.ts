@@ -186,7 +186,16 @@ export class Connection {
         this.waitMs,
       );
       const onReady = () => finish(null);
-      const onError = (error: Error) => finish(error);
+      // ioredis' handshake (the INFO ready check) has the command timeout too: when it runs out,
+      // the connection error reads "Command timed out", although this call sent nothing yet
+      const onError = (error: Error) =>
+        finish(
+          error.message.startsWith('Command timed out')
+            ? new RedisNotAnswering(
+                'Redis accepted the connection but did not answer its handshake within commandTimeoutMs (is it frozen or overloaded?)',
+              )
+            : error,
+        );
       const onEnd = () => finish(new RedisNotAnswering('the connection to Redis was closed'));
       function finish(error: Error | null) {
         clearTimeout(timer);

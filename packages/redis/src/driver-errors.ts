@@ -22,9 +22,31 @@ export class ForeignValue extends Error {
   }
 }
 
+/**
+ * An error reply a script met (through `redis.pcall`) and handed back after taking out what it had
+ * written, as the server worded it: its code comes first (`OOM ...`, `READONLY ...`).
+ */
+export class ScriptRefusal extends Error {
+  constructor(
+    message: string,
+    readonly key: string,
+  ) {
+    super(message);
+    this.name = 'ReplyError';
+  }
+}
+
+/**
+ * What a script's `{'REFUSED', key, error reply}` means: a foreign value under `key` (WRONGTYPE),
+ * or any other refusal, kept as the server's reply so it is mapped by its own code.
+ */
+export function refusal(key: string, reply: string): Error {
+  return replyCode(reply) === 'WRONGTYPE' ? new ForeignValue(key) : new ScriptRefusal(reply, key);
+}
+
 /** True for Redis' WRONGTYPE reply: a key holds another type of value than the command works on. */
 export function isWrongType(error: unknown): boolean {
-  return error instanceof Error && error.message.startsWith('WRONGTYPE');
+  return error instanceof Error && replyCode(error.message) === 'WRONGTYPE';
 }
 
 /** True for a CLUSTERDOWN reply: the cluster refused the command without running it. */
@@ -32,8 +54,66 @@ export function isClusterDown(error: unknown): boolean {
   return error instanceof Error && /^CLUSTERDOWN\b/.test(error.message);
 }
 
-/** Replies by which a server says "not now": loading, cluster down or resharding, failover, busy. */
-const UNAVAILABLE_REPLY = /^(LOADING|CLUSTERDOWN|TRYAGAIN|MASTERDOWN|BUSY|READONLY|NOREPLICAS|MISCONF)\b/;
+/**
+ * The error code a Redis reply starts with (`OOM`, `WRONGTYPE`, `BUSY` ...), or null. A reply
+ * raised by `redis.call` inside a script keeps its code first on Redis 7 (`OOM command not allowed
+ * ... script: ...`); Redis 6 wraps it as `ERR Error running script ...: -OOM ...`, so the code
+ * after the dash counts there.
+ */
+export function replyCode(message: string): string | null {
+  const wrapped = /^ERR Error running script\b.*?: -([A-Z][A-Z_]+)\b/.exec(message);
+  if (wrapped) return wrapped[1]!;
+  return /^([A-Z][A-Z_]+)(?: |$)/.exec(message)?.[1] ?? null;
+}
+
+/** What a reply code means: whether the server is (for now) not serving, and plain words for it. */
+interface ReplyMeaning {
+  unavailable: boolean;
+  words: string;
+}
+
+/**
+ * Every reply code the store explains. The "not now" ones (loading, failing over, busy, read-only,
+ * not persisting) are BACKEND_UNAVAILABLE: retrying later may work. OOM is BACKEND_ERROR: the
+ * server is up and answered, the write was refused before anything was written, and it stays
+ * refused until memory is freed or maxmemory raised (see docs/contract.md, "Redis hardening").
+ */
+const REPLY_MEANINGS: Record<string, ReplyMeaning> = {
+  LOADING: { unavailable: true, words: 'Redis is loading its data set into memory and serves nothing yet' },
+  CLUSTERDOWN: { unavailable: true, words: 'the Redis Cluster is down (a slot has no serving master)' },
+  TRYAGAIN: {
+    unavailable: true,
+    words: 'the Redis Cluster is moving the keys of this slot; the command did not run',
+  },
+  MASTERDOWN: { unavailable: true, words: 'the Redis replica lost its link to the master' },
+  BUSY: {
+    unavailable: true,
+    words: 'Redis is busy running a script or function and answers nothing else until it ends',
+  },
+  READONLY: { unavailable: true, words: 'the connection is to a read-only replica; writes need the master' },
+  NOREPLICAS: { unavailable: true, words: 'not enough replicas are connected for Redis to accept writes' },
+  MISCONF: {
+    unavailable: true,
+    words:
+      'Redis refuses writes because it could not save its snapshot to disk (stop-writes-on-bgsave-error)',
+  },
+  OOM: {
+    unavailable: false,
+    words:
+      'Redis is out of memory: used memory is above maxmemory, so it refuses writes (maxmemory-policy noeviction); nothing was written. Free memory (cleanup() or clear() old tasks, or remove other data) or raise maxmemory',
+  },
+  WRONGTYPE: {
+    unavailable: false,
+    words:
+      'WRONGTYPE: a key taskvault uses in this namespace holds another type of value; something other than taskvault wrote it',
+  },
+  NOSCRIPT: { unavailable: false, words: 'Redis does not have the script (NOSCRIPT)' },
+  NOPERM: {
+    unavailable: false,
+    words:
+      'the Redis user lacks a permission taskvault needs (ACL: EVALSHA, EVAL and the commands its scripts run)',
+  },
+};
 
 /** ioredis' own messages for a connection that is gone, not ready, or did not answer in time. */
 const UNAVAILABLE_CLIENT_MESSAGE = [
@@ -71,10 +151,11 @@ export function isUnavailable(error: unknown): boolean {
   if (!(error instanceof Error)) return false;
   if (error instanceof RedisNotAnswering) return true;
   if (error.name === 'MaxRetriesPerRequestError' || error.name === 'ClusterAllFailedError') return true;
-  const code = (error as { code?: unknown }).code;
-  if (typeof code === 'string' && NETWORK_CODES.has(code)) return true;
+  const networkCode = (error as { code?: unknown }).code;
+  if (typeof networkCode === 'string' && NETWORK_CODES.has(networkCode)) return true;
   const message = error.message;
-  if (UNAVAILABLE_REPLY.test(message)) return true;
+  const code = replyCode(message);
+  if (code !== null) return REPLY_MEANINGS[code]?.unavailable ?? false;
   return UNAVAILABLE_CLIENT_MESSAGE.some((m) => message.startsWith(m));
 }
 
@@ -93,11 +174,11 @@ export function describeDriverError(error: unknown): string {
   const words = CLIENT_MESSAGE_WORDS.find(([prefix]) => message.startsWith(prefix));
   if (words) return words[1];
   if (error instanceof ForeignValue) {
-    return `${error.message}; something other than taskvault wrote it: inspect or delete that key`;
+    return `${error.message}; something other than taskvault wrote it: inspect that key (its data is not taskvault's)`;
   }
-  if (message.includes('WRONGTYPE')) {
-    return 'WRONGTYPE: a key taskvault uses in this namespace holds another type of value; something other than taskvault wrote it';
-  }
+  const code = replyCode(message);
+  const meaning = code === null ? undefined : REPLY_MEANINGS[code];
+  if (meaning) return meaning.words;
   const text = scrubSecrets(message.replace(/\s+/g, ' ').trim());
   return text.length > 300 ? `${text.slice(0, 297)}...` : text;
 }

@@ -79,11 +79,23 @@ export class KeyLayout {
     readonly namespace: string,
     readonly shards: number,
   ) {
-    const ns = Buffer.from(namespace, 'utf8').toString('base64url');
-    this.buckets = Array.from({ length: shards }, (_, index) => {
-      const prefix = `{${keyPrefix}:${ns}:${index}}:v${LAYOUT_VERSION}:`;
-      return { index, prefix, idx: `${prefix}idx` };
-    });
+    this.buckets = Array.from({ length: shards }, (_, index) => this.bucketAt(index));
+  }
+
+  /**
+   * Bucket `index` of the namespace, also past this layout's shard count (to look for data a
+   * layout with more shards wrote). Bucket 0 exists under every shard count: it holds the
+   * namespace's shard record (`P shards`).
+   */
+  bucketAt(index: number): Bucket {
+    const ns = Buffer.from(this.namespace, 'utf8').toString('base64url');
+    const prefix = `{${this.keyPrefix}:${ns}:${index}}:v${LAYOUT_VERSION}:`;
+    return { index, prefix, idx: `${prefix}idx` };
+  }
+
+  /** Where the namespace's shard count is recorded (in bucket 0, which every shard count has). */
+  get shardRecordKey(): string {
+    return `${this.buckets[0]!.prefix}shards`;
   }
 
   /** The bucket a task lives in. */
@@ -106,6 +118,11 @@ export class KeyLayout {
   /** Key of a task's document. */
   taskKey(taskId: string): string {
     return `${this.bucketOf(taskId).prefix}t:${taskId}`;
+  }
+
+  /** The key a record moved aside under `suffix` ({@link quarantineSuffix}) lives at. */
+  quarantineKey(taskId: string, suffix: string): string {
+    return `${this.bucketOf(taskId).prefix}quarantine:${suffix}`;
   }
 
   /** Suffix naming one quarantine of a task: `<base64url id>:<ms>`. */

@@ -7,20 +7,25 @@ import {
   type CleanupRequest,
   CorruptRecord,
   compareIds,
+  type HealthStatus,
   type JsonObject,
   type NormalizedFilter,
   type NormalizedListQuery,
   type PatchRequest,
   type ReplaceRequest,
+  type RestoreBatchResult,
+  type RestoreRequest,
   TaskStoreBase,
   type TaskStoreError,
   type TaskStoreOperation,
   taskStoreError,
+  type VerifyRequest,
 } from '@taskvault/core';
 import type { Cluster, Redis } from 'ioredis';
 import { Connection, openClient, type ScriptArg, scriptArgs } from './connection.js';
 import { dataMember, encodeDoc, itemText, patchedDoc, taskFromDoc, versionOf } from './doc.js';
-import { ForeignValue, isWrongType, wrapDriverError } from './driver-errors.js';
+import { isWrongType, refusal, wrapDriverError } from './driver-errors.js';
+import { EvictionPolicyCheck } from './eviction-policy.js';
 import {
   type Bucket,
   compareLex,
@@ -29,11 +34,14 @@ import {
   KeyLayout,
   LEX_TIME_DIGITS,
   lexMember,
-  pushLexEntries,
 } from './keys.js';
 import { type RedisTaskStoreOptions, resolveRedisOptions } from './options.js';
 import { hasDateFilter, planIndexes } from './query-plan.js';
+import { CorruptFound, replyOf, unexpected } from './replies.js';
 import { type LuaScript, SCRIPTS } from './scripts.js';
+import { ShardRecord } from './shard-record.js';
+import { verifyBuckets } from './verify-walk.js';
+import { nullable, wholeTaskArgs } from './whole-task.js';
 
 /**
  * Expired tasks a create or delete removes on the way, so expired tasks never pile up: the tasks of
@@ -53,38 +61,14 @@ const BATCH = 200;
 /** How often a read retries after moving a corrupt record aside. */
 const CORRUPT_RETRIES = 3;
 const ACTIVE = ['pending', 'running', 'paused'];
-
-/** A record a script or the parser found unreadable. */
-class CorruptFound extends Error {
-  constructor(
-    readonly taskId: string,
-    readonly version: string,
-    readonly detail: string,
-  ) {
-    super(detail);
-  }
-}
-
-/** A nullable id or date as one argument: '' stands for null. */
-function nullable(value: Date | null): string | number {
-  return value === null ? '' : value.getTime();
-}
-
-/** The status word of a script reply (`OK`, `EXISTS` ...) and its fields. */
-function replyOf(reply: unknown): [string, unknown[]] {
-  if (!Array.isArray(reply) || typeof reply[0] !== 'string') return ['UNEXPECTED', []];
-  return [reply[0], reply.slice(1)];
-}
+/** A cleanup cutoff before every task: the call then only purges expired tasks. */
+const MIN_CUTOFF = -8.64e15;
 
 /** A patch of sessionId or userId as three arguments: mode (k keep, n null, s set), the id, its JSON. */
 function pushIdChange(args: ScriptArg[], value: string | null | undefined): void {
   if (value === undefined) args.push('k', '', '');
   else if (value === null) args.push('n', '', '');
   else args.push('s', value, JSON.stringify(value));
-}
-
-function unexpected(script: string, reply: unknown): Error {
-  return new Error(`unexpected reply from ${script}: ${JSON.stringify(reply)?.slice(0, 100)}`);
 }
 
 /** Orders tasks by (createdAt, taskId), the order of the lex indexes. */
@@ -108,6 +92,11 @@ export class RedisTaskStore<TData extends JsonObject = JsonObject> extends TaskS
   readonly #layout: KeyLayout;
   /** Creates since the last one that purged expired tasks, modulo {@link PURGE_EVERY}. */
   #creates = 0;
+  readonly #policy: EvictionPolicyCheck;
+  /** The namespace's recorded shard count, checked before this store's first call. */
+  readonly #shards: ShardRecord;
+  /** What the last health check found wrong with the eviction policy, or null. */
+  #policyProblem: string | null = null;
 
   constructor(options: RedisTaskStoreOptions = {}) {
     super(options);
@@ -115,6 +104,8 @@ export class RedisTaskStore<TData extends JsonObject = JsonObject> extends TaskS
     this.#layout = new KeyLayout(resolved.keyPrefix, this.namespace, resolved.shards);
     const { client, owned } = openClient(resolved);
     this.#conn = new Connection(client, owned, resolved.commandTimeoutMs);
+    this.#policy = new EvictionPolicyCheck(this.#conn);
+    this.#shards = new ShardRecord(this.#conn, this.#layout);
   }
 
   /** A store on its own connection to `url` (`redis://` or `rediss://`). */
@@ -138,46 +129,58 @@ export class RedisTaskStore<TData extends JsonObject = JsonObject> extends TaskS
   // ---- writes ----
 
   protected async insertTask(task: AgentTask): Promise<AgentTask> {
-    const id = task.taskId;
-    const m = task.updatedAt.getTime();
-    const [idx, key] = this.#layout.taskKeys(id);
-    const args = scriptArgs(SCRIPTS.create, idx, key);
-    const createdAt = task.createdAt.getTime();
-    const doc = encodeDoc({
-      version: 1,
-      updatedAt: m,
-      status: task.status,
-      expiresAt: task.expiresAt,
-      createdAt,
-      sessionId: task.sessionId,
-      userId: task.userId,
-      data: task.data,
-      items: task.items,
-    });
-    // both the bookkeeping text and the lex entries list the request ids: worked out once
-    const requestIds = distinctRequestIds(task.items);
-    const suffixes = indexSuffixes(
-      task.status,
-      task.sessionId,
-      task.userId,
-      task.expiresAt !== null,
-      requestIds,
-    );
-    const lex = lexMember(createdAt, id);
+    if (!this.#shards.checked) await this.#shards.check('create');
     this.#creates = (this.#creates + 1) % PURGE_EVERY;
     const purge = this.#creates === 0 ? PURGE_PER_WRITE : NO_PURGE;
-    args.push(m, id, doc, `${lex}\x1f${suffixes}`, m, nullable(task.expiresAt), purge, task.status);
-    pushLexEntries(args, lex, task.status, task.sessionId, task.userId, requestIds);
+    const args = wholeTaskArgs(this.#layout, task, purge, 'create');
     return this.#corruptionAware('create', async () => {
       const reply = await this.#conn.script(SCRIPTS.create, args);
       const [status, rest] = replyOf(reply);
       if (status === 'OK') return task;
-      if (status === 'EXISTS') throw taskStoreError('create', 'TASK_EXISTS', { taskId: id });
-      throw this.#failure('create', id, status, rest, reply);
+      if (status === 'EXISTS') throw taskStoreError('create', 'TASK_EXISTS', { taskId: task.taskId });
+      throw this.#failure('create', task.taskId, status, rest, reply);
     });
   }
 
+  protected async restoreTasks(request: RestoreRequest): Promise<RestoreBatchResult> {
+    if (!this.#shards.checked) await this.#shards.check('restore');
+    const result: RestoreBatchResult = { restored: 0, replaced: 0, skipped: 0, conflict: null };
+    const mode = request.onConflict === 'replace' ? 'replace' : 'create';
+    const write = async ({ task }: RestoreRequest['tasks'][number]): Promise<string> => {
+      const args = wholeTaskArgs(this.#layout, task, NO_PURGE, mode);
+      for (let attempt = 1; ; attempt++) {
+        const reply = await this.#conn.script(SCRIPTS.create, args);
+        const [status, rest] = replyOf(reply);
+        if (status === 'OK' || status === 'REPLACED' || status === 'EXISTS') return status;
+        const failure = this.#failure('restore', task.taskId, status, rest, reply);
+        // an unreadable record under the id is moved aside (and reported), never overwritten;
+        // the restored copy then takes the id
+        if (!(failure instanceof CorruptFound) || attempt > CORRUPT_RETRIES) throw failure;
+        await this.#quarantine(failure, 'restore');
+      }
+    };
+    const tally = (taskId: string, status: string): boolean => {
+      if (status === 'OK') result.restored++;
+      else if (status === 'REPLACED') result.replaced++;
+      else if (request.onConflict === 'skip') result.skipped++;
+      else {
+        result.conflict = taskId;
+        return false;
+      }
+      return true;
+    };
+    if (request.onConflict === 'fail') {
+      // nothing from the conflicting task on may be written: one task at a time
+      for (const t of request.tasks) if (!tally(t.task.taskId, await write(t))) break;
+    } else {
+      const done = await Promise.all(request.tasks.map(write));
+      for (let i = 0; i < done.length; i++) tally(request.tasks[i]!.task.taskId, done[i]!);
+    }
+    return result;
+  }
+
   protected async replaceTask(request: ReplaceRequest): Promise<AgentTask> {
+    if (!this.#shards.checked) await this.#shards.check('update');
     const r = request.replacement;
     const now = request.now.getTime();
     const [idx, key] = this.#layout.taskKeys(r.taskId);
@@ -223,6 +226,7 @@ export class RedisTaskStore<TData extends JsonObject = JsonObject> extends TaskS
   }
 
   protected async patchTask(request: PatchRequest): Promise<AgentTask> {
+    if (!this.#shards.checked) await this.#shards.check('patch');
     const { taskId, patch } = request;
     const now = request.now.getTime();
     const [idx, key] = this.#layout.taskKeys(taskId);
@@ -244,7 +248,7 @@ export class RedisTaskStore<TData extends JsonObject = JsonObject> extends TaskS
     const items = patch.appendItems ?? [];
     const requestIds = distinctRequestIds(items);
     args.push(requestIds.length);
-    for (const id of requestIds) args.push(id, JSON.stringify(id));
+    for (const id of requestIds) args.push(id);
     args.push(items.length);
     for (const item of items) args.push(itemText(item));
     return this.#corruptionAware('patch', async () => {
@@ -259,7 +263,7 @@ export class RedisTaskStore<TData extends JsonObject = JsonObject> extends TaskS
         throw taskStoreError('patch', 'INVALID_INPUT', {
           taskId,
           path: 'task',
-          detail: `serialized size after the patch, ${rest[0]} bytes, would exceed maxTaskBytes ${this.maxTaskBytes}; move large blobs out of the task`,
+          detail: `serialized size ${rest[0]} bytes after this patch would exceed maxTaskBytes ${this.maxTaskBytes}; move large blobs out of the task`,
         });
       }
       throw this.#failure('patch', taskId, status, rest, reply, request.expectedVersion);
@@ -267,6 +271,7 @@ export class RedisTaskStore<TData extends JsonObject = JsonObject> extends TaskS
   }
 
   protected async deleteTask(taskId: string): Promise<void> {
+    if (!this.#shards.checked) await this.#shards.check('delete');
     const args = scriptArgs(SCRIPTS.delete, ...this.#layout.taskKeys(taskId));
     args.push(this.now().getTime(), taskId, PURGE_ON_DELETE);
     return this.#corruptionAware('delete', async () => {
@@ -280,6 +285,7 @@ export class RedisTaskStore<TData extends JsonObject = JsonObject> extends TaskS
   // ---- reads ----
 
   protected async readTask(taskId: string): Promise<AgentTask | null> {
+    if (!this.#shards.checked) await this.#shards.check('load');
     const key = this.#layout.taskKey(taskId);
     return this.#corruptionAware('load', async () => {
       const now = this.now().getTime();
@@ -299,32 +305,45 @@ export class RedisTaskStore<TData extends JsonObject = JsonObject> extends TaskS
   }
 
   protected async readByRequestId(requestId: string): Promise<AgentTask | null> {
-    return this.#corruptionAware('loadByRequestId', async () => {
+    if (!this.#shards.checked) await this.#shards.check('loadByRequestId');
+    const buckets = this.#layout.buckets;
+    const call = (b: Bucket, now: number) =>
+      this.#conn.script(SCRIPTS.byRequest, [...scriptArgs(SCRIPTS.byRequest, b.idx), now, requestId]);
+    for (let attempt = 1; ; attempt++) {
       const now = this.now().getTime();
-      const buckets = this.#layout.buckets;
-      const call = (b: Bucket) =>
-        this.#conn.script(SCRIPTS.byRequest, [...scriptArgs(SCRIPTS.byRequest, b.idx), now, requestId]);
-      const replies = buckets.length === 1 ? [await call(buckets[0]!)] : await Promise.all(buckets.map(call));
+      const replies =
+        buckets.length === 1
+          ? [await call(buckets[0]!, now)]
+          : await Promise.all(buckets.map((b) => call(b, now)));
       let best: AgentTask | null = null;
+      const corrupt: CorruptFound[] = [];
       for (const reply of replies) {
         const [status, rest] = replyOf(reply);
         if (status === 'MISSING') continue;
         if (status === 'CORRUPT') {
-          throw new CorruptFound(
-            String(rest[0]),
-            String(rest[1]),
-            'the task holding this request id is unreadable',
+          corrupt.push(
+            new CorruptFound(String(rest[0]), String(rest[1]), 'its fields are missing or malformed'),
           );
+          continue;
         }
         if (status !== 'OK') throw unexpected('by_request', reply);
-        const task = this.#decode(rest[1], String(rest[0]));
-        if (best === null || compareTasks(task, best) < 0) best = task;
+        try {
+          const task = this.#decode(rest[1], String(rest[0]));
+          if (best === null || compareTasks(task, best) < 0) best = task;
+        } catch (error) {
+          if (!(error instanceof CorruptFound)) throw error;
+          corrupt.push(error);
+        }
       }
-      return best;
-    });
+      if (corrupt.length === 0 || attempt > CORRUPT_RETRIES) return best;
+      // Move them aside and ask again: the answer is the next holder (an earlier one may have been
+      // the unreadable one), or null.
+      for (const found of corrupt) await this.#quarantine(found, 'loadByRequestId');
+    }
   }
 
   protected async listTasks(query: NormalizedListQuery): Promise<AgentTask[]> {
+    if (!this.#shards.checked) await this.#shards.check('list');
     const plan = planIndexes(query.filter);
     const buckets = this.#layout.buckets;
     const single = buckets.length === 1;
@@ -381,7 +400,7 @@ export class RedisTaskStore<TData extends JsonObject = JsonObject> extends TaskS
       }
       if (corrupt.length > 0 && attempt <= CORRUPT_RETRIES) {
         // Move them aside and list again, so the page is full and the rest keeps working.
-        for (const found of corrupt) await this.#quarantine(found);
+        for (const found of corrupt) await this.#quarantine(found, 'list');
         continue;
       }
       return tasks;
@@ -389,6 +408,7 @@ export class RedisTaskStore<TData extends JsonObject = JsonObject> extends TaskS
   }
 
   protected async countTasks(filter: NormalizedFilter): Promise<number> {
+    if (!this.#shards.checked) await this.#shards.check('count');
     if (filter.sessionId !== null || filter.userId !== null) {
       const plan = planIndexes(filter);
       return this.#sumOverBuckets(SCRIPTS.count, (now) => [
@@ -417,6 +437,7 @@ export class RedisTaskStore<TData extends JsonObject = JsonObject> extends TaskS
   }
 
   protected async countActiveTasks(): Promise<number> {
+    if (!this.#shards.checked) await this.#shards.check('countActive');
     return this.#sumOverBuckets(SCRIPTS.countStatus, (now) => [now, ...ACTIVE]);
   }
 
@@ -434,7 +455,24 @@ export class RedisTaskStore<TData extends JsonObject = JsonObject> extends TaskS
 
   // ---- maintenance ----
 
+  /**
+   * Walks every bucket in bounded steps (see verify-walk.ts). Expired tasks are purged first (they
+   * are not checked).
+   */
+  protected async verifyTasks(request: VerifyRequest): Promise<void> {
+    if (!this.#shards.checked) await this.#shards.check('verify');
+    await this.#batchedOverBuckets(SCRIPTS.cleanup, () => [this.now().getTime(), MIN_CUTOFF, '0', BATCH]);
+    await verifyBuckets(
+      this.#conn,
+      this.#layout.buckets,
+      request,
+      () => this.now().getTime(),
+      (found) => this.#quarantine(found, 'verify'),
+    );
+  }
+
   protected async cleanupTasks(request: CleanupRequest): Promise<number> {
+    if (!this.#shards.checked) await this.#shards.check('cleanup');
     return this.#batchedOverBuckets(SCRIPTS.cleanup, () => [
       this.now().getTime(),
       request.cutoff,
@@ -444,6 +482,7 @@ export class RedisTaskStore<TData extends JsonObject = JsonObject> extends TaskS
   }
 
   protected async clearTasks(): Promise<number> {
+    if (!this.#shards.checked) await this.#shards.check('clear');
     return this.#batchedOverBuckets(SCRIPTS.clear, () => [this.now().getTime(), BATCH]);
   }
 
@@ -466,13 +505,27 @@ export class RedisTaskStore<TData extends JsonObject = JsonObject> extends TaskS
     return perBucket.reduce((a, b) => a + b, 0);
   }
 
+  /**
+   * Also reports a server whose `maxmemory-policy` is not `noeviction` (it may evict the store's
+   * keys): `ok: false` with a detail naming the policy. The policy is read in the same tick as the
+   * PING, at most every 10 s.
+   */
+  override async healthCheck(): Promise<HealthStatus> {
+    const health = await super.healthCheck();
+    if (!health.ok || this.#policyProblem === null) return health;
+    return { ...health, ok: false, detail: this.#policyProblem };
+  }
+
   protected async ping(): Promise<void> {
+    const policy = this.#policy.problem();
+    if (!this.#shards.checked) await this.#shards.check('healthCheck');
     if (!this.#conn.isCluster) {
       await this.#conn.command('ping', []);
-      return;
+    } else {
+      // Each bucket's slot may live on another node: ask each of them.
+      await Promise.all(this.#layout.buckets.map((b) => this.#conn.command('exists', [b.idx])));
     }
-    // Each bucket's slot may live on another node: ask each of them.
-    await Promise.all(this.#layout.buckets.map((b) => this.#conn.command('exists', [b.idx])));
+    this.#policyProblem = await policy;
   }
 
   protected async closeBackend(): Promise<void> {
@@ -515,8 +568,8 @@ export class RedisTaskStore<TData extends JsonObject = JsonObject> extends TaskS
         });
       case 'CORRUPT':
         return new CorruptFound(taskId, String(rest[0] ?? ''), 'its fields are missing or malformed');
-      case 'WRONGTYPE':
-        return new ForeignValue(String(rest[0]));
+      case 'REFUSED':
+        return refusal(String(rest[0]), String(rest[1]));
       default:
         return unexpected(operation, reply);
     }
@@ -533,7 +586,7 @@ export class RedisTaskStore<TData extends JsonObject = JsonObject> extends TaskS
         return await fn();
       } catch (error) {
         if (!(error instanceof CorruptFound)) throw error;
-        const moved = await this.#quarantine(error);
+        const moved = await this.#quarantine(error, operation);
         if (moved || attempt > CORRUPT_RETRIES) {
           throw taskStoreError(operation, 'CORRUPT_DATA', {
             taskId: error.taskId,
@@ -545,12 +598,18 @@ export class RedisTaskStore<TData extends JsonObject = JsonObject> extends TaskS
     }
   }
 
-  /** Moves a corrupt record to quarantine keys. False when it changed since it was read. */
-  async #quarantine(found: CorruptFound): Promise<boolean> {
+  /**
+   * Moves a corrupt record to quarantine keys and reports it (onCorrupt). False when it changed
+   * since it was read (then nothing was moved).
+   */
+  async #quarantine(found: CorruptFound, operation: TaskStoreOperation): Promise<boolean> {
     const suffix = this.#layout.quarantineSuffix(found.taskId, Date.now());
     const args = scriptArgs(SCRIPTS.quarantine, ...this.#layout.taskKeys(found.taskId));
     args.push(found.taskId, suffix, found.version);
-    const reply = await this.#conn.script(SCRIPTS.quarantine, args);
-    return replyOf(reply)[0] === 'OK';
+    const [status, rest] = replyOf(await this.#conn.script(SCRIPTS.quarantine, args));
+    if (status !== 'OK') return false;
+    const movedTo = Number(rest[0]) === 1 ? this.#layout.quarantineKey(found.taskId, suffix) : null;
+    this.reportCorrupt(operation, found.taskId, found.detail, movedTo);
+    return true;
   }
 }

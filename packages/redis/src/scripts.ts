@@ -21,7 +21,9 @@ import range from './scripts/lib/range.lua';
 import list from './scripts/list-1.lua';
 import patch from './scripts/patch-2.lua';
 import quarantine from './scripts/quarantine-2.lua';
+import shards from './scripts/shards-1.lua';
 import update from './scripts/update-2.lua';
+import verify from './scripts/verify-1.lua';
 
 /**
  * Version of the scripts and of the key layout and document format they assume. It is part of
@@ -62,6 +64,8 @@ export const SCRIPTS = {
   count: define('count', 1, count, ['doc', 'range']),
   cleanup: define('cleanup', 1, cleanup, ['doc', 'index']),
   clear: define('clear', 1, clear, ['doc', 'index']),
+  shards: define('shards', 1, shards, []),
+  verify: define('verify', 1, verify, ['doc', 'index']),
 } as const;
 
 /** True for the server's "I do not have this script" reply. */

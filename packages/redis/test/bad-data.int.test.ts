@@ -3,12 +3,13 @@
  * its index entries gone, and the rest of the store keeps working; a foreign value where an index
  * is expected is a clear BACKEND_ERROR that changes nothing.
  */
-import { TaskCreateError, type TaskItem, TaskLoadError, type TaskStoreError } from '@taskvault/core';
+import { TaskCreateError, type TaskItem, TaskLoadError } from '@taskvault/core';
 import { type RedisServerHandle, startRedis } from '@taskvault/test-servers';
 import { Redis } from 'ioredis';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { RedisTaskStore } from '../src/index.js';
 import { indexProblems } from './support/inspect.js';
+import { rejection } from './support/rejection.js';
 
 let server: RedisServerHandle;
 let direct: Redis;
@@ -37,15 +38,6 @@ function storeOn(namespace: string): RedisTaskStore {
 
 function item(requestId: string): TaskItem {
   return { requestId, role: 'user', content: requestId, createdAt: new Date() };
-}
-
-async function rejection(promise: Promise<unknown>): Promise<TaskStoreError> {
-  try {
-    await promise;
-  } catch (error) {
-    return error as TaskStoreError;
-  }
-  throw new Error('expected a rejection');
 }
 
 describe('corrupt records', () => {
@@ -99,6 +91,23 @@ describe('corrupt records', () => {
     expect(await direct.keys(`${bucket.prefix}quarantine:*`)).toHaveLength(1);
     expect(await store.load('a')).toBeNull();
     expect(await indexProblems(direct, bucket)).toEqual([]);
+  });
+
+  it('restore over an unreadable record moves it aside, reports it, and restores the task under its id', async () => {
+    const reports: string[] = [];
+    const store = new RedisTaskStore({
+      url: server.url,
+      namespace: 'restore-over-corrupt',
+      onCorrupt: (r) => reports.push(`${r.operation}:${r.taskId}:${r.movedTo === null ? '' : 'moved'}`),
+    });
+    stores.push(store);
+    const task = await store.create({ taskId: 'a', items: [item('r-a')] });
+    await direct.set(store.keyLayout.taskKey('a'), 'garbage');
+    const report = await store.restore([task], { onConflict: 'skip' });
+    expect(report).toMatchObject({ restored: 1, skipped: 0 });
+    expect(reports).toEqual(['restore:a:moved']);
+    expect(await store.load('a')).toEqual(task);
+    expect(await indexProblems(direct, store.keyLayout.buckets[0]!)).toEqual([]);
   });
 
   it('a task record missing its version is CORRUPT_DATA for a write, which changes nothing else', async () => {

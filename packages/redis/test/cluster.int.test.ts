@@ -3,6 +3,7 @@ import { type RedisClusterHandle, startRedisCluster } from '@taskvault/test-serv
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { RedisTaskStore } from '../src/index.js';
+import { damageRedisTask } from './support/damage.js';
 
 let cluster: RedisClusterHandle;
 beforeAll(async () => {
@@ -17,6 +18,7 @@ const startupNodes = () => cluster.nodes.map((n) => `${n.host}:${n.port}`);
 describeTaskStore({
   name: 'redis cluster (3 masters, shards: 8)',
   create: (options) => new RedisTaskStore({ cluster: startupNodes(), shards: 8, ...options }),
+  damage: damageRedisTask,
 });
 
 describe('redis cluster layout', () => {
@@ -56,6 +58,26 @@ describe('redis cluster layout', () => {
       expect((await store.healthCheck()).ok).toBe(true);
     } finally {
       await store.clear();
+      await store.close();
+    }
+  });
+
+  it('healthCheck names a master whose maxmemory-policy is not noeviction', async () => {
+    const store = new RedisTaskStore({ cluster: startupNodes(), shards: 8, namespace: 'policy {check}' });
+    const node = cluster.nodes[1]!;
+    const direct = new Redis({ host: node.host, port: node.port });
+    try {
+      expect((await store.healthCheck()).ok).toBe(true);
+      await direct.config('SET', 'maxmemory-policy', 'allkeys-lru');
+      const fresh = new RedisTaskStore({ cluster: startupNodes(), shards: 8, namespace: 'policy {check}' });
+      const health = await fresh.healthCheck();
+      await fresh.close();
+      expect(health.ok).toBe(false);
+      expect(health.detail).toContain(`${node.host}:${node.port}`);
+      expect(health.detail).toContain('maxmemory-policy allkeys-lru');
+    } finally {
+      await direct.config('SET', 'maxmemory-policy', 'noeviction');
+      direct.disconnect();
       await store.close();
     }
   });

@@ -2,6 +2,7 @@ import { describeTaskStore } from '@taskvault/conformance';
 import { type RedisServerHandle, redisForTests } from '@taskvault/test-servers';
 import { afterAll, beforeAll } from 'vitest';
 import { RedisTaskStore } from '../src/index.js';
+import { damageRedisTask } from './support/damage.js';
 
 let server: RedisServerHandle;
 beforeAll(async () => {
@@ -14,4 +15,5 @@ afterAll(async () => {
 describeTaskStore({
   name: 'redis (single node)',
   create: (options) => new RedisTaskStore({ url: server.url, ...options }),
+  damage: damageRedisTask,
 });

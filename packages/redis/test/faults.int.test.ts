@@ -165,6 +165,27 @@ describe('redis faults', () => {
     await store.close();
   });
 
+  it('a call waiting for a connection whose handshake times out says so, not "no reply" to a command it never sent', async () => {
+    server.freeze();
+    try {
+      // the store connects at once; the frozen server accepts the connection but never answers the
+      // handshake, which times out after commandTimeoutMs
+      const store = new RedisTaskStore({ url: server.url, namespace: 'handshake', commandTimeoutMs: 600 });
+      await sleep(500);
+      const { ms, error } = await timed(() => store.load('any'));
+      const e = error as TaskStoreError;
+      expect(e.code).toBe('BACKEND_UNAVAILABLE');
+      expect(e.message).not.toMatch(/no reply within commandTimeoutMs/);
+      if (ms < 400) expect(e.message).toMatch(/did not answer its handshake/);
+      else expect(e.message).toMatch(/handshake|no connection to Redis within 600 ms/);
+      // a read never says a write may have been applied
+      expect(e.message).not.toMatch(/may or may not have been applied/);
+      await store.close();
+    } finally {
+      server.thaw();
+    }
+  });
+
   it('after a graceful restart the same store instance works again, and reported down while it was', async () => {
     const store = new RedisTaskStore({
       url: server.url,

@@ -109,6 +109,30 @@ describe('stored layout', () => {
     await store.close();
   });
 
+  it('bookkeeping that lists request ids before other indexes (older writes) is read whole and rewritten', async () => {
+    const store = new RedisTaskStore({ url: server.url, namespace: 'old-bookkeeping' });
+    let task = await store.create({
+      taskId: 'o',
+      sessionId: 's1',
+      userId: 'u1',
+      items: [item('a'), item('b')],
+    });
+    const ix = `${store.keyLayout.buckets[0]!.prefix}ix`;
+    const [lex, ...suffixes] = (await direct.hget(ix, 'o'))!.split('\x1f');
+    // what an older patch wrote: session and user after the request ids
+    const reordered = [...suffixes.filter((f) => !/^(ss|us):/.test(f)), 'ss:s1', 'us:u1'];
+    await direct.hset(ix, 'o', [lex, ...reordered].join('\x1f'));
+    task = await store.patch('o', { sessionId: 's2', appendItems: [item('c')] });
+    await expectStored(store, task);
+    task = await store.update({ ...task, userId: 'u2', items: [item('c'), item('d')] });
+    await expectStored(store, task);
+    expect(await store.list({ sessionId: 's1' })).toEqual({ tasks: [], nextCursor: null });
+    expect((await store.list({ userId: 'u2' })).tasks.map((t) => t.taskId)).toEqual(['o']);
+    expect(await store.loadByRequestId('a')).toBeNull();
+    await store.clear();
+    await store.close();
+  });
+
   it('cleanup keeps a task written after the cutoff although its index score is older, and moves that score', async () => {
     const store = new RedisTaskStore({ url: server.url, namespace: 'stale-scores' });
     const old = await store.create({ taskId: 'old', status: 'completed' });

@@ -1,21 +1,12 @@
 /** Neither a password nor a connection URL ever appears in an error or a health detail. */
 import { inspect } from 'node:util';
-import type { TaskStoreError } from '@taskvault/core';
 import { getFreePort, type RedisServerHandle, startRedis } from '@taskvault/test-servers';
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { RedisTaskStore } from '../src/index.js';
+import { rejection } from './support/rejection.js';
 
 const PASSWORD = 'pa55-w0rd-never-shown';
-
-async function rejection(promise: Promise<unknown>): Promise<TaskStoreError> {
-  try {
-    await promise;
-  } catch (error) {
-    return error as TaskStoreError;
-  }
-  throw new Error('expected a rejection');
-}
 
 function expectNoSecret(text: string, url: string): void {
   expect(text).not.toContain(PASSWORD);

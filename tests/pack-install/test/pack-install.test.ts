@@ -31,7 +31,7 @@ const here = dirname(fileURLToPath(import.meta.url));
 const workspace = resolve(here, '../../..');
 const fixtures = join(here, '../fixtures');
 const tsc = join(workspace, 'node_modules/typescript/bin/tsc');
-const PUBLISHED = ['core', 'memory', 'redis', 'postgres', 'conformance'] as const;
+const PUBLISHED = ['core', 'memory', 'redis', 'postgres', 'conformance', 'openai-agents'] as const;
 const tarballs: Record<string, string> = {};
 const scratchDirs: string[] = [];
 
@@ -223,5 +223,57 @@ describe('core + postgres installed alone', () => {
 
   it('type-checks under module node16 and bundler', async () => {
     await typecheck(dir, 'postgres');
+  }, 120_000);
+});
+
+describe('core + memory + openai-agents + the SDK installed alone', () => {
+  let dir: string;
+  beforeAll(async () => {
+    dir = mkdtempSync(join(tmpdir(), 'taskvault-user-openai-agents-'));
+    scratchDirs.push(dir);
+    writeFileSync(
+      join(dir, 'package.json'),
+      JSON.stringify({ name: 'user-app', private: true, version: '1.0.0' }),
+    );
+    // 0.14 is the newest SDK line that runs on Node 20 (0.15+ need Node 22); the newest release is
+    // checked under Node 24 in packages/openai-agents/test/newest-sdk.test.ts
+    const tgz = ['core', 'memory', 'openai-agents'].map((name) => tarballs[name]!);
+    await sh(
+      'npm',
+      ['install', '--no-audit', '--no-fund', '--loglevel=error', ...tgz, '@openai/agents-core@~0.14'],
+      dir,
+    );
+    for (const f of ['check-openai-agents.mjs', 'check-openai-agents.ts'])
+      cpSync(join(fixtures, f), join(dir, f));
+  }, 240_000);
+
+  it('brings the SDK and no backend driver', () => {
+    expect(installedVersion(dir, '@openai/agents-core')).toMatch(/^0\.14\./);
+    for (const name of ['@taskvault/redis', '@taskvault/postgres', 'ioredis', 'pg'])
+      expect(installed(dir, name)).toBe(false);
+  });
+
+  it('runs the SDK with a TaskvaultSession from an ESM script', async () => {
+    expect(await sh('node', ['check-openai-agents.mjs'], dir)).toContain('esm openai-agents ok');
+  }, 60_000);
+
+  it('loads from CommonJS too', async () => {
+    const script =
+      "const { TaskvaultSession } = require('@taskvault/openai-agents'); console.log(typeof TaskvaultSession);";
+    expect(await sh('node', ['-e', script], dir)).toContain('function');
+  }, 60_000);
+
+  it('type-checks under module node16 and bundler (node16: errors only in the SDK’s MCP dependency)', async () => {
+    writeTsconfig(dir, 'tsconfig.node16.json', 'node16', 'node16', 'check-openai-agents.ts');
+    writeTsconfig(dir, 'tsconfig.bundler.json', 'esnext', 'bundler', 'check-openai-agents.ts');
+    await sh('node', [tsc, '-p', 'tsconfig.bundler.json'], dir);
+    // With skipLibCheck false, @openai/agents-core 0.14's dependency @modelcontextprotocol/sdk
+    // fails node16 in its own CJS .d.ts (TS1541), whatever imports the SDK; ours must add nothing.
+    const node16 = await sh('node', [tsc, '-p', 'tsconfig.node16.json'], dir).catch((e: Error) => e.message);
+    const errors = node16.split('\n').filter((line) => /error TS\d+/.test(line));
+    if (node16.includes(' failed in ')) expect(errors.length).toBeGreaterThan(0); // tsc failed by reporting errors
+    expect(errors.filter((line) => !line.startsWith('node_modules/@modelcontextprotocol/'))).toStrictEqual(
+      [],
+    );
   }, 120_000);
 });

@@ -556,10 +556,11 @@ export function rejectionCases(scenario: Scenario): void {
         code: 'INVALID_INPUT',
         path,
       });
+      // list's argument is a query: its paths say so, like query.limit and query.cursor.
       await expectTaskError(store.list(filter as never), {
         type: TaskQueryError,
         code: 'INVALID_INPUT',
-        path,
+        path: path.replace(/^filter\./, 'query.'),
       });
     }
     await expectTaskError(store.list({ offset: -1 }), {

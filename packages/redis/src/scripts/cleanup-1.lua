@@ -6,31 +6,34 @@
 -- KEYS[1] P idx
 -- ARGV[1] now (ms)       ARGV[2] cutoff (ms, exclusive)    ARGV[3] '1' = include active statuses
 -- ARGV[4] batch size
+-- A batch also ends once the tasks it removed had ENTRY_BUDGET index entries (big tasks).
 -- Returns {tasks removed, 1 if more may remain else 0}
 local now = tonumber(ARGV[1])
 local cutoff = tonumber(ARGV[2])
 local limit = tonumber(ARGV[4])
-local removed = purge(now, limit)
+local removed, spent = purge(now, limit)
 local seen = removed
 local statuses = { 'completed', 'failed', 'cancelled' }
 if ARGV[3] == '1' then statuses = STATUSES end
 for _, s in ipairs(statuses) do
-  if seen >= limit then break end
+  if seen >= limit or spent >= ENTRY_BUDGET then break end
   local key = P .. 'up:' .. s
   local ids = redis.call('ZRANGE', key, '-inf', '(' .. ARGV[2], 'BYSCORE', 'LIMIT', 0, limit - seen)
   for _, id in ipairs(ids) do
+    if spent >= ENTRY_BUDGET then break end
     local doc = redis.pcall('GET', P .. 't:' .. id)
     local h = type(doc) == 'string' and parse_doc(doc)
     if h and tonumber(h.m) >= cutoff then
       -- written since it got this status: not old enough, its entry moves to its updatedAt
       redis.call('ZREM', key, id)
       redis.pcall('ZADD', P .. 'up:' .. h.s, h.m, id)
+      spent = spent + 1
     else
-      drop(id, type(doc) == 'string' and doc or nil)
+      spent = spent + drop(id, type(doc) == 'string' and doc or nil)
       redis.call('ZREM', key, id)
       removed = removed + 1
     end
+    seen = seen + 1
   end
-  seen = seen + #ids
 end
-return { removed, seen >= limit and 1 or 0 }
+return { removed, (seen >= limit or spent >= ENTRY_BUDGET) and 1 or 0 }

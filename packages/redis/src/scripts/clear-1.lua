@@ -2,12 +2,15 @@
 -- SCAN, no FLUSHDB: other namespaces and other data in the database are untouched).
 -- KEYS[1] P idx
 -- ARGV[1] now (ms)       ARGV[2] batch size
+-- A batch also ends once the tasks it removed had ENTRY_BUDGET index entries (big tasks).
 -- Returns {live tasks removed, 1 if more remain else 0}
 local now = tonumber(ARGV[1])
 local limit = tonumber(ARGV[2])
 local members = redis.call('ZRANGE', IDX, '[all\0', '(all\1', 'BYLEX', 'LIMIT', 0, limit)
-local live = 0
+local live, spent = 0, 0
 for _, member in ipairs(members) do
+  -- big tasks: the batch ends early (see ENTRY_BUDGET), the store calls again
+  if spent >= ENTRY_BUDGET then return { live, 1 } end
   local id = string.sub(member, 18)
   local doc = redis.pcall('GET', P .. 't:' .. id)
   if type(doc) == 'table' then
@@ -16,16 +19,19 @@ for _, member in ipairs(members) do
     local h = parse_doc(doc)
     if not h or not h.x or h.x > now then live = live + 1 end
   end
-  drop(id, type(doc) == 'string' and doc or nil)
+  spent = spent + drop(id, type(doc) == 'string' and doc or nil)
   -- an entry whose bookkeeping is gone is still removed from `all`
   redis.call('ZREM', IDX, member)
 end
 if #members < limit then
   -- every task is gone: remove expired entries and foreign leftovers of the fixed keys
   local ids = redis.call('ZRANGE', P .. 'exp', 0, limit - 1)
-  for _, id in ipairs(ids) do drop(id, nil) end
+  for _, id in ipairs(ids) do
+    if spent >= ENTRY_BUDGET then return { live, 1 } end
+    spent = spent + drop(id, nil)
+  end
   if #ids == limit then return { live, 1 } end
-  local keys = { IDX, P .. 'exp', IX }
+  local keys = { IDX, P .. 'exp', IX, P .. 'sz' }
   for _, s in ipairs(STATUSES) do
     keys[#keys + 1] = P .. 'up:' .. s
     keys[#keys + 1] = P .. 'ex:' .. s

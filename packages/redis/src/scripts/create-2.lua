@@ -4,20 +4,25 @@
 -- ARGV[4] its bookkeeping: lex member and the suffixes of the indexes it goes into (all, st:<s>,
 --         up:<s>, exp, ex:<s>, ss:, us:, rq:), joined by \31
 -- ARGV[5] updatedAt (ms) ARGV[6] expiresAt (ms, '' = none)              ARGV[7] expired tasks to purge
--- ARGV[8] status         ARGV[9...] its members of the lex index, "<suffix>\0<lex member>", for
---         the lex suffixes of ARGV[4] (all, st:, ss:, us:, rq:)
--- Returns {'OK'} | {'EXISTS'} | {'CORRUPT', version text} | {'WRONGTYPE', key}
+-- ARGV[8] status         ARGV[9] 'replace': a live task with this id is replaced (restore); else
+--         it is EXISTS
+-- ARGV[10...] its members of the lex index, "<suffix>\0<lex member>", for the lex suffixes of
+--         ARGV[4] (all, st:, ss:, us:, rq:)
+-- Returns {'OK'} | {'REPLACED'} | {'EXISTS'} | {'CORRUPT', version text}
+--       | {'REFUSED', key, error reply} (nothing written)
 local now = tonumber(ARGV[1])
 local id, tkey = ARGV[2], KEYS[2]
 
 -- the usual path (a new id): the document is stored at once, and taken back out if an index write fails
+local replaced = false
 if not redis.call('SET', tkey, ARGV[3], 'NX') then
   local doc = redis.pcall('GET', tkey)
   if type(doc) ~= 'string' then return { 'CORRUPT', '' } end
   local h = parse_doc(doc)
   if not h then return { 'CORRUPT', version_text(doc) } end
-  if not h.x or h.x > now then return { 'EXISTS' } end
-  -- expired: it does not exist, and its id is free
+  if (not h.x or h.x > now) and ARGV[9] ~= 'replace' then return { 'EXISTS' } end
+  replaced = not h.x or h.x > now
+  -- expired (it does not exist, and its id is free), or replaced: its entries go, the new ones come
   drop(id, doc)
   redis.call('SET', tkey, ARGV[3])
 end
@@ -33,24 +38,30 @@ if x then
   scored[3], scored[4] = 'exp', x
   scored[5], scored[6] = 'ex:' .. s, x
 end
-local bad = idx_call('ZADD', ARGV, 9) and IDX
+local reply = idx_call('ZADD', ARGV, 10)
+local bad = reply and IDX
 local added = {}
 if not bad then
   for i = 1, #scored, 2 do
     local r = redis.pcall('ZADD', P .. scored[i], scored[i + 1], id)
     if type(r) == 'table' then
-      bad = P .. scored[i]
+      bad, reply = P .. scored[i], r
       break
     end
     added[#added + 1] = r == 1 and scored[i] or nil
   end
 end
-if not bad and type(redis.pcall('HSET', IX, id, ARGV[4])) == 'table' then bad = IX end
+if not bad then
+  local r = redis.pcall('HSET', IX, id, ARGV[4])
+  if type(r) == 'table' then bad, reply = IX, r end
+end
 if bad then
   for _, f in ipairs(added) do redis.call('ZREM', P .. f, id) end
-  if bad ~= IDX then idx_call('ZREM', ARGV, 9) end
+  idx_call('ZREM', ARGV, 10)
   redis.call('DEL', tkey)
-  return { 'WRONGTYPE', bad }
+  return refused(bad, reply)
 end
-purge(now, tonumber(ARGV[7]))
-return { 'OK' }
+-- its stored size, measured on the document (a create costs O(task) anyway: it writes it whole)
+redis.pcall('HSET', P .. 'sz', id, doc_size(ARGV[3], parse_doc(ARGV[3]), id))
+purge(now, tonumber(ARGV[7]), WRITE_PURGE_BUDGET)
+return { replaced and 'REPLACED' or 'OK' }

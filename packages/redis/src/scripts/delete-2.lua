@@ -15,5 +15,5 @@ local h = parse_doc(doc)
 if not h then return { 'CORRUPT', version_text(doc) } end
 drop(id, doc)
 if h.x and h.x <= now then return { 'NOT_FOUND' } end
-purge(now, tonumber(ARGV[3]))
+purge(now, tonumber(ARGV[3]), WRITE_PURGE_BUDGET)
 return { 'OK' }

@@ -1,6 +1,6 @@
 -- patch: merges data (replacing whole top-level members), appends items, sets the given fields and
--- moves index entries, checking the version when asked and the size limit, in one step. User
--- JSON is spliced in as sent, never decoded.
+-- moves index entries, checking the version when asked and the size limit (on the exact stored
+-- size, kept in P sz), in one step. User JSON is spliced in as sent, never decoded.
 -- KEYS[1] P idx          KEYS[2] P t:<id>
 -- ARGV[1] now (ms)       ARGV[2] taskId       ARGV[3] expected version ('' = any)
 -- ARGV[4] maxTaskBytes   ARGV[5] updatedAt (ms)                        ARGV[6] new status ('' = keep)
@@ -8,11 +8,12 @@
 -- ARGV[10] userId mode, ARGV[11] id, ARGV[12] JSON (as for sessionId)
 -- ARGV[13] expiresAt mode ('k', 'n', 's'), ARGV[14] expiresAt ms
 -- ARGV[15] expired tasks to purge
--- ARGV[16...] n, data member * n ('\n<key JSON>\t:<value JSON>'), r, (requestId, its JSON) * r
---             (distinct), k, item * k ('\n[<requestId JSON>\t,...]')
+-- ARGV[16...] n, data member * n ('\n<key JSON>\t:<value JSON>'), r, requestId * r (distinct),
+--             k, item * k ('\n[<requestId JSON>\t,...]')
 -- Returns {'OK', the new document} | {'OK', the old document, its new bytes 6-104, its new end from
 --         byte #old - 1 on} | {'NOT_FOUND'} | {'CONFLICT', stored version}
---       | {'TOO_BIG', size after the patch} | {'CORRUPT', version text} | {'WRONGTYPE', key}
+--       | {'TOO_BIG', size after the patch} | {'CORRUPT', version text}
+--       | {'REFUSED', key, error reply} (nothing written)
 local now = tonumber(ARGV[1])
 local id, tkey = ARGV[2], KEYS[2]
 
@@ -28,7 +29,7 @@ local x = xt ~= 'null' and xt or nil
 local nd = tonumber(ARGV[16])
 local r_at = 17 + nd
 local nr = tonumber(ARGV[r_at])
-local i_at = r_at + 1 + 2 * nr
+local i_at = r_at + 1 + nr
 local ni = tonumber(ARGV[i_at])
 
 -- The new document. Usually (no data, same sessionId and userId) it is written in place: the
@@ -39,11 +40,17 @@ local version = string.format('%d', h.v + 1)
 local head = head_fixed(version, ARGV[5], status, xt, h.c)
 local added = ni > 0 and table.concat(ARGV, ',', i_at + 1, i_at + ni) or nil
 local in_place = nd == 0 and e == h.e and u == h.u and string.sub(doc, 105, 110) == '\t,"e":'
-local tail, new_doc, size
+-- the stored size after the patch (see doc.lua): the kept size plus the change of the head fields,
+-- of the items (each 39 bytes more than here, plus a comma unless the task had none) and of the data
+-- members (each 2 bytes less than here, plus a comma for each new one after the first)
+local had_items = string.sub(doc, -3, -3) ~= '['
+local old_size = stored_size(doc, h, id)
+local size = old_size + #status - #h.s + #e - #h.e + #u - #h.u + #xt - #h.xt + #version - #h.vt + #ARGV[5] - #h.m
+if added then size = size + #added + 39 * ni + (had_items and 1 or 0) end
+local tail, new_doc
 if in_place then
   tail = ']}'
-  if added then tail = (string.sub(doc, -3, -3) == '[' and '' or ',') .. added .. ']}' end
-  size = #doc - 2 + #tail
+  if added then tail = (had_items and ',' or '') .. added .. ']}' end
 else
   local data = string.sub(doc, h.d, h.r - 1)
   if nd > 0 then
@@ -63,8 +70,10 @@ else
       local key = string.sub(member, 2, string.find(member, '\t', 2, true) - 1)
       local at = slot[key]
       if at then
+        size = size - #members[at] + #member
         members[at] = member
       else
+        size = size + #member - 2 + (#members > 0 and 1 or 0)
         members[#members + 1] = member
         slot[key] = #members
       end
@@ -74,35 +83,49 @@ else
   local items = string.sub(doc, h.r + 8, -3)
   if added then items = items == '' and added or (items .. ',' .. added) end
   new_doc = '{"v":' .. head .. '\t,"e":' .. e .. '\t,"u":' .. u .. '\t,"d":{' .. data .. '}\r,"i":[' .. items .. ']}'
-  size = #new_doc
 end
-if size > tonumber(ARGV[4]) and size > #doc then return { 'TOO_BIG', size } end
+-- a patch that does not grow the task is always allowed
+if size > tonumber(ARGV[4]) and size > old_size then return { 'TOO_BIG', size } end
 
--- index entries: a patch that leaves every index set as it was (the usual append) only moves
--- expiry scores; otherwise the stored entries move to the new fields, plus the new request ids
-local moves = status ~= h.s or e ~= h.e or u ~= h.u or (xt == 'null') ~= (h.xt == 'null')
-local new_rids = {}
-for i = r_at + 1, r_at + 2 * nr, 2 do
-  if not holds_request(doc, h, ARGV[i + 1]) then new_rids[#new_rids + 1] = 'rq:' .. ARGV[i] end
+-- index entries. Whether the task already holds a request id is one lookup of its entry in the lex
+-- index (O(1)), never a search of the document, and the bookkeeping keeps request ids apart from
+-- the other suffixes (ix_parts): appending k items costs O(k log n) however many the task holds,
+-- and moving its status, session, user or expiry entries never walks its request ids.
+local lex = lex_of(h.c, id)
+local added, rids = {}, {}
+for i = r_at + 1, r_at + nr do
+  local f = 'rq:' .. ARGV[i]
+  local member = f .. '\0' .. lex
+  local held = redis.pcall('ZSCORE', IDX, member)
+  if type(held) == 'table' then return refused(IDX, held) end
+  if not held then
+    added[#added + 1] = member
+    rids[#rids + 1] = f
+  end
 end
-local bad
-if not moves and #new_rids == 0 then
+local moves = status ~= h.s or e ~= h.e or u ~= h.u or (xt == 'null') ~= (h.xt == 'null')
+local bad, reply
+if not moves and #added == 0 then
+  -- the usual append: only expiry scores move
   local scored = {}
   if x then scored = { 'exp', 'ex:' .. status } end
-  bad = sync(id, nil, scored, scored, ARGV[5], x, h.m, h.xt, nil, true)
+  bad, reply = sync(id, nil, scored, scored, ARGV[5], x, h.m, h.xt, nil, true)
 else
-  local text, lex, old = ix_or_doc(id, h)
+  local text = redis.pcall('HGET', IX, id)
+  if type(text) == 'table' then return refused(IX, text) end
+  local old_lex, old, old_rids = ix_parts(text, id, h)
   local new = base_suffixes(status, nil, nil, x)
   for _, f in ipairs(old) do
     local head = string.sub(f, 1, 3)
-    if head == 'rq:' or (head == 'ss:' and e == h.e) or (head == 'us:' and u == h.u) then new[#new + 1] = f end
+    if (head == 'ss:' and e == h.e) or (head == 'us:' and u == h.u) then new[#new + 1] = f end
   end
   if e ~= h.e and ARGV[7] == 's' then new[#new + 1] = 'ss:' .. ARGV[8] end
   if u ~= h.u and ARGV[10] == 's' then new[#new + 1] = 'us:' .. ARGV[11] end
-  for _, f in ipairs(new_rids) do new[#new + 1] = f end
-  bad = sync(id, lex, old, new, ARGV[5], x, h.m, h.xt, text, false)
+  local rid_text = #rids > 0 and ('\31' .. table.concat(rids, '\31')) or ''
+  local text = old_lex .. '\31' .. table.concat(new, '\31') .. old_rids .. rid_text
+  bad, reply = move_entries(id, old_lex, old, new, added, {}, ARGV[5], x, h.m, h.xt, text)
 end
-if bad then return { 'WRONGTYPE', bad } end
+if bad then return refused(bad, reply) end
 
 if in_place then
   redis.call('SETRANGE', tkey, 5, head)
@@ -110,7 +133,8 @@ if in_place then
 else
   redis.call('SET', tkey, new_doc)
 end
-purge(now, tonumber(ARGV[15]))
+redis.pcall('HSET', P .. 'sz', id, size)
+purge(now, tonumber(ARGV[15]), WRITE_PURGE_BUDGET)
 -- in place, the client puts the new document together from the old one, the new head and tail
 if in_place then return { 'OK', doc, head, tail } end
 return { 'OK', new_doc }

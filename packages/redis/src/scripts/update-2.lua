@@ -5,8 +5,9 @@
 -- ARGV[4] updatedAt (ms) ARGV[5] expiresAt (ms, '' = none)             ARGV[6] expired tasks to purge
 -- ARGV[7] the new document (its version and createdAt are set here, in its fixed-width head)
 -- ARGV[8] suffixes of the indexes the task is to be in, joined by \31
+
 -- Returns {'OK', createdAt, version} | {'NOT_FOUND'} | {'CONFLICT', stored version}
---       | {'CORRUPT', version text} | {'WRONGTYPE', key}
+--       | {'CORRUPT', version text} | {'REFUSED', key, error reply} (nothing written)
 local now = tonumber(ARGV[1])
 local id, tkey = ARGV[2], KEYS[2]
 
@@ -18,55 +19,52 @@ local rest = ARGV[7]
 local s, e, u = string.match(rest, '^{"v":%d+ *\t,"m":%-?%d+ *\t,"s":"(%l+)" *\t,"x":[%-%dnul]+ *\t,"c":%-?%d+ *\t,"e":([^\t]*)\t,"u":([^\t]*)\t')
 if not s then return { 'UNEXPECTED' } end
 
--- the request ids (as JSON) of a document's items, as a set and a count: only items start with
--- '\n[' and their request id ends at the next tab (plain search: Lua patterns scan slowly)
-local function request_ids(text)
-  local set, n = {}, 0
-  local at = string.find(text, '\n[', 1, true)
-  while at do
-    local stop = string.find(text, '\t', at + 2, true)
-    local rid = string.sub(text, at + 2, stop - 1)
-    if not set[rid] then
-      set[rid] = true
-      n = n + 1
-    end
-    at = string.find(text, '\n[', stop, true)
-  end
-  return set, n
-end
-
--- an update that leaves every index set as it was (the usual one) only moves expiry scores
-local same = s == h.s and e == h.e and u == h.u and (x == nil) == (h.x == nil)
-if same then
-  local old_rids, old_n = request_ids(doc)
-  local new_rids, new_n = request_ids(rest)
-  same = old_n == new_n
-  if same then
-    for rid in pairs(new_rids) do
-      if not old_rids[rid] then
-        same = false
-        break
-      end
-    end
-  end
-end
-local bad
-if same then
+-- index entries. An update that leaves every index set as it was (the usual one) only moves expiry
+-- scores: it is one when the stored bookkeeping lists exactly the suffixes sent (one string
+-- comparison, no walk of the items). Otherwise the other suffixes move (sync, a short list), and
+-- the request ids are diffed only when their part of the bookkeeping differs from the one sent
+-- (linear in the task's request ids). The bookkeeping is then rewritten as sent.
+local text = redis.pcall('HGET', IX, id)
+if type(text) == 'table' then return refused(IX, text) end
+local bad, reply
+if text and text == lex_of(h.c, id) .. '\31' .. ARGV[8] then
   local scored = {}
   if x then scored = { 'exp', 'ex:' .. s } end
-  bad = sync(id, nil, scored, scored, ARGV[4], x, h.m, h.xt, nil, true)
+  bad, reply = sync(id, nil, scored, scored, ARGV[4], x, h.m, h.xt, nil, true)
 else
-  local text, lex, old = ix_or_doc(id, h)
+  local lex, old, old_rids = ix_parts(text, id, h)
+  local at = string.find(ARGV[8], '\31rq:', 1, true)
+  local new_rids = at and string.sub(ARGV[8], at) or ''
   local new = {}
-  for f in string.gmatch(ARGV[8], '[^\31]+') do new[#new + 1] = f end
-  bad = sync(id, lex, old, new, ARGV[4], x, h.m, h.xt, text, false)
+  for f in string.gmatch(at and string.sub(ARGV[8], 1, at - 1) or ARGV[8], '[^\31]+') do new[#new + 1] = f end
+  local added, gone = {}, {}
+  if new_rids ~= old_rids then
+    local had = {}
+    for f in string.gmatch(old_rids, '[^\31]+') do had[f] = true end
+    for f in string.gmatch(new_rids, '[^\31]+') do
+      if had[f] then
+        had[f] = nil
+      else
+        added[#added + 1] = f .. '\0' .. lex
+      end
+    end
+    for f in pairs(had) do gone[#gone + 1] = f .. '\0' .. lex end
+  end
+  bad, reply = move_entries(id, lex, old, new, added, gone, ARGV[4], x, h.m, h.xt, lex .. '\31' .. ARGV[8])
 end
-if bad then return { 'WRONGTYPE', bad } end
+if bad then return refused(bad, reply) end
 local version = h.v + 1
 -- the new document as sent, then its version and the stored createdAt in its fixed-width head
 -- (written in place: building the whole document in Lua would copy it three times, and those
 -- copies, garbage for Lua's collector, cost more than the second call)
 redis.call('SET', tkey, ARGV[7])
 redis.call('SETRANGE', tkey, 5, head_fixed(string.format('%d', version), ARGV[4], s, x or 'null', h.c))
-purge(now, tonumber(ARGV[6]))
+-- its stored size, measured on the new document with the stored version and createdAt (an update
+-- costs O(task) anyway: it writes the whole document)
+local hn = parse_doc(rest)
+if hn then
+  hn.vt, hn.c, hn.m = string.format('%d', version), h.c, ARGV[4]
+  redis.pcall('HSET', P .. 'sz', id, doc_size(rest, hn, id))
+end
+purge(now, tonumber(ARGV[6]), WRITE_PURGE_BUDGET)
 return { 'OK', h.c, version }

@@ -4,7 +4,9 @@
  * and every index entry belongs to a task that is there. Test-only: it uses KEYS, which the store
  * itself never does.
  */
+import { taskSize } from '@taskvault/core';
 import type { Redis } from 'ioredis';
+import { taskFromDoc } from '../../src/doc.js';
 import type { Bucket } from '../../src/index.js';
 import { lexMember } from '../../src/index.js';
 
@@ -60,9 +62,19 @@ export async function indexProblems(redis: Redis, bucket: Bucket): Promise<strin
   for (const id of Object.keys(bookkeeping)) {
     if (!taskIds.has(id)) problems.push(`bookkeeping without task: ${id}`);
   }
+  // the kept sizes: exactly core's size of each task, and only of tasks that are there
+  const sizes = await redis.hgetall(`${p}sz`);
+  for (const id of taskIds) {
+    const size = taskSize(taskFromDoc(await redis.get(`${p}t:${id}`), id));
+    if (sizes[id] !== String(size)) problems.push(`task ${id}: kept size ${sizes[id]} != ${size}`);
+  }
+  for (const id of Object.keys(sizes)) {
+    if (!taskIds.has(id)) problems.push(`kept size without task: ${id}`);
+  }
   for (const key of keys) {
     const rest = key.slice(p.length);
-    if (rest === 'ix' || rest.startsWith('t:') || rest.startsWith('quarantine:')) continue;
+    if (['ix', 'sz', 'shards'].includes(rest) || rest.startsWith('t:') || rest.startsWith('quarantine:'))
+      continue;
     if ((await redis.type(key)) !== 'zset') {
       problems.push(`unexpected key ${key}`);
       continue;

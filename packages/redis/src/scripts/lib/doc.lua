@@ -47,11 +47,6 @@ local function parse_doc(doc)
   return { v = tonumber(v), vt = v, m = m, c = c, s = s, e = e, u = u, x = xn, xt = x, d = d, r = r }
 end
 
--- True when the document holds an item with this request id (given as JSON text).
-local function holds_request(doc, h, rid_json)
-  return string.find(doc, '\n[' .. rid_json .. '\t', h.r, true) ~= nil
-end
-
 -- The version text of a document that may be damaged ('' when there is none), for the quarantine guard.
 local function version_text(doc)
   return string.match(doc, '^{"v":(%d+)[ \t]') or ''
@@ -66,5 +61,46 @@ end
 -- escaped only '"' and '\'.
 local function json_id(text)
   if text == 'null' then return nil end
-  return (string.gsub(string.sub(text, 2, -2), '\\(.)', '%1'))
+  local inner = string.sub(text, 2, -2)
+  if not string.find(inner, '\\', 1, true) then return inner end
+  return (string.gsub(inner, '\\(.)', '%1'))
+end
+
+-- Sizes as maxTaskBytes counts them: the UTF-8 bytes of the task's JSON in core's stored form
+-- (serializeTask), which differs from this document by fixed amounts: each item is 39 bytes more
+-- there ('{"requestId":' ... '}' around the same tokens, against '\n[' ... ']'), each data member 2
+-- bytes less ('"k":v' against '\n"k"\t:v'), and the head has its own frame (113 bytes of names,
+-- braces and commas) around the same field texts. Kept per task in the hash P sz, so a patch adds
+-- its change to it without measuring the whole task.
+
+-- Occurrences of the one-byte string `ch` in doc from `from` to `to`.
+local function count_in(doc, ch, from, to)
+  local n, at = 0, string.find(doc, ch, from, true)
+  while at and at <= to do
+    n = n + 1
+    at = string.find(doc, ch, at + 1, true)
+  end
+  return n
+end
+
+-- Bytes of the head of a task's stored JSON: the frame, its id as a JSON string (ids hold no
+-- control characters, so only '"' and '\' are escaped) and the other head fields as texts.
+local function head_size(id, s, e, u, c, m, xt, vt)
+  local _, escaped = string.gsub(id, '["\\]', '')
+  return 113 + #id + 2 + escaped + #s + 2 + #e + #u + #c + #m + #xt + #vt
+end
+
+-- The stored size of a parsed document, measured whole (for a task whose size is not kept yet).
+local function doc_size(doc, h, id)
+  local items = #doc - h.r - 9
+  local data = h.r - h.d
+  return head_size(id, h.s, h.e, h.u, h.c, h.m, h.xt, h.vt)
+    + items + 39 * count_in(doc, '\n', h.r + 8, #doc)
+    + 2 + data - 2 * count_in(doc, '\n', h.d, h.r)
+end
+
+-- The kept stored size of a task, or (none kept, or damaged) its document measured whole.
+local function stored_size(doc, h, id)
+  local kept = redis.pcall('HGET', P .. 'sz', id)
+  return type(kept) == 'string' and tonumber(kept) or doc_size(doc, h, id)
 end

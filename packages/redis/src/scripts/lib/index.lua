@@ -50,12 +50,30 @@ local function read_ix(id)
   return text, lex, list
 end
 
--- What a task's bookkeeping says, or, when it has none (damage), what its document says
--- (request ids cannot be known then).
-local function ix_or_doc(id, h)
-  local text, lex, list = read_ix(id)
-  if text then return text, lex, list end
-  return nil, lex_of(h.c, id), base_suffixes(h.s, json_id(h.e), json_id(h.u), h.x)
+-- A task's bookkeeping in two parts: its lex member with the suffixes of its indexes other than
+-- request ids (a short list), and its request-id part as text ('\31rq:<id>\31rq:<id>...', '' when
+-- none), so a write that moves its status, session, user or expiry entries never walks its request
+-- ids. Writes keep the request ids last; bookkeeping written otherwise is split whole, once. Without
+-- bookkeeping (damage), what the document's head says (its request ids cannot be known then).
+-- `text` is the bookkeeping as read (HGET: nil when there is none). Returns lex, list, request-id text.
+local function ix_parts(text, id, h)
+  if not text then return lex_of(h.c, id), base_suffixes(h.s, json_id(h.e), json_id(h.u), h.x), '' end
+  local at = string.find(text, '\31rq:', 1, true)
+  if not at then
+    local lex, list = split_ix(text)
+    return lex, list, ''
+  end
+  local rq = string.sub(text, at)
+  if not string.find(rq, '\31[^r]') then
+    local lex, list = split_ix(string.sub(text, 1, at - 1))
+    return lex, list, rq
+  end
+  local lex, all = split_ix(text)
+  local list, rids = {}, {}
+  for _, f in ipairs(all) do
+    if string.sub(f, 1, 3) == 'rq:' then rids[#rids + 1] = f else list[#list + 1] = f end
+  end
+  return lex, list, '\31' .. table.concat(rids, '\31')
 end
 
 -- Runs ZADD or ZREM of IDX over `members` from index `first` on (default 1; with score 0 for
@@ -76,12 +94,20 @@ local function idx_call(cmd, members, first)
   return nil
 end
 
+-- The reply of a write the server refused at `key`: the key and the server's own error text (its
+-- code first: WRONGTYPE for a foreign value, OOM when maxmemory is reached ...), so the client maps
+-- the refusal by its code.
+local function refused(key, reply)
+  return { 'REFUSED', key, type(reply) == 'table' and reply.err or tostring(reply) }
+end
+
 -- Moves a task's index entries from the suffixes `old` to `new`, all or nothing. The additions go
--- first, through pcall: Redis does not roll a script back, so when one meets a foreign value under
--- its key, what was added before it is taken out again (moved scores put back) and that key is
--- returned. Then the bookkeeping (unless `keep_ix`), then the removal of entries no longer wanted
--- (a foreign value under an index we leave must not stop that half way). `m` and `x` are the new
--- updatedAt and expiresAt, `old_m` and `old_x` the previous ones. Returns nil when done.
+-- first, through pcall: Redis does not roll a script back, so when one is refused (a foreign value
+-- under its key, or the server out of memory), what was added before it is taken out again (moved
+-- scores put back) and that key and the error reply are returned. Then the bookkeeping (unless
+-- `keep_ix`), then the removal of entries no longer wanted (a foreign value under an index we leave
+-- must not stop that half way). `m` and `x` are the new updatedAt and expiresAt, `old_m` and
+-- `old_x` the previous ones. Returns nil when done.
 local function sync(id, lex, old, new, m, x, old_m, old_x, old_text, keep_ix)
   local had, wanted = {}, {}
   for _, f in ipairs(old) do had[f] = true end
@@ -90,15 +116,18 @@ local function sync(id, lex, old, new, m, x, old_m, old_x, old_text, keep_ix)
   for _, f in ipairs(new) do
     if not had[f] and kind_of(f) == 'l' then add[#add + 1] = f .. '\0' .. lex end
   end
-  if #add > 0 and idx_call('ZADD', add) then return IDX end
+  if #add > 0 then
+    local r = idx_call('ZADD', add)
+    if r then return IDX, r end
+  end
   local done = {}
-  local failed = nil
+  local failed, reply = nil, nil
   for _, f in ipairs(new) do
     local k = kind_of(f)
     if (k == 'u' and not had[f]) or (k == 'x' and (not had[f] or x ~= old_x)) then
       local r = redis.pcall('ZADD', P .. f, k == 'u' and m or x, id)
       if type(r) == 'table' then
-        failed = P .. f
+        failed, reply = P .. f, r
         break
       end
       done[#done + 1] = { f, k, r }
@@ -106,7 +135,10 @@ local function sync(id, lex, old, new, m, x, old_m, old_x, old_text, keep_ix)
   end
   if not failed and not keep_ix then
     local text = lex .. '\31' .. table.concat(new, '\31')
-    if text ~= old_text and type(redis.pcall('HSET', IX, id, text)) == 'table' then failed = IX end
+    if text ~= old_text then
+      local r = redis.pcall('HSET', IX, id, text)
+      if type(r) == 'table' then failed, reply = IX, r end
+    end
   end
   if failed then
     idx_call('ZREM', add)
@@ -118,7 +150,7 @@ local function sync(id, lex, old, new, m, x, old_m, old_x, old_text, keep_ix)
         redis.call('ZREM', P .. f, id)
       end
     end
-    return failed
+    return failed, reply
   end
   local gone = {}
   for _, f in ipairs(old) do
@@ -134,8 +166,33 @@ local function sync(id, lex, old, new, m, x, old_m, old_x, old_text, keep_ix)
   return nil
 end
 
+-- Moves a task's entries, keeping request ids apart from the rest: files the lex members `added`
+-- (its new request ids), moves the other entries from the suffixes `old` to `new` (sync), takes out
+-- the lex members `gone` (request ids it no longer holds) and writes its bookkeeping `text`; all or
+-- nothing (what a refused write finds added is taken out again). The caller has read IX (a hash,
+-- or none yet), so the last write meets no foreign value, and a script that has written is not
+-- refused for memory. Returns nil, or the refused key and the error reply.
+local function move_entries(id, lex, old, new, added, gone, m, x, old_m, old_x, text)
+  if #added > 0 then
+    local reply = idx_call('ZADD', added)
+    if reply then
+      idx_call('ZREM', added)
+      return IDX, reply
+    end
+  end
+  local bad, reply = sync(id, lex, old, new, m, x, old_m, old_x, nil, true)
+  if bad then
+    idx_call('ZREM', added)
+    return bad, reply
+  end
+  if #gone > 0 then idx_call('ZREM', gone) end
+  redis.call('HSET', IX, id, text)
+  return nil
+end
+
 -- Removes a task, its index entries and its bookkeeping. `doc` is its document when the caller
--- has it. Tolerates foreign values under index keys: removing must not stop half way.
+-- has it. Tolerates foreign values under index keys: removing must not stop half way. Returns how
+-- many index entries it removed (at least 1), the measure of work the batch scripts budget by.
 local function drop(id, doc)
   local text, lex, list = read_ix(id)
   if not text then
@@ -163,7 +220,9 @@ local function drop(id, doc)
   end
   if #gone > 0 then idx_call('ZREM', gone) end
   if text then redis.pcall('HDEL', IX, id) end
+  redis.pcall('HDEL', P .. 'sz', id)
   redis.call('DEL', P .. 't:' .. id)
+  return math.max(#list, 1)
 end
 
 -- The live task under `tkey`: its document and parsed head (parse_doc), or nil and the reply the
@@ -183,12 +242,26 @@ local function read_live(id, tkey, now, expected)
   return doc, h
 end
 
--- Drops up to `limit` tasks whose expiry passed; returns how many. A foreign value under the
--- expiry index only skips this (it runs after a write has been done).
-local function purge(now, limit)
-  if limit <= 0 then return 0 end
+-- Index entries one script call removes at most, beyond its first task: a batch of big tasks (tens
+-- of thousands of request ids each) stops early, so no call holds the server (and every other
+-- namespace on it) for long. A single task is always removed whole, with all its entries.
+local ENTRY_BUDGET = 20000
+-- What a write spends on purging expired tasks on the way, beyond the first one.
+local WRITE_PURGE_BUDGET = 2000
+
+-- Drops up to `limit` tasks whose expiry passed, within `budget` index entries (default: the
+-- entry budget; a write passes less, purging being a side job of it); returns how many, and the
+-- entries that took. A foreign value under the expiry index only skips this (it runs after a
+-- write has been done).
+local function purge(now, limit, budget)
+  if limit <= 0 then return 0, 0 end
+  budget = budget or ENTRY_BUDGET
   local ids = redis.pcall('ZRANGE', P .. 'exp', '-inf', now, 'BYSCORE', 'LIMIT', 0, limit)
-  if type(ids) ~= 'table' or ids.err then return 0 end
-  for _, id in ipairs(ids) do drop(id, nil) end
-  return #ids
+  if type(ids) ~= 'table' or ids.err then return 0, 0 end
+  local spent = 0
+  for i, id in ipairs(ids) do
+    if spent >= budget then return i - 1, spent end
+    spent = spent + drop(id, nil)
+  end
+  return #ids, spent
 end

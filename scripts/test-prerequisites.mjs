@@ -1,0 +1,65 @@
+// Checks what the test suite spawns — redis-server, PostgreSQL's server binaries, Chromium,
+// openssl — before any test runs. What is missing is installed with apt-get when this runs as
+// root on Debian (saying what and why); otherwise it stops at once with the one command to run.
+// `pnpm test` and CI both call it, so the README's test command and CI cannot drift apart.
+import { spawnSync } from 'node:child_process';
+import { existsSync, readdirSync } from 'node:fs';
+import { delimiter, join } from 'node:path';
+
+/** What the tests need: how to tell it is there, the Debian package, and who needs it. */
+const NEEDS = [
+  { what: 'redis-server', found: () => onPath('redis-server'), apt: 'redis-server', for: 'Redis tests' },
+  { what: 'PostgreSQL server binaries', found: postgresBinaries, apt: 'postgresql', for: 'PostgreSQL tests' },
+  {
+    what: 'Chromium',
+    found: () => existsSync('/usr/bin/chromium'),
+    apt: 'chromium',
+    for: "the demo page's browser test",
+  },
+  { what: 'openssl', found: () => onPath('openssl'), apt: 'openssl', for: 'Redis TLS tests' },
+];
+
+function onPath(name) {
+  return (process.env.PATH ?? '').split(delimiter).some((dir) => dir && existsSync(join(dir, name)));
+}
+
+function postgresBinaries() {
+  const base = '/usr/lib/postgresql';
+  if (existsSync(base) && readdirSync(base).some((v) => existsSync(join(base, v, 'bin', 'initdb'))))
+    return true;
+  return onPath('initdb') && onPath('pg_ctl');
+}
+
+const missing = NEEDS.filter((need) => !need.found());
+if (missing.length === 0) process.exit(0);
+
+const packages = missing.map((m) => m.apt);
+const command = `apt-get update && apt-get install -y ${packages.join(' ')}`;
+const list = missing.map((m) => `  ${m.what} (Debian package ${m.apt}), for ${m.for}`).join('\n');
+const isRoot = typeof process.getuid === 'function' && process.getuid() === 0;
+
+if (!isRoot || !onPath('apt-get')) {
+  process.stderr.write(
+    `The tests need what this machine lacks:\n${list}\nInstall it, then run the tests again:\n  ${isRoot ? '' : 'sudo '}${command.replace('&& apt-get', `&& ${isRoot ? '' : 'sudo '}apt-get`)}\n`,
+  );
+  process.exit(1);
+}
+
+process.stdout.write(`Installing what the tests need:\n${list}\n`);
+const env = { ...process.env, DEBIAN_FRONTEND: 'noninteractive' };
+for (const args of [
+  ['update', '-qq'],
+  ['install', '-y', '-qq', '--no-install-recommends', ...packages],
+]) {
+  const run = spawnSync('apt-get', args, { stdio: ['ignore', 'ignore', 'inherit'], env });
+  if (run.status !== 0) {
+    process.stderr.write(`apt-get ${args[0]} failed (exit ${run.status}); run it by hand:\n  ${command}\n`);
+    process.exit(1);
+  }
+}
+const still = NEEDS.filter((need) => !need.found());
+if (still.length > 0) {
+  process.stderr.write(`Still missing after apt-get: ${still.map((m) => m.what).join(', ')}\n`);
+  process.exit(1);
+}
+process.stdout.write('Installed.\n');
