@@ -28,7 +28,8 @@ const c = (q: QueryLayer) => sql.raw(q.naming.qualified(q.naming.counts));
 /** Up to `limit` task rows of the namespace after `afterTaskId`, by primary key. */
 export async function taskBatch(q: QueryLayer, ns: string, afterTaskId: string, limit: number) {
   // as json: the store's type parsers read json, not text[]
-  const { rows } = await sql<VerifiedRow>`select ${sql.raw(TASK_COLUMNS.join(', '))}, to_json(request_ids) as request_ids from ${t(q)}
+  const { rows } =
+    await sql<VerifiedRow>`select ${sql.raw(TASK_COLUMNS.join(', '))}, to_json(request_ids) as request_ids from ${t(q)}
     where namespace = ${ns} and task_id > ${afterTaskId} order by task_id limit ${limit}`.execute(q.db);
   return rows.map((row) => ({ ...row, created_at: Number(row.created_at), version: Number(row.version) }));
 }
