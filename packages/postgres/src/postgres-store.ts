@@ -286,7 +286,7 @@ export class PostgresTaskStore extends TaskStoreBase {
 
   protected async patchTask(request: PatchRequest): Promise<AgentTask> {
     const db = await this.#ready();
-    const { taskId, patch, expectedVersion, now } = request;
+    const { taskId, patch, expectedVersion, now, size } = request;
     const outcome = await patchTaskRow(
       db,
       this.namespace,
@@ -295,6 +295,7 @@ export class PostgresTaskStore extends TaskStoreBase {
       expectedVersion,
       now.getTime(),
       this.maxTaskBytes,
+      size,
     );
     switch (outcome.kind) {
       case 'missing':

@@ -29,7 +29,7 @@
  * them through the `forget_requests` function, whose DELETE takes a fresh snapshot after the
  * row lock is held.
  */
-import type { AgentTask, JsonObject, NormalizedPatch, TaskReplacement } from '@taskvault/core';
+import type { AgentTask, NormalizedPatch, PatchSize, TaskReplacement } from '@taskvault/core';
 import { type Expression, type QueryCreator, sql } from 'kysely';
 import {
   insertValues,
@@ -41,7 +41,7 @@ import {
   type TaskRow,
 } from '../rows.js';
 import type { TaskvaultDatabase } from '../schema.js';
-import { dataWithSizes, jsonBytes } from '../sizes.js';
+import { jsonBytes } from '../sizes.js';
 import { live, markStoreWriter, taskKey } from './common.js';
 import { counterSlot, statusDeltas, upsertCounters } from './counters.js';
 import {
@@ -565,6 +565,7 @@ export async function patchTaskRow(
   expectedVersion: number | null,
   nowMs: number,
   maxTaskBytes: number,
+  size: PatchSize,
 ): Promise<WriteOutcome<TaskRow>> {
   const has: PatchShape = {
     status: patch.status !== undefined,
@@ -581,7 +582,7 @@ export async function patchTaskRow(
     .join(',');
   const items = patch.appendItems ?? [];
   const itemsText = has.items ? itemsJson(items) : '[]';
-  const data = dataWithSizes(has.data ? (patch.data as JsonObject) : {});
+  const dataJson = has.data ? JSON.stringify(patch.data) : '{}';
   const values_expires = patch.expiresAt === undefined ? null : msOrNull(patch.expiresAt);
   const values: PatchValues = {
     namespace,
@@ -593,16 +594,16 @@ export async function patchTaskRow(
     session_id: patch.sessionId ?? null,
     user_id: patch.userId ?? null,
     expires_at: values_expires,
-    data: data.json,
+    data: dataJson,
     items: itemsText,
     request_ids: requestIdsOf(items),
     status_bytes: jsonBytes(patch.status ?? null),
     session_bytes: jsonBytes(patch.sessionId ?? null),
     user_bytes: jsonBytes(patch.userId ?? null),
     expires_bytes: jsonBytes(values_expires),
-    // `[a,b]` is 2 + the items + 1 comma fewer than items: each item plus a comma is the text - 1
-    items_bytes: Buffer.byteLength(itemsText) - 1,
-    data_sizes: JSON.stringify(data.sizes),
+    // core's exact parts: each appended item plus a comma, and each patched data member
+    items_bytes: size.items,
+    data_sizes: JSON.stringify(Object.fromEntries(size.data)),
   };
   const kept = await patchKeepingIndexes(q, values, has, shape);
   if (kept !== undefined) return { kind: 'written', row: kept };
