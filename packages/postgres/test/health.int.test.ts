@@ -1,21 +1,10 @@
 /** healthCheck tells a server that cannot take writes, or a schema without its tables, from a healthy one. */
 import { rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import pg from 'pg';
 import { describe, expect, it } from 'vitest';
-import { storeOn, useServer } from './helpers.js';
+import { sqlRows, storeOn, useServer } from './helpers.js';
 
 const server = useServer();
-
-async function run(url: string, text: string) {
-  const client = new pg.Client({ connectionString: url });
-  await client.connect();
-  try {
-    return (await client.query(text)).rows;
-  } finally {
-    await client.end();
-  }
-}
 
 describe('healthCheck', () => {
   it('a database whose default_transaction_read_only is on: ok false, saying writes would fail', async () => {
@@ -25,7 +14,7 @@ describe('healthCheck', () => {
     await writer.migrate();
     expect(await writer.healthCheck()).toMatchObject({ ok: true });
     await writer.close();
-    await run(url, `alter database "${database}" set default_transaction_read_only = on`);
+    await sqlRows(url, `alter database "${database}" set default_transaction_read_only = on`);
     const store = storeOn(url);
     try {
       const health = await store.healthCheck();
@@ -34,7 +23,7 @@ describe('healthCheck', () => {
     } finally {
       await store.close();
       // from another database: sessions of this one start read-only
-      await run(server().url, `alter database "${database}" reset default_transaction_read_only`);
+      await sqlRows(server().url, `alter database "${database}" reset default_transaction_read_only`);
     }
   });
 
@@ -65,7 +54,7 @@ describe('healthCheck', () => {
       expect(health.ok).toBe(false);
       expect(health.detail).toContain('hot standby');
     } finally {
-      await run(url, 'select pg_promote()');
+      await sqlRows(url, 'select pg_promote()');
       await rm(signal, { force: true });
     }
     await expect.poll(async () => (await store.healthCheck()).ok, { timeout: 10_000 }).toBe(true);

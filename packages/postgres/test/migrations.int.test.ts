@@ -1,9 +1,8 @@
 /** Migrations: exactly once under concurrency, per schema and prefix, and as a script for other tools. */
-import pg from 'pg';
 import { afterEach, describe, expect, it } from 'vitest';
 import { MIGRATION_NAMES, type MigrationProgress, type PostgresTaskStore } from '../src/index.js';
 import { CONSISTENT, findInconsistencies } from './consistency.js';
-import { storeOn, useServer } from './helpers.js';
+import { sqlRows, storeOn, useServer } from './helpers.js';
 
 const server = useServer();
 
@@ -18,15 +17,7 @@ describe('migrations', () => {
     await Promise.all(opened.splice(0).map((s) => s.close()));
   });
 
-  const query = async (url: string, text: string) => {
-    const client = new pg.Client({ connectionString: url });
-    await client.connect();
-    try {
-      return (await client.query(text)).rows;
-    } finally {
-      await client.end();
-    }
-  };
+  const query = sqlRows;
 
   it('10 stores starting at once on an empty database migrate exactly once, and all of them work', async () => {
     const url = await server().createDatabase();
