@@ -5,13 +5,18 @@
  * Migrator, which re-reads what ran once it holds the lock.
  */
 import { type Kysely, type Migration, type MigrationProvider, Migrator, sql } from 'kysely';
+import { backfillTaskBytes } from './backfill.js';
 import { MIGRATION_NAMES, MIGRATIONS } from './migrations/index.js';
 import { type Naming, quoteIdent } from './naming.js';
+import { missingObjects, restoreObjects } from './schema-objects.js';
 
 /** Reported by `migrate({ onProgress })` before and after each migration runs. */
 export interface MigrationProgress {
   migration: string;
-  phase: 'start' | 'done';
+  /** `backfill`: after the migrations committed, a batch of existing rows was brought up to date. */
+  phase: 'start' | 'done' | 'backfill';
+  /** With `backfill`: rows done so far. */
+  rows?: number;
 }
 
 /** Options of `migrate()`. */
@@ -26,7 +31,16 @@ export interface MigrateResult {
   applied: string[];
   /** Migrations that had run before. */
   alreadyApplied: string[];
+  /**
+   * Objects of migrations that had run but were no longer there (dropped behind the store), which
+   * this call re-created, as `table:<name>`, `index:<name>`, `function:<name>`,
+   * `trigger:<table>.<name>`. Absent when nothing was missing.
+   */
+  restored?: string[];
 }
+
+/** The migration whose new columns existing rows are backfilled for. */
+const TASK_BYTES_MIGRATION = '0003-task-bytes';
 
 /** SQLSTATEs of "the migration table is not there yet". */
 const MISSING_RELATION = new Set(['42P01', '3F000']);
@@ -70,7 +84,10 @@ export async function runMigrations(
   options: MigrateOptions = {},
 ): Promise<MigrateResult> {
   const before = await appliedMigrations(db, naming);
-  if (MIGRATION_NAMES.every((name) => before.includes(name))) {
+  if (
+    MIGRATION_NAMES.every((name) => before.includes(name)) &&
+    (await missingObjects(db, naming, MIGRATION_NAMES)).length === 0
+  ) {
     return { applied: [], alreadyApplied: [...MIGRATION_NAMES] };
   }
   return db.connection().execute(async (conn) => {
@@ -92,7 +109,23 @@ export async function runMigrations(
       const { error, results = [] } = await migrator.migrateToLatest();
       if (error !== undefined) throw error;
       const applied = results.filter((r) => r.status === 'Success').map((r) => r.migrationName);
-      return { applied, alreadyApplied: MIGRATION_NAMES.filter((name) => !applied.includes(name)) };
+      const result: MigrateResult = {
+        applied,
+        alreadyApplied: MIGRATION_NAMES.filter((name) => !applied.includes(name)),
+      };
+      // recorded is not the same as present: re-create what was dropped behind the store
+      const missing = await missingObjects(conn, naming, MIGRATION_NAMES);
+      if (missing.length > 0) {
+        await conn.transaction().execute((trx) => restoreObjects(trx, naming, MIGRATION_NAMES, missing));
+        result.restored = missing.map((o) => `${o.kind}:${o.name}`);
+      }
+      // rows written before the kept sizes: in batches, each committed on its own
+      if (applied.includes(TASK_BYTES_MIGRATION)) {
+        await backfillTaskBytes(conn, naming, (rows) =>
+          options.onProgress?.({ migration: TASK_BYTES_MIGRATION, phase: 'backfill', rows }),
+        );
+      }
+      return result;
     } finally {
       // if these fail the session is gone (and its lock with it), or it is destroyed as broken
       await sql`select pg_advisory_unlock(${naming.lockKey}::bigint)`.execute(conn).catch(() => {});

@@ -55,6 +55,7 @@ const KNOWN_OPTIONS = [
   'namespace',
   'ttlMs',
   'maxTaskBytes',
+  'onCorrupt',
   'connectionString',
   'pool',
   'schema',

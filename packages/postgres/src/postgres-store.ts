@@ -10,10 +10,13 @@ import {
   type NormalizedListQuery,
   type PatchRequest,
   type ReplaceRequest,
+  type RestoreBatchResult,
+  type RestoreRequest,
   TaskStoreBase,
   type TaskStoreError,
   type TaskStoreOperation,
   taskStoreError,
+  type VerifyRequest,
 } from '@taskvault/core';
 import { Kysely, sql } from 'kysely';
 import type pg from 'pg';
@@ -36,6 +39,7 @@ import { type TaskRow, taskFromRow } from './rows.js';
 import type { TaskvaultDatabase } from './schema.js';
 import { Sweeper } from './sweeper.js';
 import { TableNamesPlugin } from './table-names-plugin.js';
+import { verifyNamespace } from './verify-walk.js';
 
 /** Batches one background sweep may delete (10 000 rows); the next tick continues. */
 const SWEEP_MAX_BATCHES = 10;
@@ -167,31 +171,76 @@ export class PostgresTaskStore extends TaskStoreBase {
     return this.#queries;
   }
 
-  /** Builds the task of a row; a row that is not a task is quarantined and reported. */
+  /** Where quarantined rows go, as `schema.table` (for reports). */
+  get #quarantineTable(): string {
+    return `${this.#naming.schema}.${this.#naming.quarantine}`;
+  }
+
+  /** Moves a row to the quarantine and tells the onCorrupt hook. */
+  async #moveAside(operation: TaskStoreOperation, taskId: string, detail: string): Promise<void> {
+    await quarantineRow(this.#queries, this.namespace, taskId, detail);
+    this.reportCorrupt(operation, taskId, detail, this.#quarantineTable);
+  }
+
+  /** Builds the task of a row, or null after moving a row that is not a task aside (and reporting it). */
+  async #taskOrAside(operation: TaskStoreOperation, row: TaskRow): Promise<AgentTask | null> {
+    try {
+      return taskFromRow(row);
+    } catch (error) {
+      if (!(error instanceof CorruptRecord)) throw error;
+      await this.#moveAside(operation, row.task_id, error.detail);
+      return null;
+    }
+  }
+
+  /** Builds the task of a row; a row that is not a task is moved aside, reported, and CORRUPT_DATA. */
   async #toTask(operation: TaskStoreOperation, row: TaskRow): Promise<AgentTask> {
     try {
       return taskFromRow(row);
     } catch (error) {
       if (!(error instanceof CorruptRecord)) throw error;
-      await quarantineRow(this.#queries, this.namespace, row.task_id, error.detail);
+      await this.#moveAside(operation, row.task_id, error.detail);
       throw taskStoreError(operation, 'CORRUPT_DATA', { taskId: row.task_id, detail: error.detail });
     }
   }
 
-  /** All rows as tasks; every corrupt row among them is quarantined, then CORRUPT_DATA is thrown. */
-  async #toTasks(operation: TaskStoreOperation, rows: TaskRow[]): Promise<AgentTask[]> {
-    const tasks: AgentTask[] = [];
-    let firstError: TaskStoreError | null = null;
-    for (const row of rows) {
-      try {
-        tasks.push(await this.#toTask(operation, row));
-      } catch (error) {
-        firstError ??= error as TaskStoreError;
-        if ((error as TaskStoreError).code !== 'CORRUPT_DATA') throw error;
-      }
+  /**
+   * The error for a write that found a stored row which is not a task: the row is moved to the
+   * quarantine (with the codec's reason when it has one) and CORRUPT_DATA is returned.
+   */
+  async #quarantineStored(operation: TaskStoreOperation, taskId: string): Promise<TaskStoreError> {
+    const row = await readTaskRow(this.#queries, this.namespace, taskId, Number.MIN_SAFE_INTEGER);
+    let detail = 'the stored row failed the server-side shape check';
+    try {
+      if (row !== undefined) taskFromRow(row);
+    } catch (error) {
+      if (!(error instanceof CorruptRecord)) throw error;
+      detail = error.detail;
     }
-    if (firstError !== null) throw firstError;
-    return tasks;
+    await this.#moveAside(operation, taskId, detail);
+    return taskStoreError(operation, 'CORRUPT_DATA', { taskId, detail });
+  }
+
+  /**
+   * Runs a read until it meets no unreadable row: each one met is moved aside and reported, then
+   * the read runs again (the next holder, a full page). Each round moves at least one row.
+   */
+  async #readingPast<T>(
+    operation: TaskStoreOperation,
+    read: () => Promise<TaskRow[]>,
+    build: (tasks: AgentTask[]) => T,
+  ): Promise<T> {
+    for (;;) {
+      const rows = await read();
+      const tasks: AgentTask[] = [];
+      let movedAside = false;
+      for (const row of rows) {
+        const task = await this.#taskOrAside(operation, row);
+        if (task === null) movedAside = true;
+        else tasks.push(task);
+      }
+      if (!movedAside) return build(tasks);
+    }
   }
 
   protected async insertTask(task: AgentTask): Promise<AgentTask> {
@@ -213,6 +262,7 @@ export class PostgresTaskStore extends TaskStoreBase {
     const outcome = await replaceTaskRow(db, this.namespace, replacement, expectedVersion, now.getTime());
     const taskId = replacement.taskId;
     if (outcome.kind === 'missing') throw taskStoreError('update', 'TASK_NOT_FOUND', { taskId });
+    if (outcome.kind === 'corrupt') throw await this.#quarantineStored('update', taskId);
     if (outcome.kind !== 'written') {
       throw taskStoreError('update', 'VERSION_CONFLICT', {
         taskId,
@@ -236,7 +286,7 @@ export class PostgresTaskStore extends TaskStoreBase {
 
   protected async patchTask(request: PatchRequest): Promise<AgentTask> {
     const db = await this.#ready();
-    const { taskId, patch, expectedVersion, now } = request;
+    const { taskId, patch, expectedVersion, now, size } = request;
     const outcome = await patchTaskRow(
       db,
       this.namespace,
@@ -245,6 +295,7 @@ export class PostgresTaskStore extends TaskStoreBase {
       expectedVersion,
       now.getTime(),
       this.maxTaskBytes,
+      size,
     );
     switch (outcome.kind) {
       case 'missing':
@@ -261,6 +312,8 @@ export class PostgresTaskStore extends TaskStoreBase {
           path: 'task',
           detail: `serialized size ${outcome.bytes} bytes after this patch would exceed maxTaskBytes ${this.maxTaskBytes}; move large blobs out of the task`,
         });
+      case 'corrupt':
+        throw await this.#quarantineStored('patch', taskId);
       default:
         return this.#toTask('patch', outcome.row);
     }
@@ -268,20 +321,30 @@ export class PostgresTaskStore extends TaskStoreBase {
 
   protected async deleteTask(taskId: string): Promise<void> {
     const db = await this.#ready();
-    const deleted = await deleteTaskRow(db, this.namespace, taskId, this.now().getTime());
-    if (!deleted) throw taskStoreError('delete', 'TASK_NOT_FOUND', { taskId });
+    const outcome = await deleteTaskRow(db, this.namespace, taskId, this.now().getTime());
+    if (outcome === 'corrupt') throw await this.#quarantineStored('delete', taskId);
+    if (outcome === 'missing') throw taskStoreError('delete', 'TASK_NOT_FOUND', { taskId });
   }
 
   protected async readByRequestId(requestId: string): Promise<AgentTask | null> {
     const db = await this.#ready();
-    const row = await readRowByRequestId(db, this.namespace, requestId, this.now().getTime());
-    return row === undefined ? null : this.#toTask('loadByRequestId', row);
+    return this.#readingPast(
+      'loadByRequestId',
+      async () => {
+        const row = await readRowByRequestId(db, this.namespace, requestId, this.now().getTime());
+        return row === undefined ? [] : [row];
+      },
+      (tasks) => tasks[0] ?? null,
+    );
   }
 
   protected async listTasks(query: NormalizedListQuery): Promise<AgentTask[]> {
     const db = await this.#ready();
-    const rows = await listTaskRows(db, this.namespace, query, this.now().getTime());
-    return this.#toTasks('list', rows);
+    return this.#readingPast(
+      'list',
+      () => listTaskRows(db, this.namespace, query, this.now().getTime()),
+      (tasks) => tasks,
+    );
   }
 
   protected async countTasks(filter: NormalizedFilter): Promise<number> {
@@ -304,8 +367,85 @@ export class PostgresTaskStore extends TaskStoreBase {
     return clearRows(db, this.namespace, this.now().getTime());
   }
 
+  /**
+   * Reachable is not enough: a server that cannot take writes (a read-only database or session
+   * default, a hot standby) or a schema whose tables are gone fails the health check, with a
+   * detail saying which.
+   */
+  protected async verifyTasks(request: VerifyRequest): Promise<void> {
+    const queries = await this.#ready();
+    await verifyNamespace(
+      {
+        queries,
+        namespace: this.namespace,
+        moveAside: (taskId, detail) => this.#moveAside('verify', taskId, detail),
+      },
+      request,
+    );
+  }
+
+  /**
+   * Writes a batch of exact tasks: each through `create`'s statement (a live task with the id is
+   * a conflict; an expired one is replaced). With `replace`, a live task is deleted first, in its
+   * own statement, and the create tried again.
+   */
+  protected async restoreTasks(request: RestoreRequest): Promise<RestoreBatchResult> {
+    const db = await this.#ready();
+    const result: RestoreBatchResult = { restored: 0, replaced: 0, skipped: 0, conflict: null };
+    for (const { task } of request.tasks) {
+      const now = request.now.getTime();
+      if (await insertTaskRow(db, this.namespace, task, now)) {
+        result.restored++;
+        continue;
+      }
+      if (request.onConflict === 'skip') {
+        result.skipped++;
+        continue;
+      }
+      if (request.onConflict === 'fail') {
+        result.conflict = task.taskId;
+        return result;
+      }
+      for (let attempt = 0; ; attempt++) {
+        const gone = await deleteTaskRow(db, this.namespace, task.taskId, now);
+        if (gone === 'corrupt') await this.#quarantineStored('restore', task.taskId);
+        if (await insertTaskRow(db, this.namespace, task, now)) break;
+        if (attempt >= 3) throw taskStoreError('restore', 'TASK_EXISTS', { taskId: task.taskId });
+      }
+      result.replaced++;
+    }
+    return result;
+  }
+
   protected async ping(): Promise<void> {
-    await sql`select 1`.execute(this.#db);
+    const n = this.#naming;
+    const tables = [n.tasks, n.requests, n.counts, n.quarantine];
+    const { rows } = await sql<{ read_only: string; recovery: boolean; missing: string | null }>`
+      select current_setting('transaction_read_only') as read_only, pg_is_in_recovery() as recovery,
+        (select string_agg(t, ', ') from unnest(${tables}::text[]) as t
+         where to_regclass(quote_ident(${n.schema}::text) || '.' || quote_ident(t)) is null) as missing`.execute(
+      this.#db,
+    );
+    const state = rows[0];
+    if (state === undefined) return;
+    const problems: string[] = [];
+    if (state.recovery)
+      problems.push('the server is a hot standby (pg_is_in_recovery()): it cannot take writes');
+    else if (state.read_only === 'on') {
+      problems.push('transactions are read-only (default_transaction_read_only is on): writes would fail');
+    }
+    // before the first call of an autoMigrate store, missing tables are expected: it creates them
+    if (state.missing !== null && (this.#migrated || !this.#settings.autoMigrate)) {
+      problems.push(
+        `tables missing in schema "${n.schema}": ${state.missing}; run store.migrate() to re-create them`,
+      );
+    }
+    if (problems.length > 0) {
+      throw taskStoreError('healthCheck', 'BACKEND_ERROR', {
+        backend: 'postgres',
+        detail: problems.join('; '),
+      });
+    }
   }
 
   /** One background sweep; skipped until the store has been used (and migrated). */
@@ -332,6 +472,9 @@ export class PostgresTaskStore extends TaskStoreBase {
 
   protected wrapError(operation: TaskStoreOperation, error: unknown, taskId?: string): TaskStoreError {
     if ((error as { code?: unknown } | null)?.code === '42P01') {
+      // migrated once, dropped since: let the next call migrate again, which re-creates them
+      this.#migrated = false;
+      this.#migrating = null;
       // the tables are missing: say how to create them instead of only "relation does not exist"
       return taskStoreError(operation, 'BACKEND_ERROR', {
         backend: 'postgres',

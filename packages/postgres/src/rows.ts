@@ -12,6 +12,7 @@ import {
   type TaskReplacement,
   taskFromStored,
 } from '@taskvault/core';
+import { createdBytes, dataWithSizes, replacedBytes } from './sizes.js';
 
 /** The columns of a task row the store reads. */
 export interface TaskRow {
@@ -77,6 +78,8 @@ export function msOrNull(date: Date | null): number | null {
 
 /** The column values `create` writes. */
 export function insertValues(namespace: string, task: AgentTask) {
+  const items = itemsJson(task.items);
+  const data = dataWithSizes(task.data);
   return {
     namespace,
     task_id: task.taskId,
@@ -88,20 +91,29 @@ export function insertValues(namespace: string, task: AgentTask) {
     expires_at: msOrNull(task.expiresAt),
     version: task.version,
     request_ids: requestIdsOf(task.items),
-    data: JSON.stringify(task.data),
-    items: itemsJson(task.items),
+    data: data.json,
+    items,
+    bytes: createdBytes(task, items, data.json),
+    data_sizes: JSON.stringify(data.sizes),
   };
 }
 
-/** The column values `update` writes (version and updated_at are set in SQL). */
-export function replacementValues(replacement: TaskReplacement) {
+/**
+ * The column values `update` writes (version and updated_at are set in SQL), and `bytes_base`:
+ * the task's size but for the digits of created_at and version, which the server adds.
+ */
+export function replacementValues(replacement: TaskReplacement, nowMs: number) {
+  const items = itemsJson(replacement.items);
+  const data = dataWithSizes(replacement.data);
   return {
     status: replacement.status,
     session_id: replacement.sessionId,
     user_id: replacement.userId,
     expires_at: msOrNull(replacement.expiresAt),
     request_ids: requestIdsOf(replacement.items),
-    data: JSON.stringify(replacement.data),
-    items: itemsJson(replacement.items),
+    data: data.json,
+    items,
+    bytes_base: replacedBytes(replacement, nowMs, items, data.json),
+    data_sizes: JSON.stringify(data.sizes),
   };
 }

@@ -29,6 +29,10 @@ export interface TasksTable {
   data: Jsonb;
   /** The item history: a JSON array of `{ requestId, role, content, createdAt }`. */
   items: Jsonb;
+  /** Exact bytes of the task's serialized stored form; null when not known yet (see sizes.ts). */
+  bytes: ColumnType<number | null, number | null, number | null>;
+  /** `{ key: bytes of the data member "key":value }`; null exactly when `bytes` is. */
+  data_sizes: Jsonb;
 }
 
 /** One row per (task, distinct request id), maintained by triggers on `tasks`. */

@@ -3,6 +3,7 @@ import { describeTaskStore } from '@taskvault/conformance';
 import pg from 'pg';
 import { afterAll, beforeAll, expect } from 'vitest';
 import { PostgresTaskStore } from '../src/index.js';
+import { damageVia } from './damage.js';
 import { useServer } from './helpers.js';
 
 const server = useServer();
@@ -22,4 +23,5 @@ afterAll(async () => {
 describeTaskStore({
   name: 'postgres (caller-supplied pg.Pool)',
   create: (options) => new PostgresTaskStore({ ...options, pool, sweepIntervalMs: 0 }),
+  damage: damageVia(() => pool),
 });

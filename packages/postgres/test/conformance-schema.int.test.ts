@@ -1,16 +1,21 @@
 /** The conformance suite in a custom schema with a custom table prefix. */
 import { describeTaskStore } from '@taskvault/conformance';
+import pg from 'pg';
 import { afterAll, beforeAll, expect } from 'vitest';
 import { PostgresTaskStore } from '../src/index.js';
+import { damageVia } from './damage.js';
 import { useServer } from './helpers.js';
 
 const server = useServer();
 let url = '';
+let sql: pg.Pool;
 beforeAll(async () => {
   url = await server().createDatabase();
+  sql = new pg.Pool({ connectionString: url, max: 2 });
 });
 
 afterAll(async () => {
+  await sql.end();
   // everything went to the custom schema and prefix, nothing to public
   const tables = await server().psql(
     "select table_schema || '.' || table_name from information_schema.tables where table_schema in ('public', 'agent_state') order by 1",
@@ -36,4 +41,5 @@ describeTaskStore({
       tablePrefix: 'tv2_',
       sweepIntervalMs: 0,
     }),
+  damage: damageVia(() => sql),
 });

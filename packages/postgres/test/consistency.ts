@@ -33,12 +33,13 @@ export async function findInconsistencies(
         where (select coalesce(array_agg(distinct x order by x), '{}') from unnest(t.request_ids) x)
           is distinct from (select coalesce(array_agg(distinct e->>'requestId' order by e->>'requestId'), '{}')
                             from jsonb_array_elements(t.items) e)`),
-      missingIndexRows: await one(`select count(*) as n from ${t} t, unnest(t.request_ids) rid
-        where not exists (select 1 from ${r} r where r.namespace = t.namespace and r.request_id = rid
-                          and r.created_at = t.created_at and r.task_id = t.task_id)`),
-      orphanIndexRows: await one(`select count(*) as n from ${r} r
-        where not exists (select 1 from ${t} t where t.namespace = r.namespace and t.task_id = r.task_id
-                          and t.created_at = r.created_at and r.request_id = any (t.request_ids))`),
+      // set differences (hashed), not a test per row: tasks of 20,000 request ids stay quick
+      missingIndexRows: await one(`select count(*) as n from (
+          select t.namespace, rid, t.created_at, t.task_id from ${t} t, unnest(t.request_ids) rid
+          except select namespace, request_id, created_at, task_id from ${r}) d`),
+      orphanIndexRows: await one(`select count(*) as n from (
+          select namespace, request_id, created_at, task_id from ${r}
+          except select t.namespace, rid, t.created_at, t.task_id from ${t} t, unnest(t.request_ids) rid) d`),
       counterMismatches: await one(`with actual as (
           select namespace, status, count(*) as n from ${t} group by 1, 2),
         counted as (

@@ -1,5 +1,5 @@
 /** Rows damaged by hand in SQL: CORRUPT_DATA on read, moved to the quarantine table, the rest keeps working. */
-import { TaskLoadError, TaskQueryError, TaskUpdateError } from '@taskvault/core';
+import { type CorruptRecordReport, TaskDeleteError, TaskLoadError, TaskUpdateError } from '@taskvault/core';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { PostgresTaskStore } from '../src/index.js';
@@ -69,32 +69,47 @@ describe('corrupt rows', () => {
     });
   }
 
-  it('list and loadByRequestId report a corrupt row once, quarantine it, and the next call works', async () => {
+  it('list and loadByRequestId move a corrupt row aside, report it, and answer without it', async () => {
     await store.clear();
-    const good = await store.create({ taskId: 'good', createdAt: new Date(1000) });
-    await store.create({
-      taskId: 'bad',
-      createdAt: new Date(2000),
-      items: [{ requestId: 'bad-req', role: 'user', content: 1, createdAt: new Date() }],
-    });
-    await damage('bad', `data = '"scalar"'`);
-    await expect(store.list()).rejects.toSatisfy(
-      (e: unknown) => e instanceof TaskQueryError && e.code === 'CORRUPT_DATA' && e.taskId === 'bad',
-    );
-    expect((await store.list()).tasks).toEqual([good]);
-    expect(await store.count()).toBe(1);
-    expect(await store.countActive()).toBe(1);
+    const reports: CorruptRecordReport[] = [];
+    const watched = storeOn(url, { onCorrupt: (r) => reports.push(r) });
+    try {
+      const good = await watched.create({ taskId: 'good', createdAt: new Date(1000) });
+      await watched.create({
+        taskId: 'bad',
+        createdAt: new Date(2000),
+        items: [{ requestId: 'bad-req', role: 'user', content: 1, createdAt: new Date() }],
+      });
+      await damage('bad', `data = '"scalar"'`);
+      expect((await watched.list()).tasks).toEqual([good]);
+      expect(reports).toMatchObject([
+        {
+          backend: 'postgres',
+          taskId: 'bad',
+          operation: 'list',
+          movedTo: 'public.taskvault_task_quarantine',
+        },
+      ]);
+      expect(await quarantined('bad')).toHaveLength(1);
+      expect(await watched.count()).toBe(1);
 
-    await store.create({
-      taskId: 'bad2',
-      items: [{ requestId: 'shared-req', role: 'user', content: 1, createdAt: new Date() }],
-    });
-    await damage('bad2', `items = '[{"requestId": "shared-req"}]'`);
-    await expect(store.loadByRequestId('shared-req')).rejects.toMatchObject({
-      code: 'CORRUPT_DATA',
-      taskId: 'bad2',
-    });
-    expect(await store.loadByRequestId('shared-req')).toBeNull();
+      await watched.create({
+        taskId: 'bad2',
+        createdAt: new Date(3000),
+        items: [{ requestId: 'shared-req', role: 'user', content: 1, createdAt: new Date() }],
+      });
+      const holder = await watched.create({
+        taskId: 'holder',
+        createdAt: new Date(4000),
+        items: [{ requestId: 'shared-req', role: 'user', content: 2, createdAt: new Date() }],
+      });
+      await damage('bad2', `items = '[{"requestId": "shared-req"}]'`);
+      expect(await watched.loadByRequestId('shared-req')).toEqual(holder);
+      expect(reports.map((r) => [r.taskId, r.operation])).toContainEqual(['bad2', 'loadByRequestId']);
+      expect(await findInconsistencies(url)).toEqual(CONSISTENT);
+    } finally {
+      await watched.close();
+    }
   });
 
   it('a patch on a corrupt row rejects CORRUPT_DATA and quarantines the row', async () => {
@@ -105,5 +120,49 @@ describe('corrupt rows', () => {
     expect(error).toMatchObject({ code: 'CORRUPT_DATA' });
     expect(await quarantined('bad-patch')).toHaveLength(1);
     expect(await findInconsistencies(url)).toEqual(CONSISTENT);
+  });
+
+  for (const [what, assignment] of Object.entries(DAMAGE)) {
+    it(`a row whose ${what}: update and delete reject CORRUPT_DATA and move it to the quarantine, never overwrite or drop it`, async () => {
+      for (const operation of ['update', 'delete'] as const) {
+        const id = `write-${operation}-${what}`;
+        const task = await store.create({
+          taskId: id,
+          status: 'running',
+          items: [{ requestId: `${id}-req`, role: 'user', content: 'x', createdAt: new Date() }],
+        });
+        await damage(id, assignment);
+        const error = await (operation === 'update'
+          ? store.update({ ...task, data: { overwritten: true } }, { force: true })
+          : store.delete(id)
+        ).catch((e: unknown) => e);
+        expect(error).toBeInstanceOf(operation === 'update' ? TaskUpdateError : TaskDeleteError);
+        expect(error).toMatchObject({ code: 'CORRUPT_DATA', taskId: id });
+        const rows = await quarantined(id);
+        expect(rows).toHaveLength(1);
+        // the damaged row itself, as it was: not the update's data
+        expect(rows[0].row_data).toMatchObject({
+          task_id: id,
+          version: assignment === 'version = 0' ? 0 : 1,
+        });
+        expect(rows[0].row_data.data).not.toEqual({ overwritten: true });
+        expect(await store.load(id)).toBeNull();
+        expect(await store.loadByRequestId(`${id}-req`)).toBeNull();
+        expect(await findInconsistencies(url)).toEqual(CONSISTENT);
+      }
+    });
+  }
+
+  it('update and delete of sound tasks are unaffected by the shape check (expired rows still go quietly)', async () => {
+    const task = await store.create({
+      taskId: 'sound',
+      items: [{ requestId: 'sound-r', role: 'tool', content: null, createdAt: new Date() }],
+    });
+    expect((await store.update({ ...task, status: 'completed' })).version).toBe(2);
+    await store.delete('sound');
+    await store.create({ taskId: 'expired-bad', ttlMs: 1 });
+    await damage('expired-bad', `status = 'nonsense', expires_at = 1`);
+    await expect(store.delete('expired-bad')).rejects.toMatchObject({ code: 'TASK_NOT_FOUND' });
+    expect(await quarantined('expired-bad')).toHaveLength(0);
   });
 });

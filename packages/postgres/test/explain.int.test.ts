@@ -303,12 +303,32 @@ describe(`query plans on ${ROWS} tasks`, () => {
             NOW,
           ),
       ],
-      ['patch merging data', 1, () => patchTaskRow(db, 'other', 'o-6', { data: { x: 1 } }, null, NOW, MAX)],
+      [
+        'patch merging data',
+        1,
+        () =>
+          patchTaskRow(db, 'other', 'o-6', { data: { x: 1 } }, null, NOW, MAX, {
+            items: 0,
+            data: [['x', 5]],
+          }),
+      ],
       [
         'patch changing status with a new request id (lean, then general)',
         2,
         () =>
-          patchTaskRow(db, 'other', 'o-6', { status: 'completed', appendItems: [item('rq-6')] }, 2, NOW, MAX),
+          patchTaskRow(
+            db,
+            'other',
+            'o-6',
+            { status: 'completed', appendItems: [item('rq-6')] },
+            2,
+            NOW,
+            MAX,
+            {
+              items: 100,
+              data: [],
+            },
+          ),
       ],
     ];
     for (const [title, statements, run] of writes) {

@@ -1,5 +1,6 @@
 /** Shared setup of the integration tests: one spawned PostgreSQL per test file, a database per suite. */
 import { type PostgresServerHandle, postgresForTests } from '@taskvault/test-servers';
+import pg from 'pg';
 import { afterAll, beforeAll } from 'vitest';
 import { PostgresTaskStore, type PostgresTaskStoreOptions } from '../src/index.js';
 
@@ -25,4 +26,15 @@ export function storeOn(url: string, options: Partial<PostgresTaskStoreOptions> 
     connectionString: url,
     ...options,
   } as PostgresTaskStoreOptions);
+}
+
+/** Runs one statement on its own connection (SQL written by hand, behind the store). */
+export async function sqlRows(url: string, text: string): Promise<Record<string, unknown>[]> {
+  const client = new pg.Client({ connectionString: url });
+  await client.connect();
+  try {
+    return (await client.query(text)).rows;
+  } finally {
+    await client.end();
+  }
 }

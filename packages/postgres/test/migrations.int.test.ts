@@ -1,8 +1,8 @@
 /** Migrations: exactly once under concurrency, per schema and prefix, and as a script for other tools. */
-import pg from 'pg';
 import { afterEach, describe, expect, it } from 'vitest';
 import { MIGRATION_NAMES, type MigrationProgress, type PostgresTaskStore } from '../src/index.js';
-import { storeOn, useServer } from './helpers.js';
+import { CONSISTENT, findInconsistencies } from './consistency.js';
+import { sqlRows, storeOn, useServer } from './helpers.js';
 
 const server = useServer();
 
@@ -17,22 +17,16 @@ describe('migrations', () => {
     await Promise.all(opened.splice(0).map((s) => s.close()));
   });
 
-  const query = async (url: string, text: string) => {
-    const client = new pg.Client({ connectionString: url });
-    await client.connect();
-    try {
-      return (await client.query(text)).rows;
-    } finally {
-      await client.end();
-    }
-  };
+  const query = sqlRows;
 
   it('10 stores starting at once on an empty database migrate exactly once, and all of them work', async () => {
     const url = await server().createDatabase();
     const stores = Array.from({ length: 10 }, () => open(url));
     const created = await Promise.all(stores.map((s, i) => s.create({ taskId: `first-${i}` })));
     expect(created.map((t) => t.version)).toEqual(Array(10).fill(1));
-    expect(await query(url, 'select name from taskvault_migrations')).toEqual([{ name: '0001-init' }]);
+    expect(await query(url, 'select name from taskvault_migrations order by name')).toEqual(
+      MIGRATION_NAMES.map((name) => ({ name })),
+    );
     for (const s of stores) expect(await s.count()).toBe(10);
   });
 
@@ -42,7 +36,9 @@ describe('migrations', () => {
     const results = await Promise.all(stores.map((s) => s.migrate()));
     expect(results.flatMap((r) => r.applied)).toEqual([...MIGRATION_NAMES]);
     for (const r of results) expect([...r.applied, ...r.alreadyApplied].sort()).toEqual([...MIGRATION_NAMES]);
-    expect(await query(url, 'select name from deploy.x_migrations')).toEqual([{ name: '0001-init' }]);
+    expect(await query(url, 'select name from deploy.x_migrations order by name')).toEqual(
+      MIGRATION_NAMES.map((name) => ({ name })),
+    );
   });
 
   it('migrate() reports progress and what ran; a second call runs nothing', async () => {
@@ -50,14 +46,16 @@ describe('migrations', () => {
     const store = open(url, { autoMigrate: false });
     const events: MigrationProgress[] = [];
     expect(await store.migrate({ onProgress: (e) => events.push(e) })).toEqual({
-      applied: ['0001-init'],
+      applied: [...MIGRATION_NAMES],
       alreadyApplied: [],
     });
-    expect(events).toEqual([
-      { migration: '0001-init', phase: 'start' },
-      { migration: '0001-init', phase: 'done' },
-    ]);
-    expect(await store.migrate()).toEqual({ applied: [], alreadyApplied: ['0001-init'] });
+    expect(events).toEqual(
+      MIGRATION_NAMES.flatMap((migration) => [
+        { migration, phase: 'start' },
+        { migration, phase: 'done' },
+      ]),
+    );
+    expect(await store.migrate()).toEqual({ applied: [], alreadyApplied: [...MIGRATION_NAMES] });
   });
 
   it('without autoMigrate on an empty database, calls fail with BACKEND_ERROR saying how to create the tables', async () => {
@@ -81,7 +79,7 @@ describe('migrations', () => {
       items: [{ requestId: 'r', role: 'user', content: 'hi', createdAt: new Date() }],
     });
     expect(await store.loadByRequestId('r')).toEqual(task);
-    expect(await store.migrate()).toEqual({ applied: [], alreadyApplied: ['0001-init'] });
+    expect(await store.migrate()).toEqual({ applied: [], alreadyApplied: [...MIGRATION_NAMES] });
   });
 
   it('stores with different prefixes in one schema, or different schemas, never see each other', async () => {
@@ -108,6 +106,85 @@ describe('migrations', () => {
     );
     const store = open(url);
     await store.create({ taskId: 'still-works' });
+    expect(await store.count()).toBe(1);
+  });
+
+  const withItem = (taskId: string, requestId: string, status: 'running' | 'completed' = 'running') => ({
+    taskId,
+    status,
+    items: [{ requestId, role: 'user' as const, content: 'x', createdAt: new Date() }],
+  });
+
+  it('the tasks table dropped behind the store: migrate() re-creates it with its indexes and triggers and empties the request-id rows and counters', async () => {
+    const url = await server().createDatabase();
+    const store = open(url);
+    await store.create(withItem('gone', 'gone-r'));
+    await query(url, 'drop table taskvault_tasks');
+    expect(await store.healthCheck()).toMatchObject({
+      ok: false,
+      detail: expect.stringContaining('taskvault_tasks'),
+    });
+    const result = await store.migrate();
+    expect(result.applied).toEqual([]);
+    expect(result.restored).toEqual(
+      expect.arrayContaining([
+        'table:taskvault_tasks',
+        'index:taskvault_tasks_created_idx',
+        'trigger:taskvault_tasks.after_delete',
+      ]),
+    );
+    expect(await store.healthCheck()).toMatchObject({ ok: true });
+    expect(await store.count()).toBe(0);
+    expect(await store.loadByRequestId('gone-r')).toBeNull();
+    await store.create(withItem('back', 'back-r'));
+    expect((await store.loadByRequestId('back-r'))?.taskId).toBe('back');
+    expect(await findInconsistencies(url)).toEqual(CONSISTENT);
+    expect((await store.migrate()).restored).toBeUndefined();
+  });
+
+  it('the request-id and counter tables dropped: migrate() rebuilds them from the tasks', async () => {
+    const url = await server().createDatabase();
+    const store = open(url);
+    await store.create(withItem('a', 'a-r'));
+    await store.create(withItem('b', 'b-r', 'completed'));
+    await query(url, 'drop table taskvault_task_requests; drop table taskvault_task_counts');
+    expect((await store.migrate()).restored).toEqual([
+      'table:taskvault_task_requests',
+      'table:taskvault_task_counts',
+    ]);
+    expect((await store.loadByRequestId('b-r'))?.taskId).toBe('b');
+    expect(await store.countActive()).toBe(1);
+    expect(await store.count({ status: 'completed' })).toBe(1);
+    expect(await findInconsistencies(url)).toEqual(CONSISTENT);
+  });
+
+  it('a dropped function (and its trigger) and a dropped index are re-created', async () => {
+    const url = await server().createDatabase();
+    const store = open(url);
+    await store.migrate();
+    await query(
+      url,
+      'drop function taskvault_tasks_after_delete() cascade; drop index taskvault_tasks_expiry_idx',
+    );
+    expect((await store.migrate()).restored).toEqual([
+      'index:taskvault_tasks_expiry_idx',
+      'function:taskvault_tasks_after_delete',
+      'trigger:taskvault_tasks.after_delete',
+    ]);
+    await store.create(withItem('t', 't-r'));
+    await store.delete('t');
+    expect(await findInconsistencies(url)).toEqual(CONSISTENT);
+  });
+
+  it('with autoMigrate, a store whose tables were dropped fails one call with advice, then recovers by itself', async () => {
+    const url = await server().createDatabase();
+    const store = open(url);
+    await store.create({ taskId: 'before' });
+    await query(url, 'drop table taskvault_tasks');
+    const error = await store.load('before').catch((e: unknown) => e);
+    expect(error).toMatchObject({ code: 'BACKEND_ERROR' });
+    expect((error as Error).message).toContain('migrate()');
+    await store.create({ taskId: 'after' });
     expect(await store.count()).toBe(1);
   });
 });

@@ -5,7 +5,7 @@ import pg from 'pg';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { createFromConfig, PostgresTaskStore } from '../src/index.js';
 import { CONSISTENT, findInconsistencies } from './consistency.js';
-import { storeOn, useServer } from './helpers.js';
+import { sqlRows, storeOn, useServer } from './helpers.js';
 
 const server = useServer();
 
@@ -190,13 +190,3 @@ describe('PostgreSQL-specific behaviour', () => {
     await pool.end();
   });
 });
-
-async function sqlRows(url: string, text: string): Promise<Record<string, string>[]> {
-  const client = new pg.Client({ connectionString: url });
-  await client.connect();
-  try {
-    return (await client.query(text)).rows;
-  } finally {
-    await client.end();
-  }
-}

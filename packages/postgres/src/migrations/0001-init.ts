@@ -27,13 +27,13 @@ export const COUNTER_SLOTS = 64; // a power of two (see handSlot)
  * True unless the statement is the store's own INSERT or UPDATE, which sets this
  * (transaction-local) before it changes a row; see the triggers.
  */
-const NOT_STORE_WRITER = `current_setting('taskvault.writer', true) IS DISTINCT FROM 'store'`;
+export const NOT_STORE_WRITER = `current_setting('taskvault.writer', true) IS DISTINCT FROM 'store'`;
 
 /** The counter slot of a hand-written row: by task id, so one bulk statement spreads over all slots. */
-const handSlot = (row: 'NEW' | 'OLD') => `(hashtext(${row}.task_id) & ${COUNTER_SLOTS - 1})`;
+export const handSlot = (row: 'NEW' | 'OLD') => `(hashtext(${row}.task_id) & ${COUNTER_SLOTS - 1})`;
 
 /** `(NEW.status = 'pending')::int - (OLD.status = 'pending')::int, ...`; null for a missing side. */
-const rowDelta = (plus: 'NEW' | null, minus: 'OLD' | null) =>
+export const rowDelta = (plus: 'NEW' | null, minus: 'OLD' | null) =>
   STATUSES.map(
     (s) =>
       [plus && `(${plus}.status = '${s}')::int`, minus && `- (${minus}.status = '${s}')::int`]
@@ -41,10 +41,10 @@ const rowDelta = (plus: 'NEW' | null, minus: 'OLD' | null) =>
         .join(' ') || '0',
   ).join(', ');
 
-const STATUSES = ['pending', 'running', 'paused', 'completed', 'failed', 'cancelled'] as const;
+export const STATUSES = ['pending', 'running', 'paused', 'completed', 'failed', 'cancelled'] as const;
 
 /** `pending = c.pending + excluded.pending, ...` */
-const addExcluded = STATUSES.map((s) => `${s} = c.${s} + excluded.${s}`).join(', ');
+export const addExcluded = STATUSES.map((s) => `${s} = c.${s} + excluded.${s}`).join(', ');
 
 /** The DDL statements of migration 0001, in order. */
 export function initStatements(n: Naming): string[] {

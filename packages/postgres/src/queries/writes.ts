@@ -29,7 +29,7 @@
  * them through the `forget_requests` function, whose DELETE takes a fresh snapshot after the
  * row lock is held.
  */
-import type { AgentTask, NormalizedPatch, TaskReplacement } from '@taskvault/core';
+import type { AgentTask, NormalizedPatch, PatchSize, TaskReplacement } from '@taskvault/core';
 import { type Expression, type QueryCreator, sql } from 'kysely';
 import {
   insertValues,
@@ -41,8 +41,17 @@ import {
   type TaskRow,
 } from '../rows.js';
 import type { TaskvaultDatabase } from '../schema.js';
+import { jsonBytes } from '../sizes.js';
 import { live, markStoreWriter, taskKey } from './common.js';
 import { counterSlot, statusDeltas, upsertCounters } from './counters.js';
+import {
+  exactPatchedBytes,
+  type PatchShape,
+  type PatchSizeValues,
+  patchedDataSizes,
+  printedTaskBytes,
+} from './patch-size.js';
+import { rowHasTaskShape } from './shape.js';
 import type { Bind, QueryLayer } from './template.js';
 
 type InsertRow = ReturnType<typeof insertValues>;
@@ -80,7 +89,7 @@ function statusStays(status: string) {
 }
 
 /** The columns `create` writes, in order: a task row's columns and its key and request ids. */
-const INSERT_COLUMNS = ['namespace', ...TASK_COLUMNS, 'request_ids'] as const;
+const INSERT_COLUMNS = ['namespace', ...TASK_COLUMNS, 'request_ids', 'bytes', 'data_sizes'] as const;
 
 /** The columns of a request-id row, in order. */
 const REQUEST_COLUMNS = ['namespace', 'request_id', 'created_at', 'task_id'] as const;
@@ -92,9 +101,7 @@ interface RequestRows {
   namespace: string;
   taskId: Expression<string>;
   createdAt: Expression<number>;
-  requestIds: string[];
-  /** Ids the task already has rows for, left out. */
-  known?: Expression<string[]>;
+  requestIds: Expression<string[]>;
 }
 
 /**
@@ -108,10 +115,18 @@ function insertRequestRows<DB>(qb: QueryCreator<DB>, rows: RequestRows, onDuplic
     .columns(REQUEST_COLUMNS)
     .expression(
       sql`select ${rows.namespace}::text, rid, ${rows.createdAt}, ${rows.taskId}
-        from ${sql.join(rows.from.map((cte) => sql.table(cte)))}, unnest(${rows.requestIds}::text[]) as rid
-        ${rows.known === undefined ? sql`` : sql`where not (rid = any (${rows.known}))`}`,
+        from ${sql.join(rows.from.map((cte) => sql.table(cte)))}, unnest(${rows.requestIds}) as rid`,
     );
   return onDuplicate === 'skip' ? insert.onConflict((oc) => oc.doNothing()) : insert;
+}
+
+/**
+ * `array(select unnest(a) except select unnest(b))`: the ids of `a` not in `b`, in no order.
+ * EXCEPT hashes or sorts, so this costs O(|a| + |b|) whatever the planner estimates; a test of
+ * `id = any (b)` per id of `a` would cost |a| × |b|.
+ */
+export function idsExcept(a: Expression<string[]>, b: Expression<string[]>) {
+  return sql<string[]>`array(select unnest(${a}) except select unnest(${b}))`;
 }
 
 /** The request-id rows of the task `create` inserts (the CTE `ins`). */
@@ -121,7 +136,7 @@ function createdRequestRows(b: Bind<CreateValues>): RequestRows {
     namespace: b('namespace'),
     taskId: sql`${b('task_id')}::text`,
     createdAt: sql`${b('created_at')}::bigint`,
-    requestIds: b('request_ids'),
+    requestIds: sql`${b('request_ids')}::text[]`,
   };
 }
 
@@ -214,6 +229,8 @@ const INSERT_TYPES: Record<(typeof INSERT_COLUMNS)[number], string> = {
   data: 'jsonb',
   items: 'jsonb',
   request_ids: 'text[]',
+  bytes: 'bigint',
+  data_sizes: 'jsonb',
 };
 
 /** `$namespace::text AS namespace, ...`: the inserted row, typed for INSERT ... SELECT. */
@@ -273,6 +290,8 @@ async function insertOrReplaceExpired(q: QueryLayer, values: CreateValues): Prom
                 request_ids: eb.ref('excluded.request_ids'),
                 data: eb.ref('excluded.data'),
                 items: eb.ref('excluded.items'),
+                bytes: eb.ref('excluded.bytes'),
+                data_sizes: eb.ref('excluded.data_sizes'),
               }))
               .where('tasks.expires_at', '<=', b('now')),
           )
@@ -288,9 +307,11 @@ async function insertOrReplaceExpired(q: QueryLayer, values: CreateValues): Prom
             exists(selectFrom('ins').select('ins.inserted').where('ins.inserted', '=', false)),
           )
           .where(
+            // one index descent per id of the old row that the new task does not keep
             sql<boolean>`(${sql.ref('task_requests.created_at')}, ${sql.ref('task_requests.request_id')}) in (
-              select old.created_at, x from old, unnest(old.request_ids) as x
-              where not (old.created_at = ${b('created_at')} and x = any (${b('request_ids')}::text[])))`,
+              select old.created_at, x from old, unnest(case when old.created_at = ${b('created_at')}
+                then ${idsExcept(sql.ref('old.request_ids'), sql`${b('request_ids')}::text[]`)}
+                else old.request_ids end) as x)`,
           ),
       )
       .with('req', (qb) => insertRequestRows(qb, createdRequestRows(b), 'skip'))
@@ -320,7 +341,9 @@ export type WriteOutcome<T> =
   | { kind: 'written'; row: T }
   | { kind: 'missing' }
   | { kind: 'conflict'; actualVersion: number }
-  | { kind: 'too-large'; bytes: number };
+  | { kind: 'too-large'; bytes: number }
+  /** The stored row is not a task: nothing was written (the caller quarantines it). */
+  | { kind: 'corrupt' };
 
 type ReplacementRow = ReturnType<typeof replacementValues>;
 interface ReplaceValues extends ReplacementRow {
@@ -343,7 +366,7 @@ export async function replaceTaskRow(
   nowMs: number,
 ): Promise<WriteOutcome<{ created_at: number; version: number }>> {
   const values: ReplaceValues = {
-    ...replacementValues(replacement),
+    ...replacementValues(replacement, nowMs),
     namespace,
     task_id: replacement.taskId,
     now: nowMs,
@@ -372,6 +395,10 @@ function replacementAssignments(b: Bind<ReplaceValues>, indexed: boolean) {
     items: b('items'),
     updated_at: b('now'),
     version: nextVersion,
+    // the digits of the kept created_at and of the new version complete the size
+    bytes: sql<number>`${b('bytes_base')}::bigint + length(${sql.ref('tasks.created_at')}::text)
+      + length((${sql.ref('tasks.version')} + 1)::text)`,
+    data_sizes: b('data_sizes'),
   };
 }
 
@@ -394,7 +421,8 @@ async function replaceKeepingIndexes(
         .where(taskKey(b('namespace'), b('task_id')))
         .where(live(b('now')))
         .where(statusStays(b('status')))
-        .where(sql<boolean>`${sql.ref('tasks.request_ids')} = ${b('request_ids')}::text[]`);
+        .where(sql<boolean>`${sql.ref('tasks.request_ids')} = ${b('request_ids')}::text[]`)
+        .where(rowHasTaskShape());
       if (versioned) u = u.where('tasks.version', '=', b('expected'));
       return u.returning(['tasks.created_at', 'tasks.version']);
     },
@@ -413,7 +441,7 @@ async function replaceAnyRow(
   const forget = sql.raw(q.naming.qualified(`${q.naming.tasks}_forget_requests`));
   const binder = q.template<
     ReplaceValues,
-    { current_version: number; created_at: number | null; version: number | null }
+    { current_version: number; sound: boolean; created_at: number | null; version: number | null }
   >(`replace:${versioned}`, (b) =>
     q.db
       .with('cur', (qb) =>
@@ -424,6 +452,7 @@ async function replaceAnyRow(
             'tasks.status',
             'tasks.created_at',
             'tasks.request_ids',
+            rowHasTaskShape().as('sound'),
             markStoreWriter().as('mark'),
           ])
           .where(taskKey(b('namespace'), b('task_id')))
@@ -435,7 +464,8 @@ async function replaceAnyRow(
           .updateTable('tasks')
           .from('cur')
           .set(replacementAssignments(b, true))
-          .where(taskKey(b('namespace'), b('task_id')));
+          .where(taskKey(b('namespace'), b('task_id')))
+          .where('cur.sound', '=', true);
         if (versioned) u = u.where('cur.version', '=', b('expected'));
         return u.returning(['tasks.created_at', 'tasks.version', 'tasks.status']);
       })
@@ -447,28 +477,35 @@ async function replaceAnyRow(
             namespace: b('namespace'),
             taskId: sql`${b('task_id')}::text`,
             createdAt: sql.ref('upd.created_at'),
-            requestIds: b('request_ids'),
-            known: sql.ref('cur.request_ids'),
+            requestIds: idsExcept(sql`${b('request_ids')}::text[]`, sql.ref('cur.request_ids')),
           },
           'skip',
         ),
       )
       .with('forgot', (qb) =>
         qb
-          .selectFrom(['upd', 'cur'])
+          .selectFrom([
+            'upd',
+            'cur',
+            sql<{
+              ids: string[];
+            }>`lateral (select ${idsExcept(sql.ref('cur.request_ids'), sql`${b('request_ids')}::text[]`)} as ids)`.as(
+              'gone',
+            ),
+          ])
           .select(
-            sql<number>`${forget}(${b('namespace')}, ${b('task_id')}, cur.created_at,
-              array(select unnest(cur.request_ids) except select unnest(${b('request_ids')}::text[])))`.as(
+            sql<number>`${forget}(${b('namespace')}, ${b('task_id')}, cur.created_at, gone.ids)`.as(
               'removed',
             ),
           )
-          .where(sql<boolean>`not (cur.request_ids <@ ${b('request_ids')}::text[])`),
+          .where(sql<boolean>`cardinality(gone.ids) > 0`),
       )
       .with('cnt', (qb) => countStatusChange(qb, b('namespace')))
       .selectFrom('cur')
       .leftJoin('upd', (join) => join.onTrue())
       .select([
         'cur.version as current_version',
+        'cur.sound',
         'upd.created_at',
         'upd.version',
         (eb) =>
@@ -480,16 +517,25 @@ async function replaceAnyRow(
   );
   const result = await q.first(binder(values));
   if (result === undefined) return { kind: 'missing' };
+  if (!result.sound) return { kind: 'corrupt' };
   if (result.version === null || result.created_at === null) {
     return { kind: 'conflict', actualVersion: result.current_version };
   }
   return { kind: 'written', row: { created_at: result.created_at, version: result.version } };
 }
 
-/** The size a task is measured by after a patch: its JSON text, as PostgreSQL prints it. */
-const TASK_OVERHEAD_BYTES = 256;
+/**
+ * `stored || <ids of added not in stored, in their order>`: the request ids after an append, in
+ * first-seen order. Grouped (hashed or sorted) rather than tested pairwise: O(|stored| + |added|).
+ */
+function appendNewIds(stored: Expression<string[]>, added: Expression<string[]>) {
+  return sql<string[]>`${stored} || array(
+    select s.rid from (select unnest(${stored}) as rid, 0::bigint as n
+                       union all select a.rid, a.n from unnest(${added}) with ordinality as a(rid, n)) as s
+    group by s.rid having min(s.n) > 0 order by min(s.n))`;
+}
 
-interface PatchValues {
+interface PatchValues extends PatchSizeValues {
   namespace: string;
   task_id: string;
   now: number;
@@ -519,6 +565,7 @@ export async function patchTaskRow(
   expectedVersion: number | null,
   nowMs: number,
   maxTaskBytes: number,
+  size: PatchSize,
 ): Promise<WriteOutcome<TaskRow>> {
   const has: PatchShape = {
     status: patch.status !== undefined,
@@ -534,6 +581,9 @@ export async function patchTaskRow(
     .map(([k]) => k)
     .join(',');
   const items = patch.appendItems ?? [];
+  const itemsText = has.items ? itemsJson(items) : '[]';
+  const dataJson = has.data ? JSON.stringify(patch.data) : '{}';
+  const values_expires = patch.expiresAt === undefined ? null : msOrNull(patch.expiresAt);
   const values: PatchValues = {
     namespace,
     task_id: taskId,
@@ -543,34 +593,21 @@ export async function patchTaskRow(
     status: patch.status ?? 'pending',
     session_id: patch.sessionId ?? null,
     user_id: patch.userId ?? null,
-    expires_at: patch.expiresAt === undefined ? null : msOrNull(patch.expiresAt),
-    data: has.data ? JSON.stringify(patch.data) : '{}',
-    items: has.items ? itemsJson(items) : '[]',
+    expires_at: values_expires,
+    data: dataJson,
+    items: itemsText,
     request_ids: requestIdsOf(items),
+    status_bytes: jsonBytes(patch.status ?? null),
+    session_bytes: jsonBytes(patch.sessionId ?? null),
+    user_bytes: jsonBytes(patch.userId ?? null),
+    expires_bytes: jsonBytes(values_expires),
+    // core's exact parts: each appended item plus a comma, and each patched data member
+    items_bytes: size.items,
+    data_sizes: JSON.stringify(Object.fromEntries(size.data)),
   };
   const kept = await patchKeepingIndexes(q, values, has, shape);
   if (kept !== undefined) return { kind: 'written', row: kept };
   return patchAnyRow(q, values, has, shape);
-}
-
-/** Which parts a patch has (and whether it checks the version). */
-interface PatchShape {
-  status: boolean;
-  session: boolean;
-  user: boolean;
-  expiry: boolean;
-  data: boolean;
-  items: boolean;
-  version: boolean;
-}
-
-/**
- * `256 + id + data + items` bytes of the task after the patch, as PostgreSQL prints it, from the
- * merged values `data` and `items`.
- */
-function mergedTaskBytes(taskId: Expression<string>, data: Expression<unknown>, items: Expression<unknown>) {
-  return sql<number>`${TASK_OVERHEAD_BYTES} + octet_length(${taskId})
-    + octet_length((${data})::text) + octet_length((${items})::text)`;
 }
 
 /**
@@ -594,11 +631,13 @@ function mergedValues(b: Bind<PatchValues>, has: PatchShape) {
 function patchAssignments(
   b: Bind<PatchValues>,
   has: PatchShape,
-  merged: { data: Expression<string>; items: Expression<string> },
+  merged: { data: Expression<string>; items: Expression<string>; bytes: Expression<number | null> },
 ) {
   return {
     version: nextVersion,
     updated_at: b('now'),
+    bytes: merged.bytes,
+    ...(has.data ? { data_sizes: patchedDataSizes(b) } : {}),
     ...(has.session ? { session_id: b('session_id') } : {}),
     ...(has.user ? { user_id: b('user_id') } : {}),
     ...(has.expiry ? { expires_at: b('expires_at') } : {}),
@@ -621,7 +660,7 @@ async function patchKeepingIndexes(
   shape: string,
 ): Promise<TaskRow | undefined> {
   const binder = q.template<PatchValues, TaskRow>(`patch:same:${shape}`, (b) => {
-    const merged = mergedValues(b, has);
+    const merged = { ...mergedValues(b, has), bytes: exactPatchedBytes(b, has) };
     let u = q.db
       .updateTable('tasks')
       .set(patchAssignments(b, has, merged))
@@ -629,11 +668,18 @@ async function patchKeepingIndexes(
       .where(live(b('now')));
     if (has.status) u = u.where(statusStays(b('status')));
     if (has.items) {
-      u = u.where(sql<boolean>`${sql.ref('tasks.request_ids')} @> ${b('request_ids')}::text[]`);
+      // every appended id is held already (`@>` would compare every pair: ids × ids)
+      u = u.where(
+        sql<boolean>`cardinality(${idsExcept(sql`${b('request_ids')}::text[]`, sql.ref('tasks.request_ids'))}) = 0`,
+      );
     }
     if (has.version) u = u.where('tasks.version', '=', b('expected'));
     if (has.data || has.items) {
-      u = u.where(mergedTaskBytes(sql.ref('tasks.task_id'), merged.data, merged.items), '<=', b('max_bytes'));
+      // exact when the row keeps its size; a patch that does not grow the task always passes
+      const size = sql<number>`coalesce(${merged.bytes}, ${printedTaskBytes(sql.ref('tasks.task_id'), merged.data, merged.items)})`;
+      u = u.where(
+        sql<boolean>`(${size} <= ${b('max_bytes')} or ${merged.bytes} <= ${sql.ref('tasks.bytes')})`,
+      );
     }
     return u.returning(TASK_COLUMNS.map((c) => `tasks.${c}` as const));
   });
@@ -664,6 +710,8 @@ async function patchAnyRow(
                 'tasks.task_id',
                 merged.data.as('new_data'),
                 merged.items.as('new_items'),
+                exactPatchedBytes(b, has).as('exact_bytes'),
+                'tasks.bytes as old_bytes',
               ])
               .where(taskKey(b('namespace'), b('task_id')))
               .where(live(b('now')))
@@ -677,12 +725,14 @@ async function patchAnyRow(
                 'locked.status',
                 'locked.new_data',
                 'locked.new_items',
+                'locked.exact_bytes',
+                'locked.old_bytes',
                 (grows
-                  ? mergedTaskBytes(
+                  ? sql<number>`coalesce(${eb.ref('locked.exact_bytes')}, ${printedTaskBytes(
                       eb.ref('locked.task_id'),
                       eb.ref('locked.new_data'),
                       eb.ref('locked.new_items'),
-                    )
+                    )})`
                   : sql<number>`0`
                 ).as('new_bytes'),
               ]),
@@ -692,19 +742,28 @@ async function patchAnyRow(
               .updateTable('tasks')
               .from('cur')
               .set((eb) => ({
-                ...patchAssignments(b, has, { data: eb.ref('cur.new_data'), items: eb.ref('cur.new_items') }),
+                ...patchAssignments(b, has, {
+                  data: eb.ref('cur.new_data'),
+                  items: eb.ref('cur.new_items'),
+                  bytes: eb.ref('cur.exact_bytes'),
+                }),
                 ...(has.status ? { status: b('status') } : {}),
                 ...(has.items
                   ? {
-                      request_ids: sql<string[]>`${eb.ref('tasks.request_ids')} || array(
-                      select u.rid from unnest(${b('request_ids')}::text[]) with ordinality as u(rid, n)
-                      where not (u.rid = any (${eb.ref('tasks.request_ids')})) order by u.n)`,
+                      request_ids: appendNewIds(
+                        eb.ref('tasks.request_ids'),
+                        sql`${b('request_ids')}::text[]`,
+                      ),
                     }
                   : {}),
               }))
               .where(taskKey(b('namespace'), b('task_id')));
             if (has.version) u = u.where('cur.version', '=', b('expected'));
-            if (grows) u = u.where('cur.new_bytes', '<=', b('max_bytes'));
+            if (grows) {
+              u = u.where(
+                sql<boolean>`(cur.new_bytes <= ${b('max_bytes')} or cur.new_bytes <= cur.old_bytes)`,
+              );
+            }
             return u.returning(TASK_COLUMNS.map((c) => `tasks.${c}` as const));
           })
           // no new request ids (empty array) or no status change: these insert nothing
@@ -716,7 +775,7 @@ async function patchAnyRow(
                 namespace: b('namespace'),
                 taskId: sql.ref('upd.task_id'),
                 createdAt: sql.ref('upd.created_at'),
-                requestIds: b('request_ids'),
+                requestIds: sql`${b('request_ids')}::text[]`,
               },
               'skip',
             ),
@@ -744,25 +803,50 @@ async function patchAnyRow(
   return { kind: 'written', row: result };
 }
 
+/** What `delete` found: a live task it removed, nothing (or an expired row, removed), or a row that is no task. */
+export type DeleteOutcome = 'deleted' | 'missing' | 'corrupt';
+
 /**
  * Deletes the task row (the DELETE trigger removes its request-id rows and counts, with a fresh
- * snapshot). An expired row is removed too, but reported as missing: it did not exist.
- * @returns true when a live task was deleted
+ * snapshot). An expired row is removed too, but reported as missing: it did not exist. A row
+ * that fails the shape check stays (the caller moves it to the quarantine).
  */
 export async function deleteTaskRow(
   q: QueryLayer,
   namespace: string,
   taskId: string,
   nowMs: number,
-): Promise<boolean> {
-  const binder = q.template<{ namespace: string; task_id: string }, { expires_at: number | null }>(
-    'delete',
-    (b) =>
-      q.db
-        .deleteFrom('tasks')
-        .where(taskKey(b('namespace'), b('task_id')))
-        .returning('tasks.expires_at'),
+): Promise<DeleteOutcome> {
+  const binder = q.template<
+    { namespace: string; task_id: string; now: number },
+    { sound: boolean; deleted: boolean | null; expires_at: number | null }
+  >('delete', (b) =>
+    q.db
+      .with('cur', (qb) =>
+        qb
+          .selectFrom('tasks')
+          // an expired row is no task either way: it goes, whatever its shape
+          .select(
+            sql<boolean>`(${rowHasTaskShape()} or ${sql.ref('tasks.expires_at')} <= ${b('now')})`.as('sound'),
+          )
+          .where(taskKey(b('namespace'), b('task_id')))
+          .forUpdate(),
+      )
+      .with('gone', (qb) =>
+        qb
+          .deleteFrom('tasks')
+          .where(taskKey(b('namespace'), b('task_id')))
+          .where(({ exists, selectFrom }) =>
+            exists(selectFrom('cur').select('cur.sound').where('cur.sound', '=', true)),
+          )
+          .returning(['tasks.expires_at', sql<boolean>`true`.as('deleted')]),
+      )
+      .selectFrom('cur')
+      .leftJoin('gone', (join) => join.onTrue())
+      .select(['cur.sound', 'gone.deleted', 'gone.expires_at']),
   );
-  const row = await q.first(binder({ namespace, task_id: taskId }));
-  return row !== undefined && (row.expires_at === null || row.expires_at > nowMs);
+  const row = await q.first(binder({ namespace, task_id: taskId, now: nowMs }));
+  if (row === undefined) return 'missing';
+  if (!row.sound) return 'corrupt';
+  return row.deleted === true && (row.expires_at === null || row.expires_at > nowMs) ? 'deleted' : 'missing';
 }
