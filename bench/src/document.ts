@@ -3,14 +3,8 @@
  * task (a query, a few items with tool calls and results, and application data with execution
  * statistics and sandbox info). The raw baselines store exactly the JSON bytes taskvault would.
  */
-import {
-  type AgentTask,
-  type JsonObject,
-  type NewTask,
-  serializeTask,
-  type TaskItem,
-  type TaskStatus,
-} from '@taskvault/core';
+import type { AgentTask, JsonObject, NewTask, TaskItem, TaskStatus } from '@taskvault/core';
+import { serializeTask } from '@taskvault/core/adapter';
 
 /** Fixed instant the document's own timestamps start from, so every run stores the same bytes. */
 const BASE_MS = Date.UTC(2025, 0, 15, 9, 30, 0);

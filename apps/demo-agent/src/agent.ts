@@ -4,7 +4,8 @@
  * patch on the TaskStore, retried on a fresh read when a worker wrote in between.
  */
 import { randomUUID } from 'node:crypto';
-import { idProblem, isTaskStoreError, stringProblem, type TaskStore } from '@taskvault/core';
+import { isTaskStoreError, type TaskStore } from '@taskvault/core';
+import { idProblem, stringProblem } from '@taskvault/core/adapter';
 import { type DemoTask, type DemoTaskData, demoItem, describeStep, isDemoTask } from './model.js';
 import { planFor } from './planner.js';
 

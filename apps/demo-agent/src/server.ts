@@ -4,14 +4,8 @@
  */
 import { existsSync, readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import {
-  idProblem,
-  isTaskStatus,
-  MAX_ID_BYTES,
-  MAX_LIST_LIMIT,
-  TASK_STATUSES,
-  type TaskStatus,
-} from '@taskvault/core';
+import { isTaskStatus, MAX_ID_BYTES, MAX_LIST_LIMIT, TASK_STATUSES, type TaskStatus } from '@taskvault/core';
+import { idProblem } from '@taskvault/core/adapter';
 import Fastify, {
   type FastifyBaseLogger,
   type FastifyInstance,

@@ -4,7 +4,8 @@
  */
 import http from 'node:http';
 import net from 'node:net';
-import { type AgentTask, MAX_ID_BYTES, type TaskStore, utf8Length } from '@taskvault/core';
+import { type AgentTask, MAX_ID_BYTES, type TaskStore } from '@taskvault/core';
+import { utf8Length } from '@taskvault/core/adapter';
 import type { FastifyInstance } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DemoAgent } from '../src/agent.js';

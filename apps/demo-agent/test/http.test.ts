@@ -1,4 +1,5 @@
-import { type TaskStore, taskStoreError } from '@taskvault/core';
+import type { TaskStore } from '@taskvault/core';
+import { taskStoreError } from '@taskvault/core/adapter';
 import type { FastifyInstance } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DemoAgent } from '../src/agent.js';

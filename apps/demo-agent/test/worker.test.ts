@@ -1,4 +1,5 @@
-import { type AgentTask, type TaskStore, taskStoreError } from '@taskvault/core';
+import type { AgentTask, TaskStore } from '@taskvault/core';
+import { taskStoreError } from '@taskvault/core/adapter';
 import { afterEach, describe, expect, it } from 'vitest';
 import { DemoAgent } from '../src/agent.js';
 import { isDemoTask, itemContent, stepCommitCounts } from '../src/model.js';

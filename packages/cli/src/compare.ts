@@ -3,7 +3,8 @@
  * (createdAt, then taskId in code point order), comparing a SHA-256 of each task's canonical
  * JSON. Memory stays at one page per side, however many tasks there are.
  */
-import { type AgentTask, compareIds, type TaskStore } from '@taskvault/core';
+import type { AgentTask, TaskStore } from '@taskvault/core';
+import { compareIds } from '@taskvault/core/adapter';
 import { taskChecksum } from './ndjson.js';
 import { countFor, type WalkFilter, walkTasks } from './walk.js';
 

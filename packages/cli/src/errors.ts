@@ -2,7 +2,8 @@
  * The command's failures and how they print: one line, `taskvault: <CODE>: <message>`, scrubbed
  * of secrets, and an exit code — 0 done, 1 failed, 2 the command line was wrong.
  */
-import { isTaskStoreError, scrubSecrets } from '@taskvault/core';
+import { isTaskStoreError } from '@taskvault/core';
+import { scrubSecrets } from '@taskvault/core/adapter';
 
 /** Exit codes: done, failed, wrong usage. */
 export const EXIT = { ok: 0, failure: 1, usage: 2 } as const;

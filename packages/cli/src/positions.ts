@@ -4,7 +4,8 @@
  * Restore holds one batch (at most 1,000 tasks), so twice that many positions always cover it,
  * and memory stays bounded on inputs of any length.
  */
-import { isTaskStoreError, MAX_RESTORE_BATCH } from '@taskvault/core';
+import { isTaskStoreError } from '@taskvault/core';
+import { MAX_RESTORE_BATCH } from '@taskvault/core/adapter';
 
 export class Positions<T> {
   readonly #origins = new Map<number, T>();

@@ -4,14 +4,8 @@
  * reads them. A URL (`--url`, `--from`, `--to`) names backend and address at once.
  */
 import { fileURLToPath } from 'node:url';
-import {
-  createTaskStore,
-  isTaskStoreError,
-  resolveConfig,
-  type TaskStore,
-  type TaskStoreConfig,
-  taskStoreError,
-} from '@taskvault/core';
+import { createTaskStore, isTaskStoreError, type TaskStore, type TaskStoreConfig } from '@taskvault/core';
+import { resolveConfig, taskStoreError } from '@taskvault/core/adapter';
 import { usageError } from './errors.js';
 import type { CliIo } from './io.js';
 

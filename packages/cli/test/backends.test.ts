@@ -9,7 +9,8 @@ import { randomUUID } from 'node:crypto';
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { BACKEND_NAMES, createTaskStore, type TaskStore } from '@taskvault/core';
+import { createTaskStore, type TaskStore } from '@taskvault/core';
+import { BACKEND_NAMES } from '@taskvault/core/adapter';
 import {
   type PostgresServerHandle,
   postgresForTests,

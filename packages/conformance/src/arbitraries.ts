@@ -3,7 +3,8 @@
  * negative zero, so core stores 0), without U+0000 and without lone surrogates (core rejects
  * those by design), unicode strings, awkward ids and dates.
  */
-import { idProblem, type JsonValue, TASK_STATUSES, type TaskItem, type TaskStatus } from '@taskvault/core';
+import { type JsonValue, TASK_STATUSES, type TaskItem, type TaskStatus } from '@taskvault/core';
+import { idProblem } from '@taskvault/core/adapter';
 import fc from 'fast-check';
 
 /** Characters that break naive escaping, quoting, key patterns or encodings. */

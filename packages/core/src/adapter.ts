@@ -25,12 +25,12 @@ export {
   taskFromStored,
   taskToStored,
 } from './codec.js';
-export type { Env, RedisNode, ResolvedTaskStoreConfig } from './config.js';
+export type { RedisNode, ResolvedTaskStoreConfig } from './config.js';
 export { BACKEND_NAMES, parseRedisNode, resolveConfig } from './config.js';
 export { decodeCursor, encodeCursor } from './cursor.js';
 export type { TaskStoreErrorContext, TaskStoreOperation } from './errors.js';
 export { describeEndpoint, scrubSecrets, taskStoreError } from './errors.js';
-export type { CreateFromConfig, FactoryOptions } from './factory.js';
+export type { CreateFromConfig } from './factory.js';
 export { compareIds, idProblem, stringProblem, utf8Length } from './ids.js';
 export type { ByteCounter } from './json-copy.js';
 export { copyJsonObject, copyJsonValue, JsonProblem, MAX_JSON_DEPTH, setOwnKey } from './json-copy.js';

@@ -1,38 +1,14 @@
-export type {
-  BaseStoreOptions,
-  CleanupRequest,
-  PatchRequest,
-  ReplaceRequest,
-  RestoreBatchResult,
-  RestoreRequest,
-  VerifyRequest,
-} from './base-store.js';
-export { checkNamespace, configInvalid, TaskStoreBase } from './base-store.js';
-export type { StoredItem, StoredTask } from './codec.js';
-export {
-  CorruptRecord,
-  itemToStored,
-  parseStoredTask,
-  serializeTask,
-  taskFromStored,
-  taskToStored,
-} from './codec.js';
-export type {
-  BackendName,
-  BuiltinBackend,
-  Env,
-  RedisNode,
-  ResolvedTaskStoreConfig,
-  TaskStoreConfig,
-} from './config.js';
-export { BACKEND_NAMES, parseRedisNode, resolveConfig } from './config.js';
-export { decodeCursor, encodeCursor } from './cursor.js';
+/**
+ * `@taskvault/core`: what an application needs — the factory, the `TaskStore` interface, the task
+ * model, the errors and their codes, and the source systems' status words. Backend authors build
+ * on `@taskvault/core/adapter`, the kit kept apart from this API so internals can change without
+ * breaking applications.
+ */
+export type { BackendName, BuiltinBackend, Env, TaskStoreConfig } from './config.js';
 export { MAX_TTL_MS, parseDuration } from './duration.js';
-export type { TaskStoreErrorCode, TaskStoreErrorContext, TaskStoreOperation } from './errors.js';
+export type { TaskStoreErrorCode } from './errors.js';
 export {
-  describeEndpoint,
   isTaskStoreError,
-  scrubSecrets,
   TASK_STORE_ERROR_CODES,
   TaskCreateError,
   TaskDeleteError,
@@ -41,37 +17,12 @@ export {
   TaskStoreConfigError,
   TaskStoreError,
   TaskUpdateError,
-  taskStoreError,
 } from './errors.js';
-export type { CreateFromConfig, FactoryOptions } from './factory.js';
+export type { FactoryOptions } from './factory.js';
 export { createTaskStore, getTaskStore, resetTaskStore } from './factory.js';
-export { compareIds, idProblem, stringProblem, utf8Length } from './ids.js';
-export type { ByteCounter } from './json-copy.js';
-export { copyJsonObject, copyJsonValue, JsonProblem, MAX_JSON_DEPTH, setOwnKey } from './json-copy.js';
-export type { NormalizedRestoreOptions, RestoredTask } from './restore.js';
-export {
-  DEFAULT_RESTORE_BATCH,
-  MAX_RESTORE_BATCH,
-  validateRestoredTask,
-  validateRestoreOptions,
-} from './restore.js';
-export {
-  escapeBytes,
-  ITEM_FRAME_BYTES,
-  itemSize,
-  itemsSize,
-  jsonSize,
-  memberSize,
-  numberSize,
-  stringSize,
-  TASK_FRAME_BYTES,
-  taskHeadSize,
-  taskSize,
-} from './size.js';
 export type { LybicStatus, SkAgentsStatus } from './status-map.js';
 export { fromLybicStatus, fromSkAgentsStatus, toLybicStatus, toSkAgentsStatus } from './status-map.js';
 export type { TaskStore } from './store.js';
-export { TASK_STORE_METHODS } from './store.js';
 export type {
   AgentTask,
   CleanupOptions,
@@ -111,25 +62,3 @@ export {
   TASK_STATUSES,
   TERMINAL_STATUSES,
 } from './task.js';
-export type {
-  ListPosition,
-  NormalizedFilter,
-  NormalizedListQuery,
-  NormalizedPatch,
-  PatchSize,
-  TaskReplacement,
-  ValidationLimits,
-} from './validate.js';
-export {
-  checkId,
-  MAX_DATE_MS,
-  MIN_DATE_MS,
-  validateCleanup,
-  validateFilter,
-  validateListQuery,
-  validateNewTask,
-  validatePatch,
-  validateReplacement,
-} from './validate.js';
-export type { NormalizedVerifyOptions } from './verify.js';
-export { DEFAULT_VERIFY_BATCH, MAX_VERIFY_BATCH, VerifyCollector, validateVerifyOptions } from './verify.js';

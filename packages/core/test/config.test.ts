@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { MAX_TTL_MS, parseDuration, resolveConfig, type TaskStoreConfigError } from '../src/index.js';
+import { resolveConfig } from '../src/adapter.js';
+import { MAX_TTL_MS, parseDuration, type TaskStoreConfigError } from '../src/index.js';
 
 function configError(fn: () => unknown): TaskStoreConfigError {
   try {

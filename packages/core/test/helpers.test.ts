@@ -4,21 +4,23 @@ import {
   compareIds,
   decodeCursor,
   encodeCursor,
+  parseStoredTask,
+  scrubSecrets,
+  serializeTask,
+  taskStoreError,
+  validateFilter,
+} from '../src/adapter.js';
+import {
   fromLybicStatus,
   fromSkAgentsStatus,
   isTaskStoreError,
   parseDuration,
-  parseStoredTask,
-  scrubSecrets,
-  serializeTask,
   TASK_STATUSES,
   TaskLoadError,
   TaskStoreError,
   TaskUpdateError,
-  taskStoreError,
   toLybicStatus,
   toSkAgentsStatus,
-  validateFilter,
 } from '../src/index.js';
 
 describe('errors', () => {

@@ -7,7 +7,7 @@ import {
   setOwnKey,
   utf8Length,
   validateNewTask,
-} from '../src/index.js';
+} from '../src/adapter.js';
 
 function problemOf(fn: () => unknown): JsonProblem {
   try {

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { type AgentTask, type JsonValue, serializeTask, type TaskItem } from '../src/index.js';
+import { serializeTask } from '../src/adapter.js';
+import type { AgentTask, JsonValue, TaskItem } from '../src/index.js';
 import { jsonSize, memberSize, taskSize } from '../src/size.js';
 import { validateNewTask, validatePatch, validateReplacement } from '../src/validate.js';
 

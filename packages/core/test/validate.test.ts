@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { type TaskStoreError, validateNewTask, validatePatch, validateReplacement } from '../src/index.js';
+import { validateNewTask, validatePatch, validateReplacement } from '../src/adapter.js';
+import type { TaskStoreError } from '../src/index.js';
 
 const now = new Date('2026-01-02T03:04:05.678Z');
 const limits = { maxTaskBytes: 8 * 1024 * 1024 };

@@ -1,4 +1,4 @@
-import { type ResolvedTaskStoreConfig, taskStoreError } from '@taskvault/core';
+import { type ResolvedTaskStoreConfig, taskStoreError } from '@taskvault/core/adapter';
 import { MemoryTaskStore, type MemoryTaskStoreOptions } from './memory-store.js';
 import { MemoryRegistry } from './registry.js';
 

@@ -4,7 +4,7 @@
  * cursor become binary-searched bounds, so a page costs O(log n + page). sessionId and userId
  * have no index here: they are checked entry by entry while walking the range.
  */
-import type { ListPosition, NormalizedFilter } from '@taskvault/core';
+import type { ListPosition, NormalizedFilter } from '@taskvault/core/adapter';
 import type { TaskEntry } from './entry.js';
 import type { NamespaceTable } from './namespace-table.js';
 import { compareKeys, type OrderedIndex } from './ordered-index.js';

@@ -6,9 +6,14 @@
 import {
   ACTIVE_STATUSES,
   type AgentTask,
+  type JsonObject,
+  TASK_STATUSES,
+  type TaskStoreError,
+  TERMINAL_STATUSES,
+} from '@taskvault/core';
+import {
   type BaseStoreOptions,
   type CleanupRequest,
-  type JsonObject,
   type NormalizedFilter,
   type NormalizedListQuery,
   type PatchRequest,
@@ -16,14 +21,11 @@ import {
   type RestoreBatchResult,
   type RestoreRequest,
   setOwnKey,
-  TASK_STATUSES,
   TaskStoreBase,
-  type TaskStoreError,
   type TaskStoreOperation,
-  TERMINAL_STATUSES,
   taskStoreError,
   type VerifyRequest,
-} from '@taskvault/core';
+} from '@taskvault/core/adapter';
 import type { TaskEntry } from './entry.js';
 import { countEntries, listEntries } from './list-walk.js';
 import type { NamespaceTable } from './namespace-table.js';

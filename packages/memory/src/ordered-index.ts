@@ -5,7 +5,7 @@
  * moves the tail (a memmove: ~0.5 ms at a million entries). Removing many at once (cleanup,
  * mass expiry) compacts the array in one pass instead.
  */
-import { compareIds } from '@taskvault/core';
+import { compareIds } from '@taskvault/core/adapter';
 import type { TaskEntry } from './entry.js';
 
 /** A position in the ordering; entries and cursors both have one. */

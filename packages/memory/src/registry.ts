@@ -3,7 +3,7 @@
  * stores given the same registry share the tasks of each namespace (two stores on namespace `a`
  * see the same tasks; a store on `b` sees none of them), as processes sharing a server would.
  */
-import { checkNamespace } from '@taskvault/core';
+import { checkNamespace } from '@taskvault/core/adapter';
 import { NamespaceTable } from './namespace-table.js';
 
 export class MemoryRegistry {

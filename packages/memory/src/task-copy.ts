@@ -3,7 +3,8 @@
  * copied them on the way in), so a copy needs no checks: plain recursion over arrays and plain
  * objects, new Date objects. Measured at ~9x the speed of `structuredClone` on a 2 KB task.
  */
-import { type AgentTask, type JsonObject, type JsonValue, setOwnKey, type TaskItem } from '@taskvault/core';
+import type { AgentTask, JsonObject, JsonValue, TaskItem } from '@taskvault/core';
+import { setOwnKey } from '@taskvault/core/adapter';
 
 /** A deep copy of a JSON value known to be valid (no cycles, only plain objects and arrays). */
 export function copyJson(value: JsonValue): JsonValue {

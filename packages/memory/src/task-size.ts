@@ -3,7 +3,8 @@
  * again: old size, plus what the patch adds, minus the data members it replaces, plus the change
  * of the head fields. Exactly core's `taskSize` of the result (core's tests pin the parts).
  */
-import { type AgentTask, memberSize, type PatchSize, taskHeadSize } from '@taskvault/core';
+import type { AgentTask } from '@taskvault/core';
+import { memberSize, type PatchSize, taskHeadSize } from '@taskvault/core/adapter';
 
 /** The exact size of `next`, the patched version of `previous` whose size was `bytes`. */
 export function patchedSize(bytes: number, previous: AgentTask, next: AgentTask, size: PatchSize): number {

@@ -3,7 +3,7 @@
  * calls run) and checks that every index holds exactly what the tasks say. Each batch runs
  * without awaiting, so it sees one consistent state, as a server-side step would.
  */
-import type { VerifyRequest } from '@taskvault/core';
+import type { VerifyRequest } from '@taskvault/core/adapter';
 import type { TaskEntry } from './entry.js';
 import type { NamespaceTable } from './namespace-table.js';
 import type { OrderedIndex } from './ordered-index.js';

@@ -1,12 +1,6 @@
 import { fileURLToPath } from 'node:url';
-import {
-  type AgentTask,
-  createTaskStore,
-  resolveConfig,
-  TaskStoreConfigError,
-  TaskStoreError,
-  validateNewTask,
-} from '@taskvault/core';
+import { type AgentTask, createTaskStore, TaskStoreConfigError, TaskStoreError } from '@taskvault/core';
+import { resolveConfig, validateNewTask } from '@taskvault/core/adapter';
 import { describe, expect, it } from 'vitest';
 import { createFromConfig, MemoryRegistry, MemoryTaskStore } from '../src/index.js';
 

@@ -3,7 +3,8 @@
  * (seeded, so a failure replays), checking after each step that every list walk, count,
  * countActive and loadByRequestId answers what a naive filter-and-sort over all tasks answers.
  */
-import { type AgentTask, compareIds, type TaskItem, type TaskStatus } from '@taskvault/core';
+import type { AgentTask, TaskItem, TaskStatus } from '@taskvault/core';
+import { compareIds } from '@taskvault/core/adapter';
 import { describe, expect, it } from 'vitest';
 import { MemoryTaskStore } from '../src/index.js';
 

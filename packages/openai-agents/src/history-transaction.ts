@@ -5,7 +5,8 @@
  */
 import { createHash } from 'node:crypto';
 import type { AgentInputItem } from '@openai/agents-core';
-import { idProblem, type JsonValue, type TaskItem, taskStoreError } from '@taskvault/core';
+import type { JsonValue, TaskItem } from '@taskvault/core';
+import { idProblem, taskStoreError } from '@taskvault/core/adapter';
 import { canonicalJson, copyItem } from './items.js';
 
 /**

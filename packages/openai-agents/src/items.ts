@@ -4,16 +4,14 @@
  */
 import { randomUUID } from 'node:crypto';
 import type { AgentInputItem } from '@openai/agents-core';
+import type { JsonValue, TaskItem, TaskItemRole } from '@taskvault/core';
 import {
   copyJsonValue,
   idProblem,
   JsonProblem,
-  type JsonValue,
-  type TaskItem,
-  type TaskItemRole,
   type TaskStoreOperation,
   taskStoreError,
-} from '@taskvault/core';
+} from '@taskvault/core/adapter';
 
 /**
  * The taskvault role of an SDK item: a message keeps its role (`developer` is `system`), every

@@ -11,15 +11,8 @@ import {
   type Session,
   type SessionHistoryRewriteArgs,
 } from '@openai/agents-core';
-import {
-  type AgentTask,
-  checkId,
-  idProblem,
-  isTaskStoreError,
-  type TaskItem,
-  type TaskStore,
-  taskStoreError,
-} from '@taskvault/core';
+import { type AgentTask, isTaskStoreError, type TaskItem, type TaskStore } from '@taskvault/core';
+import { checkId, idProblem, taskStoreError } from '@taskvault/core/adapter';
 import { CONTENDED, contended, retryWhileContended } from './compare-and-set.js';
 import {
   type AppliedOperation,

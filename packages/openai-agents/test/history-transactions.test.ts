@@ -7,7 +7,8 @@ import {
   isSessionHistoryRewriteAwareSession,
   isSessionHistoryTransactionAwareSession,
 } from '@openai/agents-core';
-import { type TaskStore, taskStoreError } from '@taskvault/core';
+import type { TaskStore } from '@taskvault/core';
+import { taskStoreError } from '@taskvault/core/adapter';
 import { describe, expect, it } from 'vitest';
 import { type HistoryTransactionArgs, OPERATIONS_KEY, TaskvaultSession } from '../src/index.js';
 import { describeOnBackends } from './support/backends.js';

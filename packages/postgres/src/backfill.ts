@@ -4,7 +4,7 @@
  * run resumes where it was. A row changed meanwhile (the store wrote its size) or unreadable
  * (left for the quarantine on its next read) is passed over.
  */
-import { CorruptRecord, serializeTask } from '@taskvault/core';
+import { CorruptRecord, serializeTask } from '@taskvault/core/adapter';
 import { type Kysely, sql } from 'kysely';
 import type { Naming } from './naming.js';
 import { TASK_COLUMNS, type TaskRow, taskFromRow } from './rows.js';

@@ -1,5 +1,5 @@
 /** What the factory (`createTaskStore` in core) calls to build this backend. */
-import type { ResolvedTaskStoreConfig } from '@taskvault/core';
+import type { ResolvedTaskStoreConfig } from '@taskvault/core/adapter';
 import type { PostgresTaskStoreOptions } from './options.js';
 import { PostgresTaskStore } from './postgres-store.js';
 

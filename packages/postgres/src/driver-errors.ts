@@ -3,7 +3,8 @@
  * not answer in time, or said it is starting, shutting down or not serving; retrying later may
  * work. BACKEND_ERROR: it answered with any other error.
  */
-import { type TaskStoreError, type TaskStoreOperation, taskStoreError } from '@taskvault/core';
+import type { TaskStoreError } from '@taskvault/core';
+import { type TaskStoreOperation, taskStoreError } from '@taskvault/core/adapter';
 
 /** Raised by the driver when no pooled connection was free or made within the acquire timeout. */
 export class AcquireTimeoutError extends Error {

@@ -4,7 +4,7 @@
  * passes can change the meaning of a statement.
  */
 import { createHash } from 'node:crypto';
-import { taskStoreError } from '@taskvault/core';
+import { taskStoreError } from '@taskvault/core/adapter';
 
 /** Default schema of the store's tables. */
 export const DEFAULT_SCHEMA = 'public';

@@ -2,7 +2,7 @@
  * Options of `PostgresTaskStore`, their defaults, and the pool the store builds when the caller
  * does not pass one. Every bad value is a TaskStoreConfigError (CONFIG_INVALID) naming the option.
  */
-import { type BaseStoreOptions, taskStoreError } from '@taskvault/core';
+import { type BaseStoreOptions, taskStoreError } from '@taskvault/core/adapter';
 import pg from 'pg';
 import { DEFAULT_SCHEMA, DEFAULT_TABLE_PREFIX, type Naming, namingFor } from './naming.js';
 

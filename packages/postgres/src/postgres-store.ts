@@ -2,8 +2,8 @@
  * `PostgresTaskStore`: the TaskStore contract on PostgreSQL. Each hook is one SQL statement
  * (see queries/); validation, cursors and error shapes come from core's TaskStoreBase.
  */
+import type { AgentTask, TaskStoreError } from '@taskvault/core';
 import {
-  type AgentTask,
   type CleanupRequest,
   CorruptRecord,
   type NormalizedFilter,
@@ -13,11 +13,10 @@ import {
   type RestoreBatchResult,
   type RestoreRequest,
   TaskStoreBase,
-  type TaskStoreError,
   type TaskStoreOperation,
   taskStoreError,
   type VerifyRequest,
-} from '@taskvault/core';
+} from '@taskvault/core/adapter';
 import { Kysely, sql } from 'kysely';
 import type pg from 'pg';
 import { PgDialect } from './driver.js';

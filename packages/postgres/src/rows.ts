@@ -4,14 +4,8 @@
  * `data` and `items` are jsonb. Reading checks the whole shape through core's codec, so a row
  * damaged outside the store is reported as CORRUPT_DATA instead of misbehaving later.
  */
-import {
-  type AgentTask,
-  itemToStored,
-  type StoredItem,
-  type TaskItem,
-  type TaskReplacement,
-  taskFromStored,
-} from '@taskvault/core';
+import type { AgentTask, TaskItem } from '@taskvault/core';
+import { itemToStored, type StoredItem, type TaskReplacement, taskFromStored } from '@taskvault/core/adapter';
 import { createdBytes, dataWithSizes, replacedBytes } from './sizes.js';
 
 /** The columns of a task row the store reads. */

@@ -8,7 +8,8 @@
  * The parts: a fixed frame of keys and punctuation, the scalar fields (as JSON), the items array
  * and the data object.
  */
-import type { AgentTask, JsonObject, TaskReplacement } from '@taskvault/core';
+import type { AgentTask, JsonObject } from '@taskvault/core';
+import type { TaskReplacement } from '@taskvault/core/adapter';
 
 /** UTF-8 bytes of `JSON.stringify(value)`. */
 export function jsonBytes(value: unknown): number {

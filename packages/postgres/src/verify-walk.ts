@@ -10,7 +10,8 @@
  * The status, expiry and list indexes are PostgreSQL's own B-trees on the tasks table, kept by
  * the server in the same transaction as the row: nothing of ours to check there.
  */
-import { CorruptRecord, type VerifyProblem, type VerifyRequest } from '@taskvault/core';
+import type { VerifyProblem } from '@taskvault/core';
+import { CorruptRecord, type VerifyRequest } from '@taskvault/core/adapter';
 import type { QueryLayer } from './queries/template.js';
 import {
   entryBatch,

@@ -4,7 +4,8 @@
  * its row by the primary key, with both the plan for the actual values and the generic plan a
  * prepared statement may switch to.
  */
-import { type AgentTask, type NormalizedListQuery, TASK_STATUSES, type TaskItem } from '@taskvault/core';
+import { type AgentTask, TASK_STATUSES, type TaskItem } from '@taskvault/core';
+import type { NormalizedListQuery } from '@taskvault/core/adapter';
 import { type CompiledQuery, Kysely } from 'kysely';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';

@@ -2,7 +2,8 @@
  * The size kept with each row is the task's exact serialized size (`serializeTask`, UTF-8) after
  * every kind of write, so `maxTaskBytes` is applied to a patch exactly, in O(change).
  */
-import { type AgentTask, serializeTask, type TaskItem } from '@taskvault/core';
+import type { AgentTask, TaskItem } from '@taskvault/core';
+import { serializeTask } from '@taskvault/core/adapter';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { MigrationProgress, PostgresTaskStore } from '../src/index.js';

@@ -1,6 +1,6 @@
 /** Behaviour specific to the PostgreSQL store: concurrency of the index triggers, the sweeper, secrets, config. */
 import { setTimeout as sleep } from 'node:timers/promises';
-import { resolveConfig } from '@taskvault/core';
+import { resolveConfig } from '@taskvault/core/adapter';
 import pg from 'pg';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { createFromConfig, PostgresTaskStore } from '../src/index.js';

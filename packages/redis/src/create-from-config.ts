@@ -1,5 +1,5 @@
 /** The factory's entry point: `createTaskStore({ backend: 'redis' })` ends up here. */
-import type { ResolvedTaskStoreConfig } from '@taskvault/core';
+import type { ResolvedTaskStoreConfig } from '@taskvault/core/adapter';
 import type { RedisTaskStoreOptions } from './options.js';
 import { RedisTaskStore } from './redis-store.js';
 

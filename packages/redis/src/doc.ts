@@ -20,7 +20,6 @@
  */
 import {
   type AgentTask,
-  CorruptRecord,
   isTaskStatus,
   type JsonObject,
   type JsonValue,
@@ -28,6 +27,7 @@ import {
   type TaskItem,
   type TaskStatus,
 } from '@taskvault/core';
+import { CorruptRecord } from '@taskvault/core/adapter';
 
 /** Where the fixed-width head fields start and end (character = byte offsets: they are ASCII). */
 export const HEAD_FIXED_START = 5;

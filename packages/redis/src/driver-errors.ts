@@ -4,7 +4,8 @@
  * work). BACKEND_ERROR: it answered with any other error. Messages go through core's scrubSecrets,
  * so no password or connection string ever reaches a caller.
  */
-import { scrubSecrets, type TaskStoreError, type TaskStoreOperation, taskStoreError } from '@taskvault/core';
+import type { TaskStoreError } from '@taskvault/core';
+import { scrubSecrets, type TaskStoreOperation, taskStoreError } from '@taskvault/core/adapter';
 
 /** The store gave up waiting for a connection or a reply (bounded waits, never a hang). */
 export class RedisNotAnswering extends Error {

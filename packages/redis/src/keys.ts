@@ -9,7 +9,7 @@
  * With `shards: N` a namespace spreads over N buckets; a task lives in bucket
  * FNV-1a(UTF-8 taskId) mod N, with all its index entries. N must stay fixed for a namespace.
  */
-import { compareIds, taskStoreError } from '@taskvault/core';
+import { compareIds, taskStoreError } from '@taskvault/core/adapter';
 
 /** Version of the key layout and stored document; part of every key. */
 export const LAYOUT_VERSION = 2;

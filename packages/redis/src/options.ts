@@ -1,6 +1,6 @@
 /** What `RedisTaskStore` takes, checked once, with the defaults in one place. */
-import type { BaseStoreOptions, RedisNode } from '@taskvault/core';
-import { parseRedisNode, taskStoreError } from '@taskvault/core';
+import type { BaseStoreOptions, RedisNode } from '@taskvault/core/adapter';
+import { parseRedisNode, taskStoreError } from '@taskvault/core/adapter';
 import { Cluster, type Redis, type RedisOptions } from 'ioredis';
 import { checkKeyPrefix } from './keys.js';
 

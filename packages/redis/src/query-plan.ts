@@ -7,7 +7,8 @@
  * - sessionId (or else userId): that session's (user's) index, every other condition checked per
  *   task: O(tasks of that session/user in the date range).
  */
-import type { NormalizedFilter, TaskStatus } from '@taskvault/core';
+import type { TaskStatus } from '@taskvault/core';
+import type { NormalizedFilter } from '@taskvault/core/adapter';
 import { lowerBound, upperBound } from './keys.js';
 
 export interface IndexPlan {

@@ -2,13 +2,11 @@
  * `RedisTaskStore`: every method is one script call (or one per bucket, merged) — the atomicity
  * and the indexes live in the Lua scripts of ./scripts, the key layout in keys.ts.
  */
+import type { AgentTask, HealthStatus, JsonObject, TaskStoreError } from '@taskvault/core';
 import {
-  type AgentTask,
   type CleanupRequest,
   CorruptRecord,
   compareIds,
-  type HealthStatus,
-  type JsonObject,
   type NormalizedFilter,
   type NormalizedListQuery,
   type PatchRequest,
@@ -16,11 +14,10 @@ import {
   type RestoreBatchResult,
   type RestoreRequest,
   TaskStoreBase,
-  type TaskStoreError,
   type TaskStoreOperation,
   taskStoreError,
   type VerifyRequest,
-} from '@taskvault/core';
+} from '@taskvault/core/adapter';
 import type { Cluster, Redis } from 'ioredis';
 import { Connection, openClient, type ScriptArg, scriptArgs } from './connection.js';
 import { dataMember, encodeDoc, itemText, patchedDoc, taskFromDoc, versionOf } from './doc.js';

@@ -6,7 +6,7 @@
  * 0's slot like the rest of it) by the first store that opens it, and every store checks it once,
  * before its first call.
  */
-import { type TaskStoreOperation, taskStoreError } from '@taskvault/core';
+import { type TaskStoreOperation, taskStoreError } from '@taskvault/core/adapter';
 import { type Connection, scriptArgs } from './connection.js';
 import type { KeyLayout } from './keys.js';
 import { SCRIPTS } from './scripts.js';

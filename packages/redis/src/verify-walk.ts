@@ -3,7 +3,8 @@
  * tasks against their entries, the bookkeeping, the other lex entries, the scored indexes — each
  * resumed from a cursor. Unreadable records are reported once each, and with repair moved aside.
  */
-import type { VerifyProblemKind, VerifyRequest } from '@taskvault/core';
+import type { VerifyProblemKind } from '@taskvault/core';
+import type { VerifyRequest } from '@taskvault/core/adapter';
 import { type Connection, scriptArgs } from './connection.js';
 import type { Bucket } from './keys.js';
 import { CorruptFound, unexpected } from './replies.js';

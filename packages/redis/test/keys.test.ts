@@ -1,4 +1,4 @@
-import { compareIds } from '@taskvault/core';
+import { compareIds } from '@taskvault/core/adapter';
 import { describe, expect, it } from 'vitest';
 import { KeyLayout, lexMember } from '../src/index.js';
 import { checkKeyPrefix, compareLex, lowerBound, upperBound } from '../src/keys.js';

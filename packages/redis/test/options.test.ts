@@ -1,4 +1,4 @@
-import { resolveConfig } from '@taskvault/core';
+import { resolveConfig } from '@taskvault/core/adapter';
 import { Cluster } from 'ioredis';
 import { describe, expect, it } from 'vitest';
 import { createFromConfig, RedisTaskStore, reconnectDelay } from '../src/index.js';

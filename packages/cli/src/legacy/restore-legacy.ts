@@ -8,12 +8,11 @@ import {
   type AgentTask,
   DEFAULT_MAX_TASK_BYTES,
   isTaskStoreError,
-  MAX_RESTORE_BATCH,
   type RestoreConflict,
   type RestoreReport,
   type TaskStore,
-  validateRestoredTask,
 } from '@taskvault/core';
+import { MAX_RESTORE_BATCH, validateRestoredTask } from '@taskvault/core/adapter';
 import { CliError } from '../errors.js';
 import { Positions } from '../positions.js';
 import { LegacyProblem } from './problem.js';

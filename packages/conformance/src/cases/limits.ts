@@ -5,12 +5,12 @@
 import {
   type AgentTask,
   type JsonValue,
-  serializeTask,
   TaskCreateError,
   TaskQueryError,
   TaskStoreError,
   TaskUpdateError,
 } from '@taskvault/core';
+import { serializeTask } from '@taskvault/core/adapter';
 import { expect } from 'vitest';
 import { expectTaskError } from '../expect-error.js';
 import { item, newTask, uniqueId } from '../fixtures.js';

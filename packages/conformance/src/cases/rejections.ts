@@ -4,7 +4,6 @@
  */
 import {
   type AgentTask,
-  idProblem,
   TaskCreateError,
   TaskDeleteError,
   TaskLoadError,
@@ -12,6 +11,7 @@ import {
   type TaskStore,
   TaskUpdateError,
 } from '@taskvault/core';
+import { idProblem } from '@taskvault/core/adapter';
 import { expect } from 'vitest';
 import { expectTaskError } from '../expect-error.js';
 import { item, newTask, uniqueId } from '../fixtures.js';

@@ -11,7 +11,8 @@
  * statement runs, planned for its values on every call (a generic plan cannot know that
  * `expires_at <= now` is a small range, and might scan the table).
  */
-import { type NormalizedFilter, TASK_STATUSES, type TaskStatus } from '@taskvault/core';
+import { TASK_STATUSES, type TaskStatus } from '@taskvault/core';
+import type { NormalizedFilter } from '@taskvault/core/adapter';
 import { sql } from 'kysely';
 import { type FilterValues, filterConditions, filterShape, filterValues } from './reads.js';
 import type { QueryLayer } from './template.js';

@@ -3,7 +3,7 @@
  * request-id index (first live entry in (created_at, task_id) order), list by keyset on
  * (created_at, task_id) — a row comparison the index answers, never OFFSET over skipped pages.
  */
-import type { NormalizedFilter, NormalizedListQuery } from '@taskvault/core';
+import type { NormalizedFilter, NormalizedListQuery } from '@taskvault/core/adapter';
 import { type ExpressionBuilder, sql } from 'kysely';
 import { TASK_COLUMNS, type TaskRow } from '../rows.js';
 import type { TaskvaultDatabase } from '../schema.js';

@@ -29,7 +29,8 @@
  * them through the `forget_requests` function, whose DELETE takes a fresh snapshot after the
  * row lock is held.
  */
-import type { AgentTask, NormalizedPatch, PatchSize, TaskReplacement } from '@taskvault/core';
+import type { AgentTask } from '@taskvault/core';
+import type { NormalizedPatch, PatchSize, TaskReplacement } from '@taskvault/core/adapter';
 import { type Expression, type QueryCreator, sql } from 'kysely';
 import {
   insertValues,

@@ -4,7 +4,7 @@
  * and every index entry belongs to a task that is there. Test-only: it uses KEYS, which the store
  * itself never does.
  */
-import { taskSize } from '@taskvault/core';
+import { taskSize } from '@taskvault/core/adapter';
 import type { Redis } from 'ioredis';
 import { taskFromDoc } from '../../src/doc.js';
 import type { Bucket } from '../../src/index.js';
