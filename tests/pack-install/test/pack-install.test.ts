@@ -151,7 +151,14 @@ async function newestWithin(name: string, range: string, dir: string): Promise<s
     timeout: 60_000,
   });
   const parsed: string | string[] = JSON.parse(stdout.trim());
-  return Array.isArray(parsed) ? parsed[parsed.length - 1]! : parsed;
+  // npm lists matching versions in publication order, not version order: take the highest.
+  if (!Array.isArray(parsed)) return parsed;
+  const key = (v: string) => v.split(/[.-]/).slice(0, 3).map(Number);
+  return parsed.reduce((best, v) => {
+    const [a, b] = [key(v), key(best)];
+    for (let i = 0; i < 3; i++) if (a[i] !== b[i]) return a[i]! > b[i]! ? v : best;
+    return best;
+  });
 }
 
 describe('core + redis installed alone', () => {
