@@ -35,24 +35,38 @@ const PUBLISHED = ['core', 'memory', 'redis', 'postgres', 'conformance', 'openai
 const tarballs: Record<string, string> = {};
 const scratchDirs: string[] = [];
 
-async function sh(cmd: string, args: string[], cwd: string): Promise<string> {
+async function sh(cmd: string, args: string[], cwd: string, timeoutMs = 180_000): Promise<string> {
   try {
     // pnpm's shims put the workspace's hoisted packages on NODE_PATH; a user's shell has no such thing.
     const { NODE_PATH: _workspaceOnly, ...env } = process.env;
     const { stdout, stderr } = await run(cmd, args, {
       cwd,
       env,
-      timeout: 180_000,
-      maxBuffer: 16 * 1024 * 1024,
+      timeout: timeoutMs,
+      killSignal: 'SIGKILL',
+      maxBuffer: 64 * 1024 * 1024,
     });
     return stdout + stderr;
   } catch (error) {
-    const e = error as { stdout?: string; stderr?: string; message: string };
-    throw new Error(
-      `${cmd} ${args.join(' ')} failed in ${cwd}:\n${e.stdout ?? ''}\n${e.stderr ?? e.message}`,
-    );
+    const e = error as { stdout?: string; stderr?: string; message: string; killed?: boolean };
+    const output = `${e.stdout ?? ''}\n${e.stderr ?? ''}`.trim().split('\n').slice(-40).join('\n');
+    const why = e.killed ? `did not finish in ${timeoutMs / 1000} s (killed)` : 'failed';
+    throw new Error(`${cmd} ${args.join(' ')} ${why} in ${cwd}:\n${output || e.message}`);
   }
 }
+
+/**
+ * npm's own network settings for the installs: its default waits up to 5 minutes on one stalled
+ * registry request, longer than the test would; these give up on a request after 30 s and retry
+ * it, and `http` logging puts each request in the error when an install still fails.
+ */
+const NPM_NETWORK = [
+  '--fetch-timeout=30000',
+  '--fetch-retries=4',
+  '--fetch-retry-mintimeout=1000',
+  '--fetch-retry-maxtimeout=10000',
+  '--loglevel=http',
+];
 
 beforeAll(async () => {
   const packDir = mkdtempSync(join(tmpdir(), 'taskvault-packs-'));
@@ -82,7 +96,7 @@ async function npmInstall(label: string, packages: string[]): Promise<string> {
     JSON.stringify({ name: 'user-app', private: true, version: '1.0.0' }),
   );
   const files = ['core', ...packages].map((name) => tarballs[name]!);
-  await sh('npm', ['install', '--no-audit', '--no-fund', '--loglevel=error', ...files], dir);
+  await sh('npm', ['install', '--no-audit', '--no-fund', ...NPM_NETWORK, ...files], dir, 220_000);
   return dir;
 }
 
@@ -146,10 +160,11 @@ function declaredRange(pkg: string, dep: string): string {
  * published files (types included) shows here first.
  */
 async function newestWithin(name: string, range: string, dir: string): Promise<string> {
-  const { stdout } = await run('npm', ['view', `${name}@${range}`, 'version', '--json'], {
-    cwd: dir,
-    timeout: 60_000,
-  });
+  const { stdout } = await run(
+    'npm',
+    ['view', `${name}@${range}`, 'version', '--json', ...NPM_NETWORK.slice(0, -1)],
+    { cwd: dir, timeout: 60_000 },
+  );
   const parsed: string | string[] = JSON.parse(stdout.trim());
   // npm lists matching versions in publication order, not version order: take the highest.
   if (!Array.isArray(parsed)) return parsed;
@@ -289,8 +304,9 @@ describe('core + memory + openai-agents + the SDK installed alone', () => {
     const tgz = ['core', 'memory', 'openai-agents'].map((name) => tarballs[name]!);
     await sh(
       'npm',
-      ['install', '--no-audit', '--no-fund', '--loglevel=error', ...tgz, '@openai/agents-core@~0.14'],
+      ['install', '--no-audit', '--no-fund', ...NPM_NETWORK, ...tgz, '@openai/agents-core@~0.14'],
       dir,
+      220_000,
     );
     for (const f of ['check-openai-agents.mjs', 'check-openai-agents.ts'])
       cpSync(join(fixtures, f), join(dir, f));
