@@ -32,6 +32,7 @@ export class Harness {
     if (overrides.ttlMs !== undefined) options.ttlMs = overrides.ttlMs;
     if (overrides.maxTaskBytes !== undefined) options.maxTaskBytes = overrides.maxTaskBytes;
     if (overrides.onCorrupt !== undefined) options.onCorrupt = overrides.onCorrupt;
+    if (overrides.telemetry !== undefined) options.telemetry = overrides.telemetry;
     const store = await this.#options.create(options);
     this.#made.push({ store, namespace: options.namespace });
     return store;

@@ -21,6 +21,7 @@ import { rejectionCases } from './cases/rejections.js';
 import { requestIndexCases } from './cases/request-index.js';
 import { restoreCases } from './cases/restore.js';
 import { roundTripCases } from './cases/round-trip.js';
+import { telemetryCases, telemetryCorruptCases } from './cases/telemetry.js';
 import { ttlCases } from './cases/ttl.js';
 import { verifyCases, verifyCorruptCases } from './cases/verify.js';
 import { versionCases } from './cases/versions.js';
@@ -48,6 +49,7 @@ const FAMILIES: [string, (scenario: Scenario) => void][] = [
   ['verify', verifyCases],
   ['restore', restoreCases],
   ['round trip', roundTripCases],
+  ['telemetry', telemetryCases],
   ['lifecycle', lifecycleCases],
 ];
 
@@ -66,6 +68,7 @@ export function describeTaskStore(options: DescribeTaskStoreOptions): void {
       if (options.damage) {
         corruptCases(scenario);
         verifyCorruptCases(scenario);
+        telemetryCorruptCases(scenario);
       } else {
         it.skip('not checked: this suite was declared without a damage() option', () => {});
       }

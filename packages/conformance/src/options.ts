@@ -1,4 +1,4 @@
-import type { CorruptRecordReport, TaskStore } from '@taskvault/core';
+import type { CorruptRecordReport, StoreTelemetryOption, TaskStore } from '@taskvault/core';
 
 /** What the suite asks a store factory for. Every call wants a new store instance. */
 export interface StoreFactoryOptions {
@@ -10,6 +10,8 @@ export interface StoreFactoryOptions {
   maxTaskBytes?: number;
   /** Hears of records the store moved aside; absent for the store's default. */
   onCorrupt?: (report: CorruptRecordReport) => void;
+  /** Where the store reports spans and metrics; absent for the store's default. */
+  telemetry?: StoreTelemetryOption;
 }
 
 /** How {@link describeTaskStore} builds, and throws away, the stores it tests. */

@@ -35,6 +35,9 @@ import {
   type VerifyOptions,
   type VerifyReport,
 } from './task.js';
+import { type StoreTelemetryOption, telemetryProviders } from './telemetry/api.js';
+import { StoreInstruments } from './telemetry/instruments.js';
+import { observeOperations } from './telemetry/observe.js';
 import {
   checkId,
   invalidInput,
@@ -67,6 +70,13 @@ export interface BaseStoreOptions {
    * warning line on the console. It must not throw; what it throws is ignored.
    */
   onCorrupt?: (report: CorruptRecordReport) => void;
+  /**
+   * Where the store reports spans and metrics (SPEC "Observability"). Default: the providers
+   * registered with `@opentelemetry/api` when it is installed (start the SDK before creating
+   * stores), else nowhere, at no cost. `false` turns reporting off; given providers are used
+   * instead of the global ones.
+   */
+  telemetry?: StoreTelemetryOption;
 }
 
 /** A checked `update`: what to store and the version it must replace (`null` when forced). */
@@ -150,6 +160,7 @@ export abstract class TaskStoreBase<TData extends JsonObject = JsonObject> imple
   #closed = false;
   #closing: Promise<void> | null = null;
   readonly #onCorrupt: (report: CorruptRecordReport) => void;
+  readonly #instruments: StoreInstruments | null;
 
   protected constructor(options: BaseStoreOptions = {}) {
     this.namespace = checkNamespace(options.namespace ?? 'default');
@@ -172,6 +183,21 @@ export abstract class TaskStoreBase<TData extends JsonObject = JsonObject> imple
     if (!Number.isSafeInteger(max) || max < 1024)
       throw configInvalid('maxTaskBytes', 'must be an integer >= 1024');
     this.maxTaskBytes = max;
+    const telemetry = options.telemetry;
+    if (
+      telemetry !== undefined &&
+      typeof telemetry !== 'boolean' &&
+      (typeof telemetry !== 'object' || telemetry === null)
+    )
+      throw configInvalid('telemetry', 'must be true, false, or { tracerProvider?, meterProvider? }');
+    const providers = telemetryProviders(telemetry);
+    if (providers === null) {
+      this.#instruments = null;
+    } else {
+      const countActive = this.countActive.bind(this);
+      this.#instruments = new StoreInstruments(providers, this, countActive);
+      observeOperations(this, this.#instruments);
+    }
   }
 
   /** True once `close()` was called. */
@@ -264,6 +290,7 @@ export abstract class TaskStoreBase<TData extends JsonObject = JsonObject> imple
     detail: string,
     movedTo: string | null,
   ): void {
+    this.#instruments?.quarantined(operation);
     try {
       this.#onCorrupt({
         backend: this.backend,
@@ -438,6 +465,7 @@ export abstract class TaskStoreBase<TData extends JsonObject = JsonObject> imple
   async close(): Promise<void> {
     if (this.#closing) return this.#closing;
     this.#closed = true;
+    this.#instruments?.close();
     this.#closing = this.closeBackend().catch(() => {
       // Closing is best effort: the store is unusable either way, and a caller's cleanup
       // (finally blocks, `await using`) must not fail because a server is already gone.

@@ -62,3 +62,8 @@ export {
   TASK_STATUSES,
   TERMINAL_STATUSES,
 } from './task.js';
+export type {
+  MeterProviderLike,
+  StoreTelemetryOption,
+  TracerProviderLike,
+} from './telemetry/api.js';

@@ -56,6 +56,7 @@ const KNOWN_OPTIONS = [
   'ttlMs',
   'maxTaskBytes',
   'onCorrupt',
+  'telemetry',
   'connectionString',
   'pool',
   'schema',
