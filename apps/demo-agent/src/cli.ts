@@ -7,6 +7,7 @@ import { parseArgs } from 'node:util';
 import { isTaskStoreError, type TaskStore, type TaskStoreConfig } from '@taskvault/core';
 import { DemoAgent } from './agent.js';
 import { createLogger } from './logger.js';
+import { startMetrics } from './metrics.js';
 import { openStore } from './open-store.js';
 import { runScenario } from './scenario.js';
 import { buildServer } from './server.js';
@@ -133,6 +134,8 @@ async function serve(values: Values): Promise<number> {
   const prefix = values['worker-id'] ?? `${hostname()}-${process.pid}`;
   if (prefix.trim() === '') throw new UsageError('--worker-id must not be empty');
 
+  // Before the store: its instruments bind to the meter provider registered when it is made.
+  const metrics = startMetrics();
   const store: TaskStore = await openStore(storeConfig(values));
   const health = await store.healthCheck();
   if (!health.ok)
@@ -150,7 +153,7 @@ async function serve(values: Values): Promise<number> {
         logger,
       }),
   );
-  const app = buildServer({ agent: new DemoAgent(store), workers, logger });
+  const app = buildServer({ agent: new DemoAgent(store), workers, logger, metrics });
   const address = await app.listen({ port, host });
   logger.info(
     { url: address, backend: store.backend, workers: workers.map((w) => w.id), leaseMs, stepDelayMs },
@@ -167,6 +170,7 @@ async function serve(values: Values): Promise<number> {
       await Promise.all(workers.map((w) => w.stop()));
       await app.close();
       await store.close();
+      await metrics.shutdown();
       resolve(0);
     };
     process.once('SIGINT', () => void shutdown('SIGINT'));

@@ -2,6 +2,7 @@
  * The HTTP service: routes over the agent, hand-checked input (every 400 names its field), one
  * error table (`http-errors.ts`), and the browser page at `/`.
  */
+
 import { existsSync, readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { isTaskStatus, MAX_ID_BYTES, MAX_LIST_LIMIT, TASK_STATUSES, type TaskStatus } from '@taskvault/core';
@@ -14,6 +15,7 @@ import Fastify, {
 } from 'fastify';
 import { AgentError, type DemoAgent } from './agent.js';
 import { clientErrorResponse, toHttpError } from './http-errors.js';
+import type { Metrics } from './metrics.js';
 import { toView } from './view.js';
 import type { Worker } from './worker.js';
 
@@ -26,6 +28,8 @@ export interface ServerOptions {
   logger?: FastifyBaseLogger;
   /** Where `index.html` and `app.js` are; found next to the code by default. */
   pageDir?: string;
+  /** Serves `GET /metrics` (Prometheus text) when given. */
+  metrics?: Metrics;
 }
 
 /** The page's directory: `page/` next to this module (copied into dist by the build), else `src/page`. */
@@ -101,7 +105,7 @@ function deciderOf(body: unknown): unknown {
  * `POST /tasks` -> 202 `{ taskId, requestId, status, version }`; `GET /tasks/:id`;
  * `GET /tasks?status=&cursor=&limit=&order=`; `POST /requests/:requestId/approve|reject`;
  * `POST /tasks/:id/cancel`; `DELETE /tasks/:id` -> 204; `GET /healthz` (503 when the store is not
- * ok); `GET /` and `/app.js`, the page.
+ * ok); `GET /metrics` (with `options.metrics`); `GET /` and `/app.js`, the page.
  */
 export function buildServer(options: ServerOptions): FastifyInstance {
   const { agent } = options;
@@ -160,6 +164,15 @@ export function buildServer(options: ServerOptions): FastifyInstance {
 
   app.get('/', (_request, reply) => reply.type('text/html; charset=utf-8').send(indexHtml));
   app.get('/app.js', (_request, reply) => reply.type('text/javascript; charset=utf-8').send(appJs));
+
+  const scrape = options.metrics;
+  if (scrape !== undefined) {
+    app.get('/metrics', (request, reply) => {
+      // The exporter writes the response itself.
+      reply.hijack();
+      scrape.handle(request.raw, reply.raw);
+    });
+  }
 
   app.get('/healthz', async (_request, reply) => {
     const health = await agent.store.healthCheck();

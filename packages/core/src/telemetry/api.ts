@@ -31,7 +31,7 @@ export type ObservableCallbackLike = (result: ObservableResultLike) => void | Pr
 export interface MeterLike {
   createHistogram(
     name: string,
-    options?: { description?: string; unit?: string },
+    options?: { description?: string; unit?: string; advice?: { explicitBucketBoundaries?: number[] } },
   ): { record(value: number, attributes?: TelemetryAttributes): void };
   createCounter(
     name: string,

@@ -24,6 +24,11 @@ const SCOPE = '@taskvault/core';
 /** How long an active-task count stays good for the gauge: collections in between reuse it. */
 const ACTIVE_SAMPLE_MS = 5_000;
 
+/** Histogram bucket bounds in seconds: from an in-memory call to a command timeout. */
+const DURATION_BUCKETS_S = [
+  0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10,
+];
+
 /** `db.system.name` of the backends that have a semantic-convention name. */
 const DB_SYSTEM: Readonly<Record<string, string>> = {
   redis: 'redis',
@@ -60,6 +65,8 @@ function meterInstruments(provider: MeterProviderLike, check: NoopCheck): MeterI
     duration: meter.createHistogram('taskvault.operation.duration', {
       description: 'Duration of a taskvault store operation, from call to settle',
       unit: 's',
+      // The SDK's default buckets (0 to 10,000) suit milliseconds; store calls take 0.1 ms to seconds.
+      advice: { explicitBucketBoundaries: DURATION_BUCKETS_S },
     }),
     conflicts: meter.createCounter('taskvault.conflicts', {
       description: 'Writes refused with VERSION_CONFLICT or TASK_EXISTS',
