@@ -33,7 +33,7 @@ export interface CopyRecord {
   error: string | null;
 }
 
-/** The bound a copy in bounded memory must stay under (issue 13). */
+/** The bound a copy in bounded memory must stay under (the README's "Moving data"). */
 export const COPY_RSS_LIMIT_MB = 200;
 const NAMESPACE = 'bench-copy';
 

@@ -32,6 +32,7 @@ export { type ExpectedError, expectTaskError } from './expect-error.js';
 export { instants, item, newTask, sleep, uniqueId } from './fixtures.js';
 export { Harness } from './harness.js';
 export type { DescribeTaskStoreOptions, StoreFactoryOptions, SuiteOptions } from './options.js';
+export { type Point, TelemetrySink } from './telemetry-sdk.js';
 
 /** The behaviour families, in the order they are declared. */
 const FAMILIES: [string, (scenario: Scenario) => void][] = [

@@ -22,6 +22,11 @@ export interface Point {
   value: number;
 }
 
+/**
+ * Spans and metrics a store reported, for assertions: pass `tracerProvider` and `meterProvider`
+ * in the store's `telemetry` option (or register them globally), then read `spans()` and
+ * `total(name, attributes)`.
+ */
 export class TelemetrySink {
   readonly #spans = new InMemorySpanExporter();
   readonly #metrics = new InMemoryMetricExporter(AggregationTemporality.CUMULATIVE);
@@ -33,6 +38,11 @@ export class TelemetrySink {
     spanProcessors: [new SimpleSpanProcessor(this.#spans)],
   });
   readonly meterProvider = new MeterProvider({ readers: [this.#reader] });
+
+  /** Forgets the spans ended so far. */
+  resetSpans(): void {
+    this.#spans.reset();
+  }
 
   /** Ended spans so far, oldest first. */
   spans(): ReadableSpan[] {

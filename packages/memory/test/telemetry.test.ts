@@ -5,41 +5,14 @@
  */
 import { context, metrics, trace } from '@opentelemetry/api';
 import { AsyncLocalStorageContextManager } from '@opentelemetry/context-async-hooks';
-import {
-  AggregationTemporality,
-  InMemoryMetricExporter,
-  MeterProvider,
-  PeriodicExportingMetricReader,
-} from '@opentelemetry/sdk-metrics';
-import {
-  BasicTracerProvider,
-  InMemorySpanExporter,
-  SimpleSpanProcessor,
-} from '@opentelemetry/sdk-trace-base';
+import { TelemetrySink } from '@taskvault/conformance';
 import { isTaskStoreError } from '@taskvault/core';
 import { taskStoreError } from '@taskvault/core/adapter';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { MemoryTaskStore } from '../src/index.js';
 
-const spans = new InMemorySpanExporter();
-const exporter = new InMemoryMetricExporter(AggregationTemporality.CUMULATIVE);
-const reader = new PeriodicExportingMetricReader({ exporter, exportIntervalMillis: 3_600_000 });
-const tracerProvider = new BasicTracerProvider({ spanProcessors: [new SimpleSpanProcessor(spans)] });
-const meterProvider = new MeterProvider({ readers: [reader] });
-
-async function total(name: string, match: Record<string, unknown>): Promise<number> {
-  exporter.reset();
-  await reader.forceFlush();
-  let sum = 0;
-  for (const r of exporter.getMetrics())
-    for (const s of r.scopeMetrics)
-      for (const m of s.metrics)
-        if (m.descriptor.name === name)
-          for (const p of m.dataPoints)
-            if (Object.entries(match).every(([k, v]) => p.attributes[k] === v))
-              sum += typeof p.value === 'number' ? p.value : (p.value as { count: number }).count;
-  return sum;
-}
+const sink = new TelemetrySink();
+const spans = { reset: () => sink.resetSpans(), getFinishedSpans: () => sink.spans() };
 
 /** A memory store whose reads and pings fail as an unreachable server's would. */
 class UnreachableStore extends MemoryTaskStore {
@@ -56,16 +29,15 @@ class UnreachableStore extends MemoryTaskStore {
 
 beforeAll(() => {
   context.setGlobalContextManager(new AsyncLocalStorageContextManager().enable());
-  trace.setGlobalTracerProvider(tracerProvider);
-  metrics.setGlobalMeterProvider(meterProvider);
+  trace.setGlobalTracerProvider(sink.tracerProvider);
+  metrics.setGlobalMeterProvider(sink.meterProvider);
 });
 
 afterAll(async () => {
   trace.disable();
   metrics.disable();
   context.disable();
-  await tracerProvider.shutdown();
-  await meterProvider.shutdown();
+  await sink.shutdown();
 });
 
 describe('telemetry through @opentelemetry/api', () => {
@@ -126,7 +98,7 @@ describe('telemetry through @opentelemetry/api', () => {
       ['taskvault.healthCheck', 'BACKEND_UNAVAILABLE'],
     ]);
     const labels = { 'taskvault.backend': 'memory', 'taskvault.namespace': 'otel-down' };
-    expect(await total('taskvault.unavailable', labels)).toBe(2);
+    expect(await sink.total('taskvault.unavailable', labels)).toBe(2);
     await store.close();
   });
 });
