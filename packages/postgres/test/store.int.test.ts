@@ -101,7 +101,8 @@ describe('PostgreSQL-specific behaviour', () => {
     try {
       await store.create({
         taskId: 'brief',
-        ttlMs: 100,
+        // Long enough that the row is surely still there at the first look, on a loaded machine.
+        ttlMs: 1500,
         items: [{ requestId: 'brief-r', role: 'user', content: 1, createdAt: new Date() }],
       });
       await store.create({ taskId: 'stays' });
@@ -110,7 +111,7 @@ describe('PostgreSQL-specific behaviour', () => {
           (r) => r.task_id,
         );
       expect(await rows()).toEqual(['brief', 'stays']);
-      for (let i = 0; i < 60 && (await rows()).length > 1; i++) await sleep(50);
+      for (let i = 0; i < 200 && (await rows()).length > 1; i++) await sleep(50);
       expect(await rows()).toEqual(['stays']);
       expect(await findInconsistencies(url)).toEqual(CONSISTENT);
     } finally {
