@@ -80,10 +80,13 @@ export class TaskvaultA2APushNotificationStore implements PushNotificationStore 
       config: encodeValue(config, 'pushNotificationConfig', 'update'),
       wireVersion: context.requestedVersion || LEGACY_WIRE_VERSION,
     };
-    await this.#change(taskId, recordId, context, (configs) => [
-      ...configs.filter((stored) => configIdOf(stored.config) !== config.id),
-      entry,
-    ]);
+    await this.#change(
+      taskId,
+      recordId,
+      context,
+      (configs) => [...configs.filter((stored) => configIdOf(stored.config) !== config.id), entry],
+      true,
+    );
   }
 
   /** The task's configs, in the order they were saved; `[]` when there are none. */
@@ -113,8 +116,12 @@ export class TaskvaultA2APushNotificationStore implements PushNotificationStore 
   async delete(taskId: string, context: ServerCallContext, configId?: string): Promise<void> {
     if (!validTaskId(taskId)) return;
     const id = configId === undefined ? taskId : configId;
-    await this.#change(taskId, PUSH_TASK_PREFIX + taskId, context, (configs) =>
-      configs.filter((stored) => configIdOf(stored.config) !== id),
+    await this.#change(
+      taskId,
+      PUSH_TASK_PREFIX + taskId,
+      context,
+      (configs) => configs.filter((stored) => configIdOf(stored.config) !== id),
+      false,
     );
   }
 
@@ -129,6 +136,7 @@ export class TaskvaultA2APushNotificationStore implements PushNotificationStore 
     recordId: string,
     context: ServerCallContext,
     change: (configs: PushData['a2aPush']['configs']) => PushData['a2aPush']['configs'],
+    creates: boolean,
   ): Promise<void> {
     const scope = await this.#scopes.resolve(context, 'update');
     const { store, owner } = scope;
@@ -136,6 +144,8 @@ export class TaskvaultA2APushNotificationStore implements PushNotificationStore 
       const stored = await store.load(recordId);
       const record = ownRecord(stored, owner);
       if (stored !== null && record === null) {
+        // nothing of the caller's to delete; a save must not start a second record under the id
+        if (!creates) return true;
         throw taskStoreError('update', 'INVALID_INPUT', {
           path: 'taskId',
           taskId,
