@@ -7,8 +7,8 @@
  * `historyLength` is left to the request handler, which applies it to every listed task, as
  * it does for `InMemoryTaskStore`; `pageSize` bounds (1..100) are checked there too.
  */
-import type { ListTasksRequest, ListTasksResponse, Task } from '@a2a-js/sdk';
 import { RequestMalformedError } from '@a2a-js/sdk/errors';
+import type { ListTasksRequest, ListTasksResponse, Task } from './sdk-types.js';
 
 /** The SDK's default `pageSize`. */
 export const DEFAULT_PAGE_SIZE = 50;

@@ -3,10 +3,10 @@
  * `userId`, `status.state` → `status` (the exact state stays in `data`), each `history` message
  * → one item whose `requestId` is its `messageId`, everything else → `data.a2a`.
  */
-import type { Task } from '@a2a-js/sdk';
 import type { AgentTask, JsonObject, JsonValue, TaskItem, TaskItemRole, TaskStatus } from '@taskvault/core';
 import { idProblem, type TaskStoreOperation } from '@taskvault/core/adapter';
 import { decodeValue, encodeValue } from './codec.js';
+import type { Task } from './sdk-types.js';
 
 /**
  * taskvault's status for each A2A `TaskState` (by number, as the 1.x SDK's enum is). A2A has

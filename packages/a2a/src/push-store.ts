@@ -1,11 +1,5 @@
 /** `TaskvaultA2APushNotificationStore`: the A2A SDK's `PushNotificationStore` on a taskvault store. */
-import type { TaskPushNotificationConfig } from '@a2a-js/sdk';
-import {
-  type PushNotificationStore,
-  resolveUserScope,
-  type ServerCallContext,
-  type StoredPushNotificationConfig,
-} from '@a2a-js/sdk/server';
+import { resolveUserScope } from '@a2a-js/sdk/server';
 import {
   type AgentTask,
   type JsonObject,
@@ -17,6 +11,12 @@ import { idProblem, taskStoreError, utf8Length } from '@taskvault/core/adapter';
 import { decodeValue, encodeValue } from './codec.js';
 import { type CONTENDED, contended, retryWhileContended } from './contention.js';
 import { type ScopeOptions, Scopes } from './scope.js';
+import type {
+  PushNotificationStore,
+  ServerCallContext,
+  StoredPushNotificationConfig,
+  TaskPushNotificationConfig,
+} from './sdk-types.js';
 
 /** The taskvault task id of a task's push notification configs is this prefix + the A2A task id. */
 export const PUSH_TASK_PREFIX = 'a2a-push:';

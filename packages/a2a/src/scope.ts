@@ -2,9 +2,9 @@
  * Where a call's data lives: the tenant picks the taskvault store (one namespace per tenant,
  * opened on demand, a bounded number kept open), the owner is the tasks' `userId`.
  */
-import type { OwnerResolver, ServerCallContext } from '@a2a-js/sdk/server';
 import type { TaskStore } from '@taskvault/core';
 import { idProblem, type TaskStoreOperation, taskStoreError } from '@taskvault/core/adapter';
+import type { OwnerResolver, ServerCallContext } from './sdk-types.js';
 
 /** Opens the store of a tenant's namespace; see {@link ScopeOptions.tenantStore}. */
 export type TenantStoreFactory = (tenant: string) => TaskStore | Promise<TaskStore>;

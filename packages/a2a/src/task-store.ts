@@ -1,6 +1,5 @@
 /** `TaskvaultA2ATaskStore`: the A2A SDK's `TaskStore` on a taskvault store. */
-import type { ListTasksRequest, ListTasksResponse, Task } from '@a2a-js/sdk';
-import { type TaskStore as A2ATaskStore, resolveUserScope, type ServerCallContext } from '@a2a-js/sdk/server';
+import { resolveUserScope } from '@a2a-js/sdk/server';
 import type { AgentTask, TaskItem, TaskStore } from '@taskvault/core';
 import { idProblem, taskStoreError } from '@taskvault/core/adapter';
 import { type CONTENDED, contended, retryWhileContended } from './contention.js';
@@ -15,6 +14,13 @@ import {
 } from './mapping.js';
 import { PUSH_TASK_PREFIX } from './push-store.js';
 import { type ScopeOptions, Scopes } from './scope.js';
+import type {
+  A2ATaskStore,
+  ListTasksRequest,
+  ListTasksResponse,
+  ServerCallContext,
+  Task,
+} from './sdk-types.js';
 
 /** Options of {@link TaskvaultA2ATaskStore}. */
 export interface TaskvaultA2ATaskStoreOptions extends ScopeOptions {
