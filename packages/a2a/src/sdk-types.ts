@@ -1,21 +1,16 @@
 /**
- * The SDK's types, imported as ESM whatever module kind the importer is: `@a2a-js/sdk` ships its
- * declarations as ESM only, so without `resolution-mode` this package's CommonJS declarations
- * (`index.d.cts`) would not type-check under `module: node16`.
+ * The SDK's types, all imported here. `@a2a-js/sdk` ships its declarations as ESM only, so the
+ * build marks these imports `resolution-mode: 'import'` in the CommonJS declarations
+ * (`scripts/cjs-declarations.mjs`); otherwise they would not type-check under `module: node16`.
  */
-import type {
-  ListTasksRequest,
-  ListTasksResponse,
-  Task,
-  TaskPushNotificationConfig,
-} from '@a2a-js/sdk' with { 'resolution-mode': 'import' };
+import type { ListTasksRequest, ListTasksResponse, Task, TaskPushNotificationConfig } from '@a2a-js/sdk';
 import type {
   TaskStore as A2ATaskStore,
   OwnerResolver,
   PushNotificationStore,
   ServerCallContext,
   StoredPushNotificationConfig,
-} from '@a2a-js/sdk/server' with { 'resolution-mode': 'import' };
+} from '@a2a-js/sdk/server';
 
 export type {
   A2ATaskStore,
