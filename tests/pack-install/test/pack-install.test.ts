@@ -401,3 +401,24 @@ describe('core + memory + a2a + the SDK installed alone', () => {
     await sh('node', [tsc, '-p', 'tsconfig.node16-cjs.json'], dir);
   }, 180_000);
 });
+
+describe('core + memory + a2a + the oldest SDK of the peer range (1.0.1)', () => {
+  it("runs the SDK's request handler on a TaskvaultA2ATaskStore", async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'taskvault-user-a2a-oldest-'));
+    scratchDirs.push(dir);
+    writeFileSync(
+      join(dir, 'package.json'),
+      JSON.stringify({ name: 'user-app', private: true, version: '1.0.0' }),
+    );
+    const tgz = ['core', 'memory', 'a2a'].map((name) => tarballs[name]!);
+    await sh(
+      'npm',
+      ['install', '--no-audit', '--no-fund', ...NPM_NETWORK, ...tgz, '@a2a-js/sdk@1.0.1'],
+      dir,
+      220_000,
+    );
+    expect(installedVersion(dir, '@a2a-js/sdk')).toBe('1.0.1');
+    cpSync(join(fixtures, 'check-a2a.mjs'), join(dir, 'check-a2a.mjs'));
+    expect(await sh('node', ['check-a2a.mjs'], dir)).toContain('esm a2a ok');
+  }, 240_000);
+});
