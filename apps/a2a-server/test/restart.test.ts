@@ -22,7 +22,9 @@ const children: ChildProcess[] = [];
 
 beforeAll(() => {
   if (!existsSync(new URL('../dist/main.js', import.meta.url))) {
-    throw new Error('apps/a2a-server/dist is missing: run `pnpm turbo run build --filter=@taskvault/a2a-server...`');
+    throw new Error(
+      'apps/a2a-server/dist is missing: run `pnpm turbo run build --filter=@taskvault/a2a-server...`',
+    );
   }
 });
 afterEach(async () => {
