@@ -54,6 +54,8 @@ export async function main(argv: readonly string[], io: CliIo): Promise<CliOutco
         b.error !== null ||
         b.scaleError !== null ||
         b.writeCostError !== null ||
+        b.a2aError !== null ||
+        b.a2a.some((c) => c.error !== null) ||
         b.cells.some((c) => c.error !== null) ||
         b.writeCost.some((p) => p.error !== null),
     );

@@ -28,6 +28,8 @@ export interface BenchOptions {
    * and on Postgres taskvault and raw at the store's default pool size.
    */
   peers: boolean;
+  /** Time the A2A task store's save and load against its baseline (default on; `--no-a2a`). */
+  a2a: boolean;
   /** Where `<timestamp>.json` goes; null for nowhere. */
   resultsDir: string | null;
 }
@@ -69,6 +71,8 @@ Options:
   --peers             also time the libraries of PEERS.md (Keyv, @a2a-js/sdk, LangGraph, BullMQ)
                       on create/load/update in the same rounds, and on Postgres taskvault and raw
                       at the store's default pool of 10 next to the same pool
+  --no-a2a            skip the A2A task store's save/load (against InMemoryTaskStore on memory,
+                      the raw driver on Redis and PostgreSQL; about 20 s by default)
   --quick             CI smoke: ${QUICK.rounds} round of ${QUICK.durationMs} ms, warm-up ${QUICK.warmupMs} ms
   --results-dir DIR   where the JSON goes (default: bench/results); --no-results to write none
   --help              this text
@@ -118,6 +122,7 @@ export function parseOptions(argv: readonly string[], defaultResultsDir: string 
       shards: { type: 'string' },
       quick: { type: 'boolean' },
       peers: { type: 'boolean' },
+      'no-a2a': { type: 'boolean' },
       'results-dir': { type: 'string' },
       'no-results': { type: 'boolean' },
       help: { type: 'boolean', short: 'h' },
@@ -144,6 +149,7 @@ export function parseOptions(argv: readonly string[], defaultResultsDir: string 
       shards: positiveInt('--shards', values.shards, DEFAULTS.shards),
       quick,
       peers: values.peers === true,
+      a2a: values['no-a2a'] !== true,
       resultsDir: values['no-results'] ? null : (values['results-dir'] ?? defaultResultsDir),
     },
   };

@@ -1,6 +1,7 @@
 /** The run's results as a markdown report (stdout) and as JSON (bench/results/<timestamp>.json). */
 import fs from 'node:fs/promises';
 import path from 'node:path';
+import { a2aSection } from './a2a.js';
 import { copySection } from './copy.js';
 import { formatMs, formatOps, formatRatio, oneLine, table } from './markdown.js';
 import { peersSection } from './peer-report.js';
@@ -225,6 +226,7 @@ export function renderMarkdown(results: BenchResults): string {
   const sections = [
     ...header,
     ...results.backends.flatMap((b) => [backendSection(b), peersSection(b, o.concurrency)]),
+    a2aSection(results),
     scaleSection(results),
     copySection(results.copy),
     writeCostSection(results),

@@ -1,4 +1,5 @@
 /** The shape of a run's results: what the JSON file holds and the markdown is made from. */
+import type { A2ACellRecord } from './a2a.js';
 import type { BackendName, OpName } from './backends/types.js';
 import type { CopyRecord } from './copy.js';
 import type { CellResult, SideResult } from './harness.js';
@@ -50,6 +51,9 @@ export interface BackendRecord {
   /** Patch timings on big tasks (`write-cost.ts`); points that failed carry their error. */
   writeCost: WriteCostPoint[];
   writeCostError: string | null;
+  /** The A2A task store's save and load against its baseline (`a2a.ts`); empty with `--no-a2a`. */
+  a2a: A2ACellRecord[];
+  a2aError: string | null;
   /** With `--peers`: the peers of this backend, measured or not. */
   peers: PeerRecord[];
   /** With `--peers` on Postgres: the pool size of the `(default pool)` rows. */

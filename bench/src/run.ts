@@ -4,6 +4,7 @@
  * A backend that cannot be opened, or a cell that fails, is recorded and the run goes on.
  */
 import os from 'node:os';
+import { measureA2A } from './a2a.js';
 import { openMemory } from './backends/memory.js';
 import { openPostgres } from './backends/postgres.js';
 import { openRedis, openRedisCluster } from './backends/redis.js';
@@ -15,6 +16,7 @@ import {
   OP_NAMES,
   type OpName,
   RAW_FOR_OP,
+  type RawSides,
 } from './backends/types.js';
 import { measureCopy } from './copy.js';
 import { formatOps } from './markdown.js';
@@ -71,6 +73,8 @@ async function runBackend(
     scaleError: null,
     writeCost: [],
     writeCostError: null,
+    a2a: [],
+    a2aError: null,
     peers: [],
     defaultPool: null,
     seconds: 0,
@@ -87,11 +91,12 @@ async function runBackend(
   record.description = session.description;
   log.write(`${name}: ${session.description}\n`);
   let extras: CellExtras | null = null;
+  let raw: RawSides | null = null;
   try {
     if (options.ops.length > 0) {
       const store = await session.opStore();
       const tv = await taskvaultSides(store, maxConcurrency);
-      const raw = await session.rawSides();
+      raw = await session.rawSides();
       if (options.peers) {
         extras = await openExtras(session, maxConcurrency, log);
         record.peers = extras.peers;
@@ -135,8 +140,16 @@ async function runBackend(
       record.cells.sort((a, b) => OP_NAMES.indexOf(a.op) - OP_NAMES.indexOf(b.op));
       await extras?.close();
       extras = null;
-      await session.releaseOps();
     }
+    if (options.a2a) {
+      try {
+        record.a2a = await measureA2A(session, raw ?? (await session.rawSides()), options, log);
+      } catch (error) {
+        record.a2aError = message(error);
+        log.write(`  ${name} a2a: failed: ${record.a2aError}\n`);
+      }
+    }
+    if (options.ops.length > 0 || options.a2a) await session.releaseOps();
     if (options.scale.length > 0) {
       try {
         const store = await session.scaleStore();

@@ -73,6 +73,7 @@ export async function openMemory(options: BackendOptions): Promise<BackendSessio
     },
     peerTarget: async () => null,
     scaleStore: async () => track(new MemoryTaskStore({ namespace: 'bench-scale' })),
+    a2aStore: async () => track(new MemoryTaskStore({ namespace: 'bench-a2a' })),
     close: async () => {
       await Promise.all(stores.map((s) => s.close()));
     },

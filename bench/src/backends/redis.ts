@@ -85,6 +85,7 @@ export async function openRedis(options: BackendOptions): Promise<BackendSession
       peerTarget: async () => server.url,
       scaleStore: async () =>
         track(stores, new RedisTaskStore({ url: server.url, namespace: 'bench-scale' })),
+      a2aStore: async () => track(stores, new RedisTaskStore({ url: server.url, namespace: 'bench-a2a' })),
       close: async () => {
         await closeAll(stores, raw);
         await server.destroy();

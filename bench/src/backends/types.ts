@@ -70,6 +70,11 @@ export interface BackendSession {
   defaultPool?(): Promise<DefaultPoolSides>;
   /** A store on an empty namespace or database for the scale runs. */
   scaleStore(): Promise<TaskStore>;
+  /**
+   * A store on a namespace of its own for the A2A task store cells (`a2a.ts`), next to the op
+   * store so the raw fixtures are still there; absent where the A2A cells do not run.
+   */
+  a2aStore?(): Promise<TaskStore>;
   /** Closes clients and stops the servers this session started. */
   close(): Promise<void>;
 }

@@ -25,7 +25,7 @@ function partOf(content: TaskItem['content']): Part {
 }
 
 /** The document as an A2A task carrying the same content. */
-function a2aTask(): Task {
+export function a2aTask(): Task {
   const doc = peerDocument('peer');
   const contextId = doc.sessionId ?? 'session';
   const history = doc.items.map(

@@ -31,7 +31,16 @@ const here = dirname(fileURLToPath(import.meta.url));
 const workspace = resolve(here, '../../..');
 const fixtures = join(here, '../fixtures');
 const tsc = join(workspace, 'node_modules/typescript/bin/tsc');
-const PUBLISHED = ['core', 'memory', 'redis', 'postgres', 'conformance', 'openai-agents', 'cli'] as const;
+const PUBLISHED = [
+  'core',
+  'memory',
+  'redis',
+  'postgres',
+  'conformance',
+  'openai-agents',
+  'a2a',
+  'cli',
+] as const;
 const tarballs: Record<string, string> = {};
 const scratchDirs: string[] = [];
 
@@ -341,4 +350,75 @@ describe('core + memory + openai-agents + the SDK installed alone', () => {
       [],
     );
   }, 120_000);
+});
+
+describe('core + memory + a2a + the SDK installed alone', () => {
+  let dir: string;
+  beforeAll(async () => {
+    dir = mkdtempSync(join(tmpdir(), 'taskvault-user-a2a-'));
+    scratchDirs.push(dir);
+    writeFileSync(
+      join(dir, 'package.json'),
+      JSON.stringify({ name: 'user-app', private: true, version: '1.0.0' }),
+    );
+    // the newest 1.x runs on Node 20 (its engines: node >= 20); express and the database drivers
+    // are optional peers of the SDK, not needed for a task store
+    const tgz = ['core', 'memory', 'a2a'].map((name) => tarballs[name]!);
+    await sh(
+      'npm',
+      ['install', '--no-audit', '--no-fund', ...NPM_NETWORK, ...tgz, '@a2a-js/sdk@^1'],
+      dir,
+      220_000,
+    );
+    for (const f of ['check-a2a.mjs', 'check-a2a.ts', 'check-a2a-cjs.cts'])
+      cpSync(join(fixtures, f), join(dir, f));
+    // the same code as an ES module for node16 (the SDK's declarations are ESM only)
+    cpSync(join(fixtures, 'check-a2a.ts'), join(dir, 'check-a2a.mts'));
+  }, 240_000);
+
+  it('brings the SDK and no backend driver', () => {
+    expect(installedVersion(dir, '@a2a-js/sdk')).toMatch(/^1\./);
+    for (const name of ['@taskvault/redis', '@taskvault/postgres', 'ioredis', 'pg', 'express'])
+      expect(installed(dir, name)).toBe(false);
+  });
+
+  it("runs the SDK's request handler on a TaskvaultA2ATaskStore from an ESM script", async () => {
+    expect(await sh('node', ['check-a2a.mjs'], dir)).toContain('esm a2a ok');
+  }, 60_000);
+
+  it('loads from CommonJS too', async () => {
+    const script =
+      "const { TaskvaultA2ATaskStore } = require('@taskvault/a2a'); console.log(typeof TaskvaultA2ATaskStore);";
+    expect(await sh('node', ['-e', script], dir)).toContain('function');
+  }, 60_000);
+
+  it('type-checks under module node16 (ESM and CommonJS) and bundler', async () => {
+    writeTsconfig(dir, 'tsconfig.node16.json', 'node16', 'node16', 'check-a2a.mts');
+    writeTsconfig(dir, 'tsconfig.node16-cjs.json', 'node16', 'node16', 'check-a2a-cjs.cts');
+    writeTsconfig(dir, 'tsconfig.bundler.json', 'esnext', 'bundler', 'check-a2a.ts');
+    await sh('node', [tsc, '-p', 'tsconfig.bundler.json'], dir);
+    await sh('node', [tsc, '-p', 'tsconfig.node16.json'], dir);
+    await sh('node', [tsc, '-p', 'tsconfig.node16-cjs.json'], dir);
+  }, 180_000);
+});
+
+describe('core + memory + a2a + the oldest SDK of the peer range (1.0.1)', () => {
+  it("runs the SDK's request handler on a TaskvaultA2ATaskStore", async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'taskvault-user-a2a-oldest-'));
+    scratchDirs.push(dir);
+    writeFileSync(
+      join(dir, 'package.json'),
+      JSON.stringify({ name: 'user-app', private: true, version: '1.0.0' }),
+    );
+    const tgz = ['core', 'memory', 'a2a'].map((name) => tarballs[name]!);
+    await sh(
+      'npm',
+      ['install', '--no-audit', '--no-fund', ...NPM_NETWORK, ...tgz, '@a2a-js/sdk@1.0.1'],
+      dir,
+      220_000,
+    );
+    expect(installedVersion(dir, '@a2a-js/sdk')).toBe('1.0.1');
+    cpSync(join(fixtures, 'check-a2a.mjs'), join(dir, 'check-a2a.mjs'));
+    expect(await sh('node', ['check-a2a.mjs'], dir)).toContain('esm a2a ok');
+  }, 240_000);
 });
