@@ -30,6 +30,8 @@ export interface BenchOptions {
   peers: boolean;
   /** Time the A2A task store's save and load against its baseline (default on; `--no-a2a`). */
   a2a: boolean;
+  /** Time what OpenTelemetry reporting costs a memory store call (default on; `--no-telemetry`). */
+  telemetry: boolean;
   /** Where `<timestamp>.json` goes; null for nowhere. */
   resultsDir: string | null;
 }
@@ -73,6 +75,8 @@ Options:
                       at the store's default pool of 10 next to the same pool
   --no-a2a            skip the A2A task store's save/load (against InMemoryTaskStore on memory,
                       the raw driver on Redis and PostgreSQL; about 20 s by default)
+  --no-telemetry      skip what OpenTelemetry reporting costs a memory store call (off, API
+                      without an SDK, SDK recording; about 20 s by default)
   --quick             CI smoke: ${QUICK.rounds} round of ${QUICK.durationMs} ms, warm-up ${QUICK.warmupMs} ms
   --results-dir DIR   where the JSON goes (default: bench/results); --no-results to write none
   --help              this text
@@ -123,6 +127,7 @@ export function parseOptions(argv: readonly string[], defaultResultsDir: string 
       quick: { type: 'boolean' },
       peers: { type: 'boolean' },
       'no-a2a': { type: 'boolean' },
+      'no-telemetry': { type: 'boolean' },
       'results-dir': { type: 'string' },
       'no-results': { type: 'boolean' },
       help: { type: 'boolean', short: 'h' },
@@ -150,6 +155,7 @@ export function parseOptions(argv: readonly string[], defaultResultsDir: string 
       quick,
       peers: values.peers === true,
       a2a: values['no-a2a'] !== true,
+      telemetry: values['no-telemetry'] !== true,
       resultsDir: values['no-results'] ? null : (values['results-dir'] ?? defaultResultsDir),
     },
   };

@@ -7,6 +7,7 @@ import { formatMs, formatOps, formatRatio, oneLine, table } from './markdown.js'
 import { peersSection } from './peer-report.js';
 import type { BackendRecord, BenchResults, CellRecord, TargetRecord } from './results.js';
 import { formatSize, type ScalePoint } from './scale.js';
+import { telemetrySection } from './telemetry-overhead.js';
 import { LINEAR_SLACK, writeCostRows } from './write-cost.js';
 
 const OP_LABELS: Record<string, string> = {
@@ -229,6 +230,7 @@ export function renderMarkdown(results: BenchResults): string {
     a2aSection(results),
     scaleSection(results),
     copySection(results.copy),
+    telemetrySection(results.telemetry),
     writeCostSection(results),
     targetsSection(results.targets),
   ].filter((s): s is string => s !== null);

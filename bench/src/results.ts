@@ -6,6 +6,7 @@ import type { CellResult, SideResult } from './harness.js';
 import type { BenchOptions } from './options.js';
 import type { PeerOp } from './peers/types.js';
 import type { ScalePoint } from './scale.js';
+import type { TelemetryRecord } from './telemetry-overhead.js';
 import type { WriteCostPoint } from './write-cost.js';
 
 /** One operation at one concurrency on one backend. */
@@ -86,4 +87,6 @@ export interface BenchResults {
   targets: TargetRecord[];
   /** `taskvault copy` Redis -> PostgreSQL at the scale sizes; null when not measured. */
   copy: CopyRecord | null;
+  /** What OpenTelemetry reporting costs a memory store call; null with `--no-telemetry`. */
+  telemetry: TelemetryRecord | null;
 }

@@ -26,6 +26,7 @@ import type { ProgressStream } from './progress.js';
 import type { BackendRecord, BenchResults, CellRecord } from './results.js';
 import { measureScale } from './scale.js';
 import { checkTargets } from './targets.js';
+import { measureTelemetryOverhead, type TelemetryRecord } from './telemetry-overhead.js';
 import { measureWriteCost } from './write-cost.js';
 
 const OPENERS: { [B in BackendName]: (options: BackendOptions) => Promise<BackendSession> } = {
@@ -202,6 +203,7 @@ export async function runBench(options: BenchOptions, log: ProgressStream): Prom
     options.scale.length > 0 && options.backends.includes('redis') && options.backends.includes('postgres')
       ? await measureCopy(options.scale, log)
       : null;
+  const telemetry = options.telemetry ? await telemetryRecord(options, log) : null;
   const cpus = os.cpus();
   return {
     startedAt,
@@ -217,5 +219,21 @@ export async function runBench(options: BenchOptions, log: ProgressStream): Prom
     backends,
     targets: checkTargets(backends),
     copy,
+    telemetry,
   };
+}
+
+/** The telemetry section, with more rounds than a cell: the differences it looks for are small. */
+async function telemetryRecord(options: BenchOptions, log: ProgressStream): Promise<TelemetryRecord> {
+  try {
+    const plan = {
+      rounds: Math.max(options.rounds * 3, 3),
+      durationMs: options.durationMs,
+      warmupMs: options.warmupMs,
+    };
+    return { rows: await measureTelemetryOverhead(plan, log), error: null };
+  } catch (error) {
+    log.write(`telemetry: failed: ${message(error)}\n`);
+    return { rows: [], error: message(error) };
+  }
 }

@@ -7,9 +7,15 @@ import {
   MAX_ID_BYTES,
   type TaskStore,
 } from '@taskvault/core';
-import { idProblem, taskStoreError, utf8Length } from '@taskvault/core/adapter';
+import {
+  type CONTENDED,
+  contended,
+  idProblem,
+  retryWhileContended,
+  taskStoreError,
+  utf8Length,
+} from '@taskvault/core/adapter';
 import { decodeValue, encodeValue } from './codec.js';
-import { type CONTENDED, contended, retryWhileContended } from './contention.js';
 import { type ScopeOptions, Scopes } from './scope.js';
 import type {
   PushNotificationStore,

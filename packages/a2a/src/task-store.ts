@@ -1,8 +1,13 @@
 /** `TaskvaultA2ATaskStore`: the A2A SDK's `TaskStore` on a taskvault store. */
 import { resolveUserScope } from '@a2a-js/sdk/server';
 import type { AgentTask, TaskItem, TaskStore } from '@taskvault/core';
-import { idProblem, taskStoreError } from '@taskvault/core/adapter';
-import { type CONTENDED, contended, retryWhileContended } from './contention.js';
+import {
+  type CONTENDED,
+  contended,
+  idProblem,
+  retryWhileContended,
+  taskStoreError,
+} from '@taskvault/core/adapter';
 import { pageOf } from './list.js';
 import {
   type A2ATaskData,

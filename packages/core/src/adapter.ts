@@ -27,6 +27,7 @@ export {
 } from './codec.js';
 export type { RedisNode, ResolvedTaskStoreConfig } from './config.js';
 export { BACKEND_NAMES, parseRedisNode, resolveConfig } from './config.js';
+export { CONTENDED, contended, retryWhileContended } from './contention.js';
 export { decodeCursor, encodeCursor } from './cursor.js';
 export type { TaskStoreErrorContext, TaskStoreOperation } from './errors.js';
 export { describeEndpoint, scrubSecrets, taskStoreError } from './errors.js';

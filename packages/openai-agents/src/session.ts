@@ -12,8 +12,14 @@ import {
   type SessionHistoryRewriteArgs,
 } from '@openai/agents-core';
 import { type AgentTask, isTaskStoreError, type TaskItem, type TaskStore } from '@taskvault/core';
-import { checkId, idProblem, taskStoreError } from '@taskvault/core/adapter';
-import { CONTENDED, contended, retryWhileContended } from './compare-and-set.js';
+import {
+  CONTENDED,
+  checkId,
+  contended,
+  idProblem,
+  retryWhileContended,
+  taskStoreError,
+} from '@taskvault/core/adapter';
 import {
   type AppliedOperation,
   alreadyApplied,

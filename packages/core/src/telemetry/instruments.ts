@@ -143,9 +143,18 @@ export class StoreInstruments {
     this.#countActive = countActive;
   }
 
+  /** False while reporting would reach nothing (the API installed, no SDK registered). */
+  reporting(): boolean {
+    return this.#meter !== null || this.#tracing();
+  }
+
+  #tracing(): boolean {
+    return this.#tracerProvider !== null && this.#check.tracing(this.#tracerProvider);
+  }
+
   /** Runs `call` inside a span and times it; the result or rejection passes through untouched. */
   observe<T>(operation: string, call: () => Promise<T>): Promise<T> {
-    const tracing = this.#tracerProvider !== null && this.#check.tracing(this.#tracerProvider);
+    const tracing = this.#tracing();
     // With the API installed but no SDK registered, reporting would reach nothing: skip it all.
     if (!tracing && this.#meter === null) return call();
     // The gauge starts with the first call, so a store whose constructor failed never reports.

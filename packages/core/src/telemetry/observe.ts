@@ -34,7 +34,11 @@ export function observeOperations(store: object, instruments: StoreInstruments):
       configurable: true,
       writable: true,
       enumerable: false,
-      value: (...args: unknown[]) => instruments.observe(operation, () => method.apply(store, args)),
+      value: (...args: unknown[]) =>
+        // Without an SDK behind the API, the plain call: no closure, span or clock.
+        instruments.reporting()
+          ? instruments.observe(operation, () => method.apply(store, args))
+          : method.apply(store, args),
     });
   }
 }

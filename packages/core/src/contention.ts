@@ -1,10 +1,11 @@
 /**
- * The read-check-write loop every history change that is not a plain append goes through: read
- * the session's task, compute the change, write it only if the task is still the version read
- * (`update` without `force`, or `patch` with `expectedVersion`). A writer that lost the race
- * reads again, so two concurrent changes never act on the same history.
+ * The read-check-write loop of a write built on a stored task (integrations keeping a framework's
+ * record in a task): read the task, compute the change, write it only if the task is still the
+ * version read (`update` without `force`, or `patch` with `expectedVersion`). A writer that lost
+ * the race reads again, so two concurrent changes never act on the same state and neither is
+ * torn or lost.
  */
-import { isTaskStoreError } from '@taskvault/core';
+import { isTaskStoreError } from './errors.js';
 
 /** What an attempt returns when another writer got there first and it should read again. */
 export const CONTENDED: unique symbol = Symbol('contended');
