@@ -7,48 +7,64 @@ import { join } from 'node:path';
 
 export type TelemetryAttributes = Record<string, string | number | boolean>;
 
-/** A span as the store uses it. */
-export interface SpanLike {
-  setAttribute(key: string, value: string | number | boolean): unknown;
-  setStatus(status: { code: number; message?: string }): unknown;
-  end(): void;
-}
-
-export interface TracerLike {
-  startSpan(name: string, options?: { kind?: number; attributes?: TelemetryAttributes }): SpanLike;
-}
-
+/**
+ * A tracer provider as a store uses it: an OpenTelemetry SDK's `BasicTracerProvider` or
+ * `NodeTracerProvider`, or the API's global one. (Written out in full so it stands alone.)
+ */
 export interface TracerProviderLike {
-  getTracer(name: string, version?: string): TracerLike;
-}
-
-export interface ObservableResultLike {
-  observe(value: number, attributes?: TelemetryAttributes): void;
-}
-
-export type ObservableCallbackLike = (result: ObservableResultLike) => void | Promise<void>;
-
-export interface MeterLike {
-  createHistogram(
+  getTracer(
     name: string,
-    options?: { description?: string; unit?: string; advice?: { explicitBucketBoundaries?: number[] } },
-  ): { record(value: number, attributes?: TelemetryAttributes): void };
-  createCounter(
-    name: string,
-    options?: { description?: string; unit?: string },
-  ): { add(value: number, attributes?: TelemetryAttributes): void };
-  createObservableGauge(
-    name: string,
-    options?: { description?: string; unit?: string },
+    version?: string,
   ): {
-    addCallback(callback: ObservableCallbackLike): void;
-    removeCallback(callback: ObservableCallbackLike): void;
+    startSpan(
+      name: string,
+      options?: { kind?: number; attributes?: Record<string, string | number | boolean> },
+    ): {
+      setAttribute(key: string, value: string | number | boolean): unknown;
+      setStatus(status: { code: number; message?: string }): unknown;
+      end(): void;
+    };
   };
 }
 
+/** A meter provider as a store uses it: an OpenTelemetry SDK's `MeterProvider`, or the API's global one. */
 export interface MeterProviderLike {
-  getMeter(name: string, version?: string): MeterLike;
+  getMeter(
+    name: string,
+    version?: string,
+  ): {
+    createHistogram(
+      name: string,
+      options?: { description?: string; unit?: string; advice?: { explicitBucketBoundaries?: number[] } },
+    ): { record(value: number, attributes?: Record<string, string | number | boolean>): void };
+    createCounter(
+      name: string,
+      options?: { description?: string; unit?: string },
+    ): { add(value: number, attributes?: Record<string, string | number | boolean>): void };
+    createObservableGauge(
+      name: string,
+      options?: { description?: string; unit?: string },
+    ): {
+      addCallback(
+        callback: (result: {
+          observe(value: number, attributes?: Record<string, string | number | boolean>): void;
+        }) => void | Promise<void>,
+      ): void;
+      removeCallback(
+        callback: (result: {
+          observe(value: number, attributes?: Record<string, string | number | boolean>): void;
+        }) => void | Promise<void>,
+      ): void;
+    };
+  };
 }
+
+export type TracerLike = ReturnType<TracerProviderLike['getTracer']>;
+export type SpanLike = ReturnType<TracerLike['startSpan']>;
+export type MeterLike = ReturnType<MeterProviderLike['getMeter']>;
+export type ObservableCallbackLike = Parameters<
+  ReturnType<MeterLike['createObservableGauge']>['addCallback']
+>[0];
 
 /**
  * Where a store reports. Default (absent or `true`): the providers registered with
