@@ -5,6 +5,14 @@
  * with a fallback to EVAL when the server does not know the script yet (NOSCRIPT: after a restart, a
  * failover or SCRIPT FLUSH). A NOSCRIPT reply means nothing ran, so the fallback can never apply a
  * write twice.
+ *
+ * The hot writes (create, update, patch) are also built into one Redis 7 function library
+ * ({@link LIBRARY}), loaded once per server with FUNCTION LOAD and called with FCALL: the helpers are
+ * then defined once at load instead of on every call (EVALSHA runs a script's whole text, its ~40
+ * helper definitions included, each time). Connection falls back to the scripts on Redis 6 and
+ * wherever FUNCTION is not allowed. Reads and the freeing scripts (delete, cleanup, clear) stay
+ * scripts: a function without flags is refused as a whole while Redis is out of memory, and those
+ * must keep working then.
  */
 import { createHash } from 'node:crypto';
 import byRequest from './scripts/by-request-1.lua';
@@ -39,16 +47,53 @@ export interface LuaScript {
   readonly numKeys: number;
   readonly lua: string;
   readonly sha: string;
+  /** Its name in {@link LIBRARY} when it is one of the library's functions, else null. */
+  readonly fn: string | null;
 }
 
 /** Helpers a script can be built with; the prelude always comes first. */
 const HELPERS = { doc, index, range } as const;
 
+/** The bodies of the library's functions, by script name. */
+const FUNCTION_BODIES = { create, update, patch } as const;
+
+/**
+ * The function library: every helper defined once, each body wrapped in a function that sets the
+ * per-call names the prelude sets in a script (KEYS, ARGV, IDX, P, IX: upvalues shared by the
+ * helpers; Redis runs one function at a time, so they never interleave). Named after a hash of its
+ * text: a server holding another version's library keeps it, and this one loads beside it.
+ */
+function buildLibrary(): { name: string; code: string; functions: Record<string, string> } {
+  const bodies = Object.entries(FUNCTION_BODIES).map(
+    ([name, body]) => `local function body_${name}()\n${body}\nend`,
+  );
+  const shared = ['local KEYS, ARGV, IDX, P, IX', doc, index, ...bodies].join('\n');
+  const tag = createHash('sha1').update(shared).digest('hex').slice(0, 12);
+  const name = `taskvault_v${SCRIPT_VERSION}_${tag}`;
+  const functions: Record<string, string> = {};
+  const registrations = Object.keys(FUNCTION_BODIES).map((script) => {
+    const fn = `${name}_${script}`;
+    functions[script] = fn;
+    return [
+      `redis.register_function('${fn}', function(keys, args)`,
+      '  KEYS, ARGV, IDX = keys, args, keys[1]',
+      "  P = string.sub(IDX, 1, -4); IX = P .. 'ix'",
+      `  return body_${script}()`,
+      'end)',
+    ].join('\n');
+  });
+  return { name, code: [`#!lua name=${name}`, shared, ...registrations].join('\n'), functions };
+}
+
+/** The Redis 7 function library of the hot writes (see the top of this file). */
+export const LIBRARY = buildLibrary();
+
 function define(name: string, numKeys: number, body: string, helpers: (keyof typeof HELPERS)[]): LuaScript {
   const fullName = `taskvault_v${SCRIPT_VERSION}_${name}`;
   const parts = [`-- ${fullName}`, prelude, ...helpers.map((h) => HELPERS[h]), body];
   const lua = parts.join('\n');
-  return { name: fullName, numKeys, lua, sha: createHash('sha1').update(lua).digest('hex') };
+  const fn = LIBRARY.functions[name] ?? null;
+  return { name: fullName, numKeys, lua, sha: createHash('sha1').update(lua).digest('hex'), fn };
 }
 
 /** Every script, by the operation it implements. File names say `name-<numKeys>.lua`. */
@@ -67,6 +112,16 @@ export const SCRIPTS = {
   shards: define('shards', 1, shards, []),
   verify: define('verify', 1, verify, ['doc', 'index']),
 } as const;
+
+/** True for the server's "I do not have this function" reply (FCALL: nothing ran). */
+export function isNoFunction(error: unknown): boolean {
+  return error instanceof Error && error.message.startsWith('ERR Function not found');
+}
+
+/** True for a library FUNCTION LOAD finds already loaded (another store loaded it first). */
+export function isLibraryLoaded(error: unknown): boolean {
+  return error instanceof Error && /^ERR Library '.*' already exists/.test(error.message);
+}
 
 /** True for the server's "I do not have this script" reply. */
 export function isNoScript(error: unknown): boolean {
