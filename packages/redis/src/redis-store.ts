@@ -125,11 +125,11 @@ export class RedisTaskStore<TData extends JsonObject = JsonObject> extends TaskS
 
   // ---- writes ----
 
-  protected async insertTask(task: AgentTask): Promise<AgentTask> {
+  protected async insertTask(task: AgentTask, bytes: number): Promise<AgentTask> {
     if (!this.#shards.checked) await this.#shards.check('create');
     this.#creates = (this.#creates + 1) % PURGE_EVERY;
     const purge = this.#creates === 0 ? PURGE_PER_WRITE : NO_PURGE;
-    const args = wholeTaskArgs(this.#layout, task, purge, 'create');
+    const args = wholeTaskArgs(this.#layout, task, bytes, purge, 'create');
     return this.#corruptionAware('create', async () => {
       const reply = await this.#conn.script(SCRIPTS.create, args);
       const [status, rest] = replyOf(reply);
@@ -143,8 +143,8 @@ export class RedisTaskStore<TData extends JsonObject = JsonObject> extends TaskS
     if (!this.#shards.checked) await this.#shards.check('restore');
     const result: RestoreBatchResult = { restored: 0, replaced: 0, skipped: 0, conflict: null };
     const mode = request.onConflict === 'replace' ? 'replace' : 'create';
-    const write = async ({ task }: RestoreRequest['tasks'][number]): Promise<string> => {
-      const args = wholeTaskArgs(this.#layout, task, NO_PURGE, mode);
+    const write = async ({ task, bytes }: RestoreRequest['tasks'][number]): Promise<string> => {
+      const args = wholeTaskArgs(this.#layout, task, bytes, NO_PURGE, mode);
       for (let attempt = 1; ; attempt++) {
         const reply = await this.#conn.script(SCRIPTS.create, args);
         const [status, rest] = replyOf(reply);
