@@ -16,10 +16,12 @@
  */
 import { createHash } from 'node:crypto';
 import byRequest from './scripts/by-request-1.lua';
+import byRequestNode from './scripts/by-request-node-1.lua';
 import cleanup from './scripts/cleanup-1.lua';
 import clear from './scripts/clear-1.lua';
 import count from './scripts/count-1.lua';
 import countStatus from './scripts/count-status-1.lua';
+import countStatusNode from './scripts/count-status-node-1.lua';
 import create from './scripts/create-2.lua';
 import del from './scripts/delete-2.lua';
 import doc from './scripts/lib/doc.lua';
@@ -88,9 +90,17 @@ function buildLibrary(): { name: string; code: string; functions: Record<string,
 /** The Redis 7 function library of the hot writes (see the top of this file). */
 export const LIBRARY = buildLibrary();
 
-function define(name: string, numKeys: number, body: string, helpers: (keyof typeof HELPERS)[]): LuaScript {
+function define(
+  name: string,
+  numKeys: number,
+  body: string,
+  helpers: (keyof typeof HELPERS)[],
+  flags?: string,
+): LuaScript {
   const fullName = `taskvault_v${SCRIPT_VERSION}_${name}`;
-  const parts = [`-- ${fullName}`, prelude, ...helpers.map((h) => HELPERS[h]), body];
+  // script flags (Redis 7) go in a shebang, which must be the script's first line
+  const head = flags === undefined ? [] : [`#!lua flags=${flags}`];
+  const parts = [...head, `-- ${fullName}`, prelude, ...helpers.map((h) => HELPERS[h]), body];
   const lua = parts.join('\n');
   const fn = LIBRARY.functions[name] ?? null;
   return { name: fullName, numKeys, lua, sha: createHash('sha1').update(lua).digest('hex'), fn };
@@ -104,8 +114,12 @@ export const SCRIPTS = {
   delete: define('delete', 2, del, ['doc', 'index']),
   quarantine: define('quarantine', 2, quarantine, ['doc', 'index']),
   byRequest: define('by_request', 1, byRequest, ['doc']),
+  /** byRequest over the buckets one cluster node serves (Redis 7; see the script). */
+  byRequestNode: define('by_request_node', 1, byRequestNode, ['doc'], 'no-writes,allow-cross-slot-keys'),
   list: define('list', 1, list, ['doc', 'range']),
   countStatus: define('count_status', 1, countStatus, []),
+  /** countStatus over the buckets one cluster node serves (Redis 7; see the script). */
+  countStatusNode: define('count_status_node', 1, countStatusNode, [], 'no-writes,allow-cross-slot-keys'),
   count: define('count', 1, count, ['doc', 'range']),
   cleanup: define('cleanup', 1, cleanup, ['doc', 'index']),
   clear: define('clear', 1, clear, ['doc', 'index']),
