@@ -9,7 +9,10 @@ export interface TaskEntry {
   readonly taskId: string;
   /** `task.createdAt` in epoch ms: the first half of the ordering key. */
   readonly createdAt: number;
-  /** The stored task. Never handed out: readers get a copy. Replaced, never mutated, on write. */
+  /**
+   * The stored task. Never handed out: readers get a copy. Replaced on write; a patch appends to
+   * its items array in place (the one part of it a write may change without a copy).
+   */
   task: AgentTask;
   /** Serialized size as core counts it, for the `maxTaskBytes` check of `patch`. */
   bytes: number;

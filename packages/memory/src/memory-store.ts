@@ -122,19 +122,16 @@ export class MemoryTaskStore<TData extends JsonObject = JsonObject> extends Task
       data = { ...previous.data };
       for (const key in patch.data) setOwnKey(data, key, patch.data[key]!);
     }
-    let items = previous.items;
-    let requestIds = entry.requestIds;
-    if (patch.appendItems !== undefined && patch.appendItems.length > 0) {
-      items = previous.items.concat(patch.appendItems);
-      requestIds = new Set(requestIds);
-      for (const item of patch.appendItems) requestIds.add(item.requestId);
-    }
+    const appended = patch.appendItems ?? [];
     const task: AgentTask = {
       taskId,
       status: patch.status ?? previous.status,
       sessionId: patch.sessionId === undefined ? previous.sessionId : patch.sessionId,
       userId: patch.userId === undefined ? previous.userId : patch.userId,
-      items,
+      // the stored array, which the appended items join below once the patch is known to apply:
+      // a patch costs what it adds, not a copy of the task's items (nothing outside the table
+      // holds the array, and every read copies)
+      items: previous.items,
       data,
       createdAt: previous.createdAt,
       updatedAt: laterOf(now, previous.updatedAt),
@@ -150,7 +147,10 @@ export class MemoryTaskStore<TData extends JsonObject = JsonObject> extends Task
         detail: `serialized size ${bytes} bytes after this patch would exceed maxTaskBytes ${this.maxTaskBytes}; move large blobs out of the task`,
       });
     }
-    this.#table.replace(entry, task, bytes, requestIds);
+    // core's validated copies: nobody else holds them, so they are stored as they are
+    const items = task.items;
+    for (const item of appended) items.push(item);
+    this.#table.patched(entry, task, bytes, appended);
     return copyTask(task);
   }
 

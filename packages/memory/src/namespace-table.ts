@@ -13,7 +13,7 @@
  * Every method runs synchronously to completion: JavaScript runs one at a time, so each write
  * (task plus all its index entries) is atomic with respect to every other call.
  */
-import { type AgentTask, TASK_STATUSES, type TaskStatus } from '@taskvault/core';
+import { type AgentTask, TASK_STATUSES, type TaskItem, type TaskStatus } from '@taskvault/core';
 import type { TaskEntry } from './entry.js';
 import { ExpiryHeap } from './expiry-heap.js';
 import { compareKeys, OrderedIndex } from './ordered-index.js';
@@ -80,16 +80,9 @@ export class NamespaceTable {
     return entry;
   }
 
-  /**
-   * Swaps in a new version of a task (same taskId and createdAt) and moves its index entries.
-   * `requestIds` may be given when the caller knows them (an append only adds).
-   */
-  replace(entry: TaskEntry, task: AgentTask, bytes: number, requestIds = requestIdsOf(task)): void {
-    const previous = entry.task;
-    if (previous.status !== task.status) {
-      this.byStatus[previous.status].remove(entry);
-      this.byStatus[task.status].insert(entry);
-    }
+  /** Swaps in a new version of a task (same taskId and createdAt) and moves its index entries. */
+  replace(entry: TaskEntry, task: AgentTask, bytes: number): void {
+    const requestIds = requestIdsOf(task);
     for (const requestId of entry.requestIds) {
       if (!requestIds.has(requestId)) this.#unindexRequest(requestId, entry);
     }
@@ -97,6 +90,31 @@ export class NamespaceTable {
       if (!entry.requestIds.has(requestId)) this.#indexRequest(requestId, entry);
     }
     entry.requestIds = requestIds;
+    this.#swap(entry, task, bytes);
+  }
+
+  /**
+   * Swaps in a patched version of a task whose items are the stored ones plus `appended` (already
+   * pushed onto them): only the new request ids are indexed, so the cost is the patch's, not the
+   * task's (its request-id set grows in place).
+   */
+  patched(entry: TaskEntry, task: AgentTask, bytes: number, appended: readonly TaskItem[]): void {
+    for (const item of appended) {
+      const requestId = item.requestId;
+      if (entry.requestIds.has(requestId)) continue;
+      entry.requestIds.add(requestId);
+      this.#indexRequest(requestId, entry);
+    }
+    this.#swap(entry, task, bytes);
+  }
+
+  /** Moves the status and expiry entries of `entry` to `task`'s, and stores it. */
+  #swap(entry: TaskEntry, task: AgentTask, bytes: number): void {
+    const previous = entry.task;
+    if (previous.status !== task.status) {
+      this.byStatus[previous.status].remove(entry);
+      this.byStatus[task.status].insert(entry);
+    }
     const expiresAt = task.expiresAt === null ? null : task.expiresAt.getTime();
     if (expiresAt !== entry.expiresAt) {
       if (entry.expiresAt !== null) this.#expiring--;

@@ -6,7 +6,7 @@
 import { Cluster, Redis, type RedisOptions } from 'ioredis';
 import { isClusterDown, RedisNotAnswering } from './driver-errors.js';
 import type { ResolvedRedisOptions } from './options.js';
-import { isNoScript, type LuaScript } from './scripts.js';
+import { isLibraryLoaded, isNoFunction, isNoScript, LIBRARY, type LuaScript } from './scripts.js';
 
 export type RedisClient = Redis | Cluster;
 export type ScriptArg = string | number;
@@ -113,6 +113,25 @@ function withDeadline<T>(promise: Promise<T>, ms: number, what: string): Promise
   return Promise.race([promise, deadline]).finally(() => clearTimeout(timer));
 }
 
+/**
+ * Whether the server takes the hot writes as functions (FCALL): not known until the first call,
+ * then `functions`, or `scripts` for good (Redis 6, a cluster, FUNCTION not allowed to the user).
+ */
+type ScriptMode = 'unknown' | 'functions' | 'scripts';
+
+/** True for a reply saying the server has no such command (Redis 6 has no FCALL or FUNCTION). */
+function isUnknownCommand(error: unknown): boolean {
+  return error instanceof Error && /^ERR unknown command/.test(error.message);
+}
+
+/** True for an ACL refusal (the user may not run FCALL or FUNCTION LOAD). */
+function isNoPermission(error: unknown): boolean {
+  return error instanceof Error && error.message.startsWith('NOPERM');
+}
+
+/** What {@link Connection}'s function call answers when the script must run instead. */
+const SCRIPTS_INSTEAD = Symbol('scripts instead');
+
 /** Pause before a command the cluster refused with CLUSTERDOWN is sent again. */
 const CLUSTER_DOWN_PAUSE_MS = 100;
 
@@ -132,6 +151,9 @@ export class Connection {
   };
   readonly #corks: boolean;
   readonly #cluster: boolean;
+  #mode: ScriptMode;
+  /** The FUNCTION LOAD in flight, so concurrent first calls load the library once. */
+  #loading: Promise<void> | null = null;
 
   constructor(
     readonly client: RedisClient,
@@ -143,6 +165,9 @@ export class Connection {
     this.#replyDeadlineMs = typeof timeout === 'number' ? null : waitMs;
     this.#cluster = client instanceof Cluster;
     this.#corks = !this.#cluster;
+    // a cluster would need the library on every master before any call, and again after each
+    // failover: it keeps the scripts (EVALSHA), which a node loads on its own NOSCRIPT
+    this.#mode = this.#cluster ? 'scripts' : 'unknown';
     if (owned) {
       // An 'error' event without a listener would be logged by ioredis on every reconnect attempt;
       // ours records it. Failures reach callers through the calls they make.
@@ -268,10 +293,18 @@ export class Connection {
   }
 
   /**
-   * Runs a script by SHA, loading it with EVAL when the server does not have it (NOSCRIPT).
-   * `argv` is what EVALSHA takes: {@link scriptArgs} and then the script's arguments.
+   * Runs a script: as its function (FCALL) when it has one and the server takes functions, loading
+   * the library when the server does not have it; else by SHA (EVALSHA), loading it with EVAL when
+   * the server does not have it (NOSCRIPT). `argv` is what EVALSHA takes: {@link scriptArgs} and
+   * then the script's arguments. Every fallback follows a reply that says nothing ran (function
+   * not found, unknown command, NOSCRIPT), so none can apply a write twice.
    */
   async script(script: LuaScript, argv: ScriptArg[]): Promise<unknown> {
+    if (script.fn !== null && this.#mode !== 'scripts') {
+      const called = await this.#function(script.fn, argv);
+      if (called !== SCRIPTS_INSTEAD) return called.reply;
+    }
+    argv[0] = script.sha;
     try {
       return await this.command('evalsha', argv);
     } catch (error) {
@@ -280,6 +313,49 @@ export class Connection {
       withText[0] = script.lua;
       return this.command('eval', withText);
     }
+  }
+
+  /** FCALL of `fn`, or SCRIPTS_INSTEAD when this server takes no functions (then nothing ran). */
+  async #function(fn: string, argv: ScriptArg[]): Promise<{ reply: unknown } | typeof SCRIPTS_INSTEAD> {
+    argv[0] = fn;
+    for (let attempt = 1; ; attempt++) {
+      try {
+        const reply = await this.command('fcall', argv);
+        this.#mode = 'functions';
+        return { reply };
+      } catch (error) {
+        if (isUnknownCommand(error) || isNoPermission(error)) {
+          this.#mode = 'scripts';
+          return SCRIPTS_INSTEAD;
+        }
+        // not loaded yet, or gone (a restart without persistence, FUNCTION FLUSH): load, call again
+        if (!isNoFunction(error) || attempt > 1) throw error;
+      }
+      if (!(await this.#loadLibrary())) return SCRIPTS_INSTEAD;
+    }
+  }
+
+  /** Loads the library once (concurrent callers share the load); false when the server refuses. */
+  async #loadLibrary(): Promise<boolean> {
+    if (this.#loading === null) {
+      this.#loading = (this.command('function', ['load', LIBRARY.code]) as Promise<unknown>)
+        .then(
+          () => undefined,
+          (error: unknown) => {
+            if (isLibraryLoaded(error)) return;
+            if (isUnknownCommand(error) || isNoPermission(error)) {
+              this.#mode = 'scripts';
+              return;
+            }
+            throw error;
+          },
+        )
+        .finally(() => {
+          this.#loading = null;
+        });
+    }
+    await this.#loading;
+    return this.#mode !== 'scripts';
   }
 
   /** Closes the connection if the store opened it; a caller's client is left alone. */

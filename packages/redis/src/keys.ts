@@ -178,3 +178,23 @@ export function distinctRequestIds(items: readonly { requestId: string }[]): str
   for (const item of items) if (!out.includes(item.requestId)) out.push(item.requestId);
   return out;
 }
+
+/** CRC16/XMODEM, the checksum Redis Cluster maps keys to slots with. */
+function crc16(bytes: Uint8Array): number {
+  let crc = 0;
+  for (const byte of bytes) {
+    crc ^= byte << 8;
+    for (let i = 0; i < 8; i++) crc = crc & 0x8000 ? ((crc << 1) ^ 0x1021) & 0xffff : (crc << 1) & 0xffff;
+  }
+  return crc;
+}
+
+/** The cluster slot of a key: of its hash tag (the first non-empty `{...}`) when it has one. */
+export function clusterSlot(key: string): number {
+  const open = key.indexOf('{');
+  if (open !== -1) {
+    const close = key.indexOf('}', open + 1);
+    if (close > open + 1) key = key.slice(open + 1, close);
+  }
+  return crc16(Buffer.from(key, 'utf8')) % 16384;
+}

@@ -25,6 +25,7 @@ import { isWrongType, refusal, wrapDriverError } from './driver-errors.js';
 import { EvictionPolicyCheck } from './eviction-policy.js';
 import {
   type Bucket,
+  clusterSlot,
   compareLex,
   distinctRequestIds,
   indexSuffixes,
@@ -94,6 +95,8 @@ export class RedisTaskStore<TData extends JsonObject = JsonObject> extends TaskS
   readonly #shards: ShardRecord;
   /** What the last health check found wrong with the eviction policy, or null. */
   #policyProblem: string | null = null;
+  /** Whether counts on a cluster go one call per node (false once a server could not). */
+  #perNode: boolean;
 
   constructor(options: RedisTaskStoreOptions = {}) {
     super(options);
@@ -103,6 +106,7 @@ export class RedisTaskStore<TData extends JsonObject = JsonObject> extends TaskS
     this.#conn = new Connection(client, owned, resolved.commandTimeoutMs);
     this.#policy = new EvictionPolicyCheck(this.#conn);
     this.#shards = new ShardRecord(this.#conn, this.#layout);
+    this.#perNode = this.#conn.isCluster;
   }
 
   /** A store on its own connection to `url` (`redis://` or `rediss://`). */
@@ -125,11 +129,11 @@ export class RedisTaskStore<TData extends JsonObject = JsonObject> extends TaskS
 
   // ---- writes ----
 
-  protected async insertTask(task: AgentTask): Promise<AgentTask> {
+  protected async insertTask(task: AgentTask, bytes: number): Promise<AgentTask> {
     if (!this.#shards.checked) await this.#shards.check('create');
     this.#creates = (this.#creates + 1) % PURGE_EVERY;
     const purge = this.#creates === 0 ? PURGE_PER_WRITE : NO_PURGE;
-    const args = wholeTaskArgs(this.#layout, task, purge, 'create');
+    const args = wholeTaskArgs(this.#layout, task, bytes, purge, 'create');
     return this.#corruptionAware('create', async () => {
       const reply = await this.#conn.script(SCRIPTS.create, args);
       const [status, rest] = replyOf(reply);
@@ -143,8 +147,8 @@ export class RedisTaskStore<TData extends JsonObject = JsonObject> extends TaskS
     if (!this.#shards.checked) await this.#shards.check('restore');
     const result: RestoreBatchResult = { restored: 0, replaced: 0, skipped: 0, conflict: null };
     const mode = request.onConflict === 'replace' ? 'replace' : 'create';
-    const write = async ({ task }: RestoreRequest['tasks'][number]): Promise<string> => {
-      const args = wholeTaskArgs(this.#layout, task, NO_PURGE, mode);
+    const write = async ({ task, bytes }: RestoreRequest['tasks'][number]): Promise<string> => {
+      const args = wholeTaskArgs(this.#layout, task, bytes, NO_PURGE, mode);
       for (let attempt = 1; ; attempt++) {
         const reply = await this.#conn.script(SCRIPTS.create, args);
         const [status, rest] = replyOf(reply);
@@ -311,7 +315,8 @@ export class RedisTaskStore<TData extends JsonObject = JsonObject> extends TaskS
       const replies =
         buckets.length === 1
           ? [await call(buckets[0]!, now)]
-          : await Promise.all(buckets.map((b) => call(b, now)));
+          : ((this.#perNode ? await this.#byRequestPerNode(requestId, now) : null) ??
+            (await Promise.all(buckets.map((b) => call(b, now)))));
       let best: AgentTask | null = null;
       const corrupt: CorruptFound[] = [];
       for (const reply of replies) {
@@ -444,10 +449,85 @@ export class RedisTaskStore<TData extends JsonObject = JsonObject> extends TaskS
     const buckets = this.#layout.buckets;
     if (buckets.length === 1)
       return Number(await this.#conn.script(script, [...scriptArgs(script, buckets[0]!.idx), ...argv]));
+    if (script === SCRIPTS.countStatus && this.#perNode) {
+      const sum = await this.#countStatusPerNode(argv);
+      if (sum !== null) return sum;
+    }
     const counts = await Promise.all(
       buckets.map((b) => this.#conn.script(script, [...scriptArgs(script, b.idx), ...argv])),
     );
     return counts.reduce<number>((sum, n) => sum + Number(n), 0);
+  }
+
+  /**
+   * Cluster: countStatus with one call per master holding buckets (its buckets grouped by the
+   * client's slot map), instead of one per bucket. Null when it cannot be done that way: no slot
+   * map yet, or a node refused the grouped call (a slot moving, so a bucket is not local; a server
+   * without script flags, which then is not asked again); the caller counts per bucket then. A
+   * node that is down or not answering fails the call as any read.
+   */
+  async #countStatusPerNode(argv: ScriptArg[]): Promise<number | null> {
+    const [now, ...statuses] = argv;
+    const script = SCRIPTS.countStatusNode;
+    const counts = await this.#perNodeCalls(script, (group) => [
+      ...scriptArgs(script, group[0]!.idx),
+      now!,
+      group.length,
+      ...group.map((b) => b.idx),
+      ...statuses,
+    ]);
+    return counts === null ? null : counts.reduce<number>((sum, n) => sum + Number(n), 0);
+  }
+
+  /**
+   * Runs a per-node script once per master holding buckets, with the arguments `argv` gives for
+   * that master's buckets; the replies in node order, or null when it cannot be done that way
+   * (see {@link #countStatusPerNode}).
+   */
+  async #perNodeCalls(script: LuaScript, argv: (group: Bucket[]) => ScriptArg[]): Promise<unknown[] | null> {
+    const groups = this.#bucketsByNode();
+    if (groups === null) return null;
+    try {
+      return await Promise.all(groups.map((group) => this.#conn.script(script, argv(group))));
+    } catch (error) {
+      const message = error instanceof Error ? error.message : '';
+      if (/non local key|same slot|^CROSSSLOT|^MOVED |^ASK /.test(message)) return null;
+      // a server that cannot run a script with flags (before Redis 7): per bucket from now on
+      if (/user_script:1:|shebang/i.test(message)) {
+        this.#perNode = false;
+        return null;
+      }
+      throw error;
+    }
+  }
+
+  /** Cluster: byRequest with one call per master holding buckets; null as for the counts. */
+  async #byRequestPerNode(requestId: string, now: number): Promise<unknown[] | null> {
+    const script = SCRIPTS.byRequestNode;
+    const replies = await this.#perNodeCalls(script, (group) => [
+      ...scriptArgs(script, group[0]!.idx),
+      now,
+      requestId,
+      group.length,
+      ...group.map((b) => b.idx),
+    ]);
+    // each node answers with one reply per bucket it was given
+    return replies === null ? null : replies.flatMap((perBucket) => perBucket as unknown[]);
+  }
+
+  /** The buckets grouped by the master serving their slot, by the client's slot map; null without one. */
+  #bucketsByNode(): Bucket[][] | null {
+    const slots = (this.#conn.client as unknown as { slots?: (string[] | undefined)[] }).slots;
+    if (!Array.isArray(slots)) return null;
+    const groups = new Map<string, Bucket[]>();
+    for (const bucket of this.#layout.buckets) {
+      const node = slots[clusterSlot(bucket.idx)]?.[0];
+      if (node === undefined) return null;
+      const group = groups.get(node);
+      if (group === undefined) groups.set(node, [bucket]);
+      else group.push(bucket);
+    }
+    return [...groups.values()];
   }
 
   // ---- maintenance ----

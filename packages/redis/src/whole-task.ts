@@ -15,11 +15,14 @@ export function nullable(value: Date | null): string | number {
 
 /**
  * The create script's arguments for storing `task` whole, exactly as given (version and times
- * included): for create, and for restore (`replace` lets it overwrite a live task).
+ * included): for create, and for restore (`replace` lets it overwrite a live task). `bytes` is its
+ * size as core measured it (`maxTaskBytes`' measure), kept as the task's size without measuring
+ * the document again on the server.
  */
 export function wholeTaskArgs(
   layout: KeyLayout,
   task: AgentTask,
+  bytes: number,
   purge: number,
   mode: 'create' | 'replace',
 ): ScriptArg[] {
@@ -49,7 +52,7 @@ export function wholeTaskArgs(
   );
   const lex = lexMember(createdAt, id);
   args.push(m, id, doc, `${lex}\x1f${suffixes}`, m, nullable(task.expiresAt), purge, task.status);
-  args.push(mode);
+  args.push(mode, bytes);
   pushLexEntries(args, lex, task.status, task.sessionId, task.userId, requestIds);
   return args;
 }

@@ -81,4 +81,50 @@ describe('redis cluster layout', () => {
       await store.close();
     }
   });
+
+  it('countActive, count by status and loadByRequestId make one call per master holding buckets', async () => {
+    const store = new RedisTaskStore({ cluster: startupNodes(), shards: 8, namespace: 'per node {count}' });
+    const statuses = ['pending', 'running', 'paused', 'completed'] as const;
+    const direct = cluster.nodes.map((n) => new Redis({ host: n.host, port: n.port }));
+    const scriptCalls = async () => {
+      let n = 0;
+      for (const node of direct) {
+        for (const m of (await node.info('commandstats')).matchAll(/cmdstat_evalsha:calls=(\d+)/g))
+          n += Number(m[1]);
+        await node.config('RESETSTAT');
+      }
+      return n;
+    };
+    try {
+      for (let i = 0; i < 40; i++)
+        await store.create({ taskId: `t-${i}`, status: statuses[i % 4]!, items: [] });
+      await store.create({
+        taskId: 'gone-soon',
+        status: 'running',
+        items: [],
+        expiresAt: new Date(Date.now() + 50),
+      });
+      await new Promise((resolve) => setTimeout(resolve, 80));
+      await scriptCalls();
+      expect(await store.countActive()).toBe(30);
+      expect(await scriptCalls()).toBe(3);
+      expect(await store.count({ status: 'completed' })).toBe(10);
+      expect(await store.count({ status: ['running', 'paused'] })).toBe(20);
+      expect(await store.count()).toBe(40);
+      // loadByRequestId: one call per master too, and the earliest holder wins across nodes
+      for (let i = 0; i < 6; i++) {
+        await store.patch(`t-${i}`, {
+          appendItems: [{ requestId: 'shared', role: 'user', content: i, createdAt: new Date() }],
+        });
+      }
+      await scriptCalls();
+      expect((await store.loadByRequestId('shared'))?.taskId).toBe('t-0');
+      expect(await store.loadByRequestId('nobody')).toBeNull();
+      expect(await scriptCalls()).toBe(6);
+    } finally {
+      for (const node of direct) node.disconnect();
+      await store.clear();
+      await store.close();
+    }
+  });
 });

@@ -1,7 +1,7 @@
 import { compareIds } from '@taskvault/core/adapter';
 import { describe, expect, it } from 'vitest';
 import { KeyLayout, lexMember } from '../src/index.js';
-import { checkKeyPrefix, compareLex, lowerBound, upperBound } from '../src/keys.js';
+import { checkKeyPrefix, clusterSlot, compareLex, lowerBound, upperBound } from '../src/keys.js';
 
 /** Byte order of UTF-8, which is how Redis orders members of equal score. */
 function byteOrder(a: string, b: string): number {
@@ -9,6 +9,14 @@ function byteOrder(a: string, b: string): number {
 }
 
 describe('key layout', () => {
+  it('clusterSlot is the slot Redis Cluster gives a key (CLUSTER KEYSLOT), hash tags included', () => {
+    expect(clusterSlot('123456789')).toBe(12739);
+    expect(clusterSlot('foo')).toBe(12182);
+    expect(clusterSlot('{user1000}.following')).toBe(clusterSlot('user1000'));
+    expect(clusterSlot('foo{}{bar}')).toBe(clusterSlot('foo{}{bar}'.replace(/x/, '')));
+    expect(clusterSlot('{}x')).not.toBe(clusterSlot('x'));
+  });
+
   it('lex members order by createdAt, then taskId in code point order, as bytes', () => {
     const times = [Date.UTC(0, 0, 1), -1, 0, 1, 1_700_000_000_000, Date.UTC(9999, 11, 31, 23, 59, 59, 999)];
     const ids = ['a', 'a:b', 'a{', 'b', 'é', '\uffff', '😀', 'z z', '{x}'];

@@ -6,7 +6,8 @@
 -- ARGV[5] updatedAt (ms) ARGV[6] expiresAt (ms, '' = none)              ARGV[7] expired tasks to purge
 -- ARGV[8] status         ARGV[9] 'replace': a live task with this id is replaced (restore); else
 --         it is EXISTS
--- ARGV[10...] its members of the lex index, "<suffix>\0<lex member>", for the lex suffixes of
+-- ARGV[10] its stored size as maxTaskBytes counts it, worked out by the client ('' = measure it here)
+-- ARGV[11...] its members of the lex index, "<suffix>\0<lex member>", for the lex suffixes of
 --         ARGV[4] (all, st:, ss:, us:, rq:)
 -- Returns {'OK'} | {'REPLACED'} | {'EXISTS'} | {'CORRUPT', version text}
 --       | {'REFUSED', key, error reply} (nothing written)
@@ -38,7 +39,7 @@ if x then
   scored[3], scored[4] = 'exp', x
   scored[5], scored[6] = 'ex:' .. s, x
 end
-local reply = idx_call('ZADD', ARGV, 10)
+local reply = idx_call('ZADD', ARGV, 11)
 local bad = reply and IDX
 local added = {}
 if not bad then
@@ -57,11 +58,13 @@ if not bad then
 end
 if bad then
   for _, f in ipairs(added) do redis.call('ZREM', P .. f, id) end
-  idx_call('ZREM', ARGV, 10)
+  idx_call('ZREM', ARGV, 11)
   redis.call('DEL', tkey)
   return refused(bad, reply)
 end
--- its stored size, measured on the document (a create costs O(task) anyway: it writes it whole)
-redis.pcall('HSET', P .. 'sz', id, doc_size(ARGV[3], parse_doc(ARGV[3]), id))
+-- its stored size: the client's (core measured the task it validated, exactly what is stored),
+-- saving a second walk of the document here; measured on the document when not sent
+local size = ARGV[10] ~= '' and ARGV[10] or doc_size(ARGV[3], parse_doc(ARGV[3]), id)
+redis.pcall('HSET', P .. 'sz', id, size)
 purge(now, tonumber(ARGV[7]), WRITE_PURGE_BUDGET)
 return { replaced and 'REPLACED' or 'OK' }

@@ -32,9 +32,9 @@ local nr = tonumber(ARGV[r_at])
 local i_at = r_at + 1 + nr
 local ni = tonumber(ARGV[i_at])
 
--- The new document. Usually (no data, same sessionId and userId) it is written in place: the
--- fixed-width head fields, and the items appended before the closing ']}' (no copy of the document
--- is made here). Otherwise it is built whole: the stored data members with the patched ones
+-- The new document. Usually (no data, same sessionId and userId) it is the stored one with new
+-- fixed-width head fields and the items spliced in before the closing ']}' (no parsing of the
+-- document; the client splices the same way, so the reply need not carry it twice). Otherwise it is built whole: the stored data members with the patched ones
 -- replaced where they were or added at the end, then the items.
 local version = string.format('%d', h.v + 1)
 local head = head_fixed(version, ARGV[5], status, xt, h.c)
@@ -128,8 +128,9 @@ end
 if bad then return refused(bad, reply) end
 
 if in_place then
-  redis.call('SETRANGE', tkey, 5, head)
-  redis.call('SETRANGE', tkey, #doc - 2, tail)
+  -- one SET of the spliced text, not SETRANGEs: a SETRANGE past the end grows the stored string
+  -- (realloc to twice its size), which measured ~10 us slower per patch than writing it anew
+  redis.call('SET', tkey, string.sub(doc, 1, 5) .. head .. string.sub(doc, 105, -3) .. tail)
 else
   redis.call('SET', tkey, new_doc)
 end
