@@ -62,7 +62,7 @@ export interface BackendRecord {
   seconds: number;
 }
 
-/** A target from PEERS.md, issue 6 or SPEC, checked against this run. */
+/** A target from PEERS.md, the project's floors or SPEC, checked against this run. */
 export interface TargetRecord {
   backend: BackendName;
   /** `load vs GET at c=32`, `list p50 growth 10k -> 1M`. */
@@ -73,7 +73,7 @@ export interface TargetRecord {
   /** The bar: a floor for a ratio, a ceiling for a growth. */
   required: number;
   /** Where the bar comes from. */
-  source: 'PEERS.md' | 'issue 6' | 'SPEC';
+  source: 'PEERS.md' | 'floor' | 'SPEC';
   /** null when the run did not measure it. */
   met: boolean | null;
 }
