@@ -8,6 +8,7 @@ import { exportTasks } from '../commands/export.js';
 import { importTasks } from '../commands/import.js';
 import { compareStores } from '../compare.js';
 import { CliError, usageError } from '../errors.js';
+import { collectorBetweenBatches } from '../heap.js';
 import type { CliIo } from '../io.js';
 import { startProgress } from '../progress.js';
 import { backendOf, configFromFlags, configFromUrl, openStore, type StoreFlags } from '../target.js';
@@ -58,11 +59,15 @@ export function registerExport(program: Command, io: CliIo): void {
       const file = typeof opts.out === 'string' ? createWriteStream(opts.out) : undefined;
       const total = await countFor(store, { status });
       const progress = startProgress(io.stderr, 'export', total);
+      const collect = collectorBetweenBatches();
       let summary: Awaited<ReturnType<typeof exportTasks>>;
       try {
         summary = await exportTasks(store, file ?? io.stdout, {
           status,
-          onProgress: (n) => progress.update(n),
+          onProgress: (n) => {
+            progress.update(n);
+            collect();
+          },
         });
       } finally {
         progress.stop();
@@ -112,11 +117,15 @@ export function registerImport(program: Command, io: CliIo): void {
     await withStore(io, opts, urlFlag(opts, 'to', 'url'), async (store) => {
       const input = file === undefined ? io.stdin : createReadStream(file);
       const progress = startProgress(io.stderr, 'import', null);
+      const collect = collectorBetweenBatches();
       try {
         const summary = await importTasks(store, input, {
           onConflict: opts.onConflict as 'skip',
           ...(typeof opts.batchSize === 'number' ? { batchSize: opts.batchSize } : {}),
-          onProgress: (p) => progress.update(p.restored + p.replaced + p.skipped + p.expired),
+          onProgress: (p) => {
+            progress.update(p.restored + p.replaced + p.skipped + p.expired);
+            collect();
+          },
         });
         progress.stop();
         output(
@@ -182,13 +191,17 @@ export function registerCopy(program: Command, io: CliIo): void {
       to = await openStore(targetConfig, io);
       const total = await countFor(from, { status });
       const progress = startProgress(io.stderr, 'copy', total);
+      const collect = collectorBetweenBatches();
       let summary: Awaited<ReturnType<typeof copyTasks>>;
       try {
         summary = await copyTasks(from, to, {
           status,
           onConflict: opts.onConflict as 'skip',
           ...(typeof opts.batchSize === 'number' ? { batchSize: opts.batchSize } : {}),
-          onProgress: (p) => progress.update(p.read),
+          onProgress: (p) => {
+            progress.update(p.read);
+            collect();
+          },
         });
       } finally {
         progress.stop();
