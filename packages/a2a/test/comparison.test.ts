@@ -10,6 +10,7 @@ import {
   InMemoryTaskStore,
   type ServerCallContext,
 } from '@a2a-js/sdk/server';
+import { describeOnBackends } from '@taskvault/test-servers/backends';
 import { expect, it } from 'vitest';
 import { TaskvaultA2ATaskStore } from '../src/index.js';
 import {
@@ -22,7 +23,6 @@ import {
   TaskState,
   task,
 } from './support/a2a.js';
-import { describeOnBackends } from './support/backends.js';
 
 type Step = (store: A2ATaskStore) => Promise<unknown>;
 

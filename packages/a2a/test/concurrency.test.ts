@@ -10,11 +10,11 @@ import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import type { Task } from '@a2a-js/sdk';
+import { type Backend, describeOnBackends } from '@taskvault/test-servers/backends';
 import { beforeAll, expect, it } from 'vitest';
 import { TaskvaultA2ATaskStore } from '../src/index.js';
 import { raceSnapshot as snapshot } from './fixtures/race-task.mjs';
 import { context } from './support/a2a.js';
-import { type Backend, describeOnBackends } from './support/backends.js';
 
 const SAVES = 40;
 const ctx = context('alice');

@@ -16,10 +16,10 @@ import {
   ClientFactoryOptions,
   JsonRpcTransportFactory,
 } from '@a2a-js/sdk/client';
+import { type Backend, describeOnBackends } from '@taskvault/test-servers/backends';
 import { afterEach, beforeAll, expect, it } from 'vitest';
 import { TaskvaultA2APushNotificationStore, TaskvaultA2ATaskStore } from '../src/index.js';
 import { startAgentServer } from './fixtures/agent.mjs';
-import { type Backend, describeOnBackends } from './support/backends.js';
 
 const packageDir = fileURLToPath(new URL('..', import.meta.url));
 

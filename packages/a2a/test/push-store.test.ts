@@ -10,10 +10,10 @@ import {
   type ServerCallContext,
 } from '@a2a-js/sdk/server';
 import { isTaskStoreError } from '@taskvault/core';
+import { describeOnBackends } from '@taskvault/test-servers/backends';
 import { expect, it } from 'vitest';
 import { PUSH_TASK_PREFIX, TaskvaultA2APushNotificationStore } from '../src/index.js';
 import { context } from './support/a2a.js';
-import { describeOnBackends } from './support/backends.js';
 
 function config(
   id: string,

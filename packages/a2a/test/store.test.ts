@@ -4,10 +4,10 @@
  */
 import type { TaskStore } from '@taskvault/core';
 import { isTaskStoreError } from '@taskvault/core';
+import { describeOnBackends } from '@taskvault/test-servers/backends';
 import { expect, it } from 'vitest';
 import { A2A_STATE_TO_STATUS, TaskvaultA2ATaskStore } from '../src/index.js';
 import { context, fileMessage, message, Role, TaskState, task } from './support/a2a.js';
-import { describeOnBackends } from './support/backends.js';
 
 const alice = context('alice');
 const bob = context('bob');

@@ -3,9 +3,9 @@
  * Redis and PostgreSQL): pops never share an item, appends never lose one.
  */
 import type { AgentInputItem } from '@openai/agents-core';
+import { type Backend, describeOnBackends } from '@taskvault/test-servers/backends';
 import { expect, it } from 'vitest';
 import { TaskvaultSession } from '../src/index.js';
-import { type Backend, describeOnBackends } from './support/backends.js';
 import { userText } from './support/items.js';
 
 const CLIENTS = 4;

@@ -9,9 +9,9 @@ import {
 } from '@openai/agents-core';
 import type { TaskStore } from '@taskvault/core';
 import { taskStoreError } from '@taskvault/core/adapter';
+import { describeOnBackends } from '@taskvault/test-servers/backends';
 import { describe, expect, it } from 'vitest';
 import { type HistoryTransactionArgs, OPERATIONS_KEY, TaskvaultSession } from '../src/index.js';
-import { describeOnBackends } from './support/backends.js';
 import { sampleItems, userText } from './support/items.js';
 
 const append = (operationId: string, items: AgentInputItem[]): HistoryTransactionArgs => ({

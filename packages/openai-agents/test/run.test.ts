@@ -9,11 +9,11 @@ import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { type AgentInputItem, OutputGuardrailTripwireTriggered, Runner } from '@openai/agents-core';
+import { type Backend, describeOnBackends } from '@taskvault/test-servers/backends';
 import { beforeAll, expect, it } from 'vitest';
 import { type HistoryTransactionArgs, TaskvaultSession } from '../src/index.js';
 import { makeAgent, turn } from './fixtures/conversation.mjs';
 import { textOf } from './fixtures/scripted-model.mjs';
-import { type Backend, describeOnBackends } from './support/backends.js';
 
 const run = promisify(execFile);
 const packageDir = fileURLToPath(new URL('..', import.meta.url));

@@ -4,9 +4,9 @@
  */
 import type { AgentInputItem } from '@openai/agents-core';
 import { TaskStoreError } from '@taskvault/core';
+import { describeOnBackends } from '@taskvault/test-servers/backends';
 import { describe, expect, it } from 'vitest';
 import { DEFAULT_TASK_ID_PREFIX, TaskvaultSession } from '../src/index.js';
-import { describeOnBackends } from './support/backends.js';
 import { sampleItems, userText } from './support/items.js';
 
 describeOnBackends('session semantics', (backend) => {

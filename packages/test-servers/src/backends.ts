@@ -1,12 +1,13 @@
 /**
  * Runs a block of tests once per backend: memory, and Redis and PostgreSQL on throwaway servers
- * from `@taskvault/test-servers`. Stores are built with the factory from a plain config object,
+ * (the integrations' tests: they run the same framework calls on every backend). Stores are built with the factory from a plain config object,
  * the same object a child process receives to open the same namespace.
  */
 import { randomUUID } from 'node:crypto';
 import { createTaskStore, type TaskStore, type TaskStoreConfig } from '@taskvault/core';
-import { postgresForTests, redisForTests } from '@taskvault/test-servers';
 import { afterAll, afterEach, beforeAll, describe } from 'vitest';
+import { postgresForTests } from './postgres.js';
+import { redisForTests } from './redis.js';
 
 export type BackendName = 'memory' | 'redis' | 'postgres';
 export const BACKENDS: readonly BackendName[] = ['memory', 'redis', 'postgres'];
