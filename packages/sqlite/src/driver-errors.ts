@@ -14,7 +14,9 @@ import { type TaskStoreOperation, taskStoreError } from '@taskvault/core/adapter
 
 function codeOf(error: unknown): string {
   const code = (error as { code?: unknown } | null)?.code;
-  return typeof code === 'string' ? code : '';
+  if (typeof code === 'string') return code;
+  // better-sqlite3 checks the directory itself, before SQLite is asked, and throws a plain TypeError
+  return /directory does not exist/.test(messageOf(error)) ? 'SQLITE_CANTOPEN' : '';
 }
 
 function messageOf(error: unknown): string {
