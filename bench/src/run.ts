@@ -7,6 +7,7 @@ import os from 'node:os';
 import { openMemory } from './backends/memory.js';
 import { openPostgres } from './backends/postgres.js';
 import { openRedis, openRedisCluster } from './backends/redis.js';
+import { openSqlite } from './backends/sqlite.js';
 import { taskvaultSides } from './backends/taskvault.js';
 import {
   type BackendName,
@@ -31,6 +32,7 @@ const OPENERS: { [B in BackendName]: (options: BackendOptions) => Promise<Backen
   redis: openRedis,
   'redis-cluster': openRedisCluster,
   postgres: openPostgres,
+  sqlite: openSqlite,
 };
 
 /**
