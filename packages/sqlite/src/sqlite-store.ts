@@ -276,10 +276,16 @@ export class SqliteTaskStore extends TaskStoreBase {
   /** One background sweep of expired rows; skipped until the store has been used. */
   #sweep(): void {
     if (this.closed || this.#table === null) return;
+    const db = this.#table.db;
+    // better-sqlite3 waits for a lock on the calling thread: a background sweep must not block the
+    // application's event loop behind another process's writer, so it tries once and moves on
+    db.pragma('busy_timeout = 0');
     try {
       deleteExpired(this.#table, this.#now(), SWEEP_MAX_BATCHES);
     } catch {
       // busy or failing: the next tick tries again, and reads never count expired rows anyway
+    } finally {
+      db.pragma(`busy_timeout = ${this.#settings.busyTimeoutMs}`);
     }
   }
 

@@ -175,3 +175,27 @@ describe('the factory', () => {
     await byDefault.close();
   });
 });
+
+describe('the background sweeper', () => {
+  it('deletes expired rows without being asked, and never waits for another writer', async () => {
+    const path = file('sweep.db');
+    const store = new SqliteTaskStore({ path, sweepIntervalMs: 50 });
+    await store.create({ taskId: 'short', ttlMs: 20 });
+    await store.create({ taskId: 'kept' });
+    const db = new Database(path);
+    const rows = () => db.prepare('SELECT count(*) FROM taskvault_tasks').pluck().get();
+    for (let i = 0; i < 100 && rows() !== 1; i++) await new Promise((r) => setTimeout(r, 20));
+    expect(rows()).toBe(1);
+    // a writer holding the lock: ticks go by without blocking this thread for busyTimeoutMs
+    await store.create({ taskId: 'short2', ttlMs: 20 });
+    db.exec('BEGIN IMMEDIATE');
+    const started = performance.now();
+    await new Promise((r) => setTimeout(r, 300));
+    expect(performance.now() - started).toBeLessThan(1500);
+    db.exec('ROLLBACK');
+    for (let i = 0; i < 100 && rows() !== 1; i++) await new Promise((r) => setTimeout(r, 20));
+    expect(rows()).toBe(1);
+    db.close();
+    await store.close();
+  });
+});
