@@ -1,5 +1,6 @@
 // Checks what the test suite spawns — redis-server, PostgreSQL's server binaries, Chromium,
-// openssl — before any test runs. What is missing is installed with apt-get when this runs as
+// openssl — and what building better-sqlite3 needs (python3, make, g++) before any install or
+// test runs. What is missing is installed with apt-get when this runs as
 // root on Debian (saying what and why); otherwise it stops at once with the one command to run.
 // `pnpm test` and CI both call it, so the README's test command and CI cannot drift apart.
 import { spawnSync } from 'node:child_process';
@@ -17,6 +18,16 @@ const NEEDS = [
     for: "the demo page's browser test",
   },
   { what: 'openssl', found: () => onPath('openssl'), apt: 'openssl', for: 'Redis TLS tests' },
+  // better-sqlite3 compiles SQLite when no prebuilt binary can be downloaded for this Node
+  // (offline machines, and every npm install of the pack-and-install test on other Node versions)
+  {
+    what: 'python3',
+    found: () => onPath('python3'),
+    apt: 'python3',
+    for: 'building better-sqlite3 (node-gyp)',
+  },
+  { what: 'make', found: () => onPath('make'), apt: 'make', for: 'building better-sqlite3 (node-gyp)' },
+  { what: 'g++', found: () => onPath('g++'), apt: 'g++', for: 'building better-sqlite3 (node-gyp)' },
 ];
 
 function onPath(name) {

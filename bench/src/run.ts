@@ -8,6 +8,7 @@ import { measureA2A } from './a2a.js';
 import { openMemory } from './backends/memory.js';
 import { openPostgres } from './backends/postgres.js';
 import { openRedis, openRedisCluster } from './backends/redis.js';
+import { openSqlite } from './backends/sqlite.js';
 import { taskvaultSides } from './backends/taskvault.js';
 import {
   type BackendName,
@@ -34,6 +35,7 @@ const OPENERS: { [B in BackendName]: (options: BackendOptions) => Promise<Backen
   redis: openRedis,
   'redis-cluster': openRedisCluster,
   postgres: openPostgres,
+  sqlite: openSqlite,
 };
 
 /**

@@ -21,10 +21,11 @@ Usage:
   demo-agent serve [options]   HTTP API + page on http://HOST:PORT/, with worker loops
 
 Store (any command):
-  --backend NAME        memory | redis | postgres (default: TASKVAULT_BACKEND, else memory)
+  --backend NAME        memory | redis | postgres | sqlite (default: TASKVAULT_BACKEND, else memory)
   --namespace NAME      store namespace (default: TASKVAULT_NAMESPACE, else 'default';
                         'run' uses a fresh demo-run-* namespace unless this is given)
-  TASKVAULT_REDIS_URL, TASKVAULT_POSTGRES_URL and the other TASKVAULT_* variables apply.
+  TASKVAULT_REDIS_URL, TASKVAULT_POSTGRES_URL, TASKVAULT_SQLITE_PATH (default ./taskvault.db)
+  and the other TASKVAULT_* variables apply.
 
 Workers:
   --step-delay-ms N     pretend work per step (run: 60, serve: 300)
@@ -61,6 +62,9 @@ const OPTIONS = {
 
 class UsageError extends Error {}
 
+/** The backends the demo depends on, so the factory finds each. */
+const DEMO_BACKENDS = ['memory', 'redis', 'postgres', 'sqlite'] as const;
+
 function integer(
   name: string,
   value: string | undefined,
@@ -82,12 +86,12 @@ function storeConfig(values: {
 }): TaskStoreConfig {
   const config: TaskStoreConfig = {};
   if (values.backend !== undefined) {
-    if (!['memory', 'redis', 'postgres'].includes(values.backend)) {
+    if (!(DEMO_BACKENDS as readonly string[]).includes(values.backend)) {
       throw new UsageError(
-        `--backend must be memory, redis or postgres, got ${JSON.stringify(values.backend)}`,
+        `--backend must be memory, redis, postgres or sqlite, got ${JSON.stringify(values.backend)}`,
       );
     }
-    config.backend = values.backend as 'memory' | 'redis' | 'postgres';
+    config.backend = values.backend as (typeof DEMO_BACKENDS)[number];
   }
   if (values.namespace !== undefined) config.namespace = values.namespace;
   return config;

@@ -4,13 +4,13 @@ import { createTaskStore, type Env, type TaskStore, type TaskStoreConfig } from 
 
 /**
  * This package's directory (from `src/` and from `dist/` alike). The factory resolves backend
- * packages from here too, since the demo depends on all three.
+ * packages from here too, since the demo depends on all four.
  */
 export const PACKAGE_DIR = fileURLToPath(new URL('..', import.meta.url));
 
 /**
  * `createTaskStore(config)`: the backend comes from `config.backend` or `TASKVAULT_BACKEND`
- * (memory by default), its address from `TASKVAULT_REDIS_URL` / `TASKVAULT_POSTGRES_URL`.
+ * (memory by default), its address from `TASKVAULT_REDIS_URL` / `TASKVAULT_POSTGRES_URL` / `TASKVAULT_SQLITE_PATH`.
  * @throws TaskStoreConfigError naming the bad variable, or the package to install.
  */
 export function openStore(config: TaskStoreConfig = {}, env?: Env): Promise<TaskStore> {

@@ -15,7 +15,7 @@ export const OP_NAMES = [
 export type OpName = (typeof OP_NAMES)[number];
 
 /** The backends `pnpm bench` knows. */
-export const BACKEND_NAMES = ['memory', 'redis', 'redis-cluster', 'postgres'] as const;
+export const BACKEND_NAMES = ['memory', 'redis', 'redis-cluster', 'postgres', 'sqlite'] as const;
 export type BackendName = (typeof BACKEND_NAMES)[number];
 
 /** The raw round trips a backend offers; each op is compared with one of them (see `RAW_FOR_OP`). */

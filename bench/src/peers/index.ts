@@ -16,4 +16,6 @@ export const PEERS: { [B in BackendName]: readonly Peer[] } = {
   // PEERS.md measures no peer on Redis Cluster.
   'redis-cluster': [],
   postgres: [keyvPostgres, langgraphPostgres, bullmqPostgres],
+  // PEERS.md measures no peer on SQLite.
+  sqlite: [],
 };

@@ -60,8 +60,7 @@ export function configFromUrl(url: string, flag: string): TaskStoreConfig {
 function sqliteConfig(path: string, flag: string): TaskStoreConfig {
   if (path === '')
     throw usageError(`${flag}: sqlite: needs a file path (sqlite:./tasks.db, sqlite::memory:)`);
-  // `sqlite` is a backend name from core's sqlite release on; typed loosely so this builds before it.
-  return { backend: 'sqlite', sqlite: { path } } as unknown as TaskStoreConfig;
+  return { backend: 'sqlite', sqlite: { path } };
 }
 
 /**

@@ -15,7 +15,7 @@ export type {
   RestoreRequest,
   VerifyRequest,
 } from './base-store.js';
-export { checkNamespace, configInvalid, TaskStoreBase } from './base-store.js';
+export { BASE_STORE_OPTION_NAMES, checkNamespace, configInvalid, TaskStoreBase } from './base-store.js';
 export type { StoredItem, StoredTask } from './codec.js';
 export {
   CorruptRecord,

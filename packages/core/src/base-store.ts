@@ -79,6 +79,18 @@ export interface BaseStoreOptions {
   telemetry?: StoreTelemetryOption;
 }
 
+/**
+ * The option names {@link BaseStoreOptions} holds, for a backend that refuses unknown options:
+ * its own names plus these, so an option added here is never refused by a backend's check.
+ */
+export const BASE_STORE_OPTION_NAMES: readonly (keyof BaseStoreOptions)[] = [
+  'namespace',
+  'ttlMs',
+  'maxTaskBytes',
+  'onCorrupt',
+  'telemetry',
+];
+
 /** A checked `update`: what to store and the version it must replace (`null` when forced). */
 export interface ReplaceRequest {
   replacement: TaskReplacement;

@@ -14,10 +14,10 @@ import {
 } from './source-systems.js';
 
 /** The backends the factory knows by name. */
-export type BuiltinBackend = 'memory' | 'redis' | 'postgres';
+export type BuiltinBackend = 'memory' | 'redis' | 'postgres' | 'sqlite';
 /** A backend name the factory accepts. */
 export type BackendName = BuiltinBackend | 'custom';
-export const BACKEND_NAMES: readonly BackendName[] = ['memory', 'redis', 'postgres', 'custom'];
+export const BACKEND_NAMES: readonly BackendName[] = ['memory', 'redis', 'postgres', 'sqlite', 'custom'];
 
 /** A Redis Cluster startup node. */
 export interface RedisNode {
@@ -45,6 +45,14 @@ export interface TaskStoreConfig {
     schema?: string;
     tablePrefix?: string;
   };
+  sqlite?: {
+    /** The database file (its directory must exist), or `':memory:'`. Default `./taskvault.db`. */
+    path?: string;
+    /** `'FULL'` (default: a resolved write survives a power cut) or `'NORMAL'` (faster; see the package README). */
+    synchronous?: 'FULL' | 'NORMAL';
+    /** How long a call waits for another connection's lock before BACKEND_UNAVAILABLE, ms. */
+    busyTimeoutMs?: number;
+  };
   custom?: {
     /** Module path (relative paths resolve against the current directory) or package name. */
     module: string;
@@ -69,6 +77,7 @@ export interface ResolvedTaskStoreConfig {
     schema: string | undefined;
     tablePrefix: string | undefined;
   };
+  sqlite: { path: string; synchronous: 'FULL' | 'NORMAL' | undefined; busyTimeoutMs: number | undefined };
   custom: { module: string; exportName: string | undefined } | null;
   fallback: 'memory' | null;
   options: Record<string, unknown>;
@@ -80,6 +89,8 @@ export interface ResolvedTaskStoreConfig {
 export type Env = Record<string, string | undefined>;
 
 const DEFAULT_REDIS_URL = 'redis://127.0.0.1:6379';
+/** The SQLite file when neither `config.sqlite.path` nor `TASKVAULT_SQLITE_PATH` is set. */
+const DEFAULT_SQLITE_PATH = './taskvault.db';
 
 /** A set variable: its name, its value trimmed, and its value exactly as written. */
 interface EnvValue {
@@ -284,6 +295,16 @@ export function resolveConfig(
     );
   }
 
+  // SQLite
+  let sqlitePath = DEFAULT_SQLITE_PATH;
+  const sqliteEnv = fromEnv(env, 'TASKVAULT_SQLITE_PATH');
+  if (config.sqlite?.path !== undefined) {
+    sqlitePath = checkPath('config.sqlite.path', config.sqlite.path);
+  } else if (sqliteEnv) {
+    // as written: a file name may begin or end with spaces
+    sqlitePath = checkPath(sqliteEnv.name, sqliteEnv.raw);
+  }
+
   // Custom
   let custom: ResolvedTaskStoreConfig['custom'] = null;
   if (config.custom) {
@@ -326,11 +347,22 @@ export function resolveConfig(
       schema: config.postgres?.schema,
       tablePrefix: config.postgres?.tablePrefix,
     },
+    sqlite: {
+      path: sqlitePath,
+      synchronous: config.sqlite?.synchronous,
+      busyTimeoutMs: config.sqlite?.busyTimeoutMs,
+    },
     custom,
     fallback,
     options: config.options ?? {},
     sources,
   };
+}
+
+function checkPath(path: string, value: unknown): string {
+  if (typeof value !== 'string' || value.trim() === '' || value.includes('\0'))
+    bad(path, 'must be a file path (or ":memory:")');
+  return value;
 }
 
 function checkNode(path: string, node: RedisNode): RedisNode {

@@ -11,7 +11,7 @@ import { TASK_STORE_METHODS, type TaskStore } from './store.js';
 
 /**
  * What a backend package exports for the factory: builds a store from resolved configuration.
- * `@taskvault/memory`, `@taskvault/redis` and `@taskvault/postgres` each export one.
+ * `@taskvault/memory`, `@taskvault/redis`, `@taskvault/postgres` and `@taskvault/sqlite` each export one.
  */
 export type CreateFromConfig = (config: ResolvedTaskStoreConfig) => TaskStore | Promise<TaskStore>;
 
@@ -32,6 +32,7 @@ const PACKAGE_OF = {
   memory: '@taskvault/memory',
   redis: '@taskvault/redis',
   postgres: '@taskvault/postgres',
+  sqlite: '@taskvault/sqlite',
 } as const;
 
 /** CONFIG_INVALID for `path`; a `cause` is kept only as a scrubbed copy. */

@@ -26,6 +26,7 @@ const BACKEND_VARIABLES = {
     'TA_REDIS_SSL',
   ],
   postgres: ['TASKVAULT_POSTGRES_URL', 'POSTGRES_CONNECTION_STRING'],
+  sqlite: ['TASKVAULT_SQLITE_PATH'],
 } as const;
 
 function isSet(env: Env, name: string): boolean {

@@ -108,7 +108,7 @@ describe('resolveConfig', () => {
 
   it.each([
     [{ TASKVAULT_BACKEND: 'mongo' }, 'TASKVAULT_BACKEND', /unknown backend "mongo"/],
-    [{ TASK_STORAGE_BACKEND: 'sqlite' }, 'TASK_STORAGE_BACKEND', /unknown backend/],
+    [{ TASK_STORAGE_BACKEND: 'dynamodb' }, 'TASK_STORAGE_BACKEND', /unknown backend/],
     [{ TASKVAULT_TTL: 'soon' }, 'TASKVAULT_TTL', /cannot read "soon" as a duration/],
     [{ TASKVAULT_TTL: '-5' }, 'TASKVAULT_TTL', /duration/],
     [{ TA_REDIS_TTL: '1w' }, 'TA_REDIS_TTL', /duration/],

@@ -2,7 +2,7 @@
  * Options of `PostgresTaskStore`, their defaults, and the pool the store builds when the caller
  * does not pass one. Every bad value is a TaskStoreConfigError (CONFIG_INVALID) naming the option.
  */
-import { type BaseStoreOptions, taskStoreError } from '@taskvault/core/adapter';
+import { BASE_STORE_OPTION_NAMES, type BaseStoreOptions, taskStoreError } from '@taskvault/core/adapter';
 import pg from 'pg';
 import { DEFAULT_SCHEMA, DEFAULT_TABLE_PREFIX, type Naming, namingFor } from './naming.js';
 
@@ -52,11 +52,7 @@ export const DEFAULT_MIGRATION_TIMEOUT_MS = 60_000;
 const CLIENT_GRACE_MS = 1000;
 
 const KNOWN_OPTIONS = [
-  'namespace',
-  'ttlMs',
-  'maxTaskBytes',
-  'onCorrupt',
-  'telemetry',
+  ...BASE_STORE_OPTION_NAMES,
   'connectionString',
   'pool',
   'schema',

@@ -36,6 +36,7 @@ const PUBLISHED = [
   'memory',
   'redis',
   'postgres',
+  'sqlite',
   'conformance',
   'openai-agents',
   'a2a',
@@ -44,13 +45,19 @@ const PUBLISHED = [
 const tarballs: Record<string, string> = {};
 const scratchDirs: string[] = [];
 
-async function sh(cmd: string, args: string[], cwd: string, timeoutMs = 180_000): Promise<string> {
+async function sh(
+  cmd: string,
+  args: string[],
+  cwd: string,
+  timeoutMs = 180_000,
+  extraEnv: Record<string, string> = {},
+): Promise<string> {
   try {
     // pnpm's shims put the workspace's hoisted packages on NODE_PATH; a user's shell has no such thing.
     const { NODE_PATH: _workspaceOnly, ...env } = process.env;
     const { stdout, stderr } = await run(cmd, args, {
       cwd,
-      env,
+      env: { ...env, ...extraEnv },
       timeout: timeoutMs,
       killSignal: 'SIGKILL',
       maxBuffer: 64 * 1024 * 1024,
@@ -97,7 +104,11 @@ afterAll(() => {
 });
 
 /** A user's empty project with core and `packages` installed from our tarballs by npm alone. */
-async function npmInstall(label: string, packages: string[]): Promise<string> {
+async function npmInstall(
+  label: string,
+  packages: string[],
+  options: { timeoutMs?: number; env?: Record<string, string> } = {},
+): Promise<string> {
   const dir = mkdtempSync(join(tmpdir(), `taskvault-user-${label}-`));
   scratchDirs.push(dir);
   writeFileSync(
@@ -105,12 +116,21 @@ async function npmInstall(label: string, packages: string[]): Promise<string> {
     JSON.stringify({ name: 'user-app', private: true, version: '1.0.0' }),
   );
   const files = ['core', ...packages].map((name) => tarballs[name]!);
-  await sh('npm', ['install', '--no-audit', '--no-fund', ...NPM_NETWORK, ...files], dir, 220_000);
+  await sh(
+    'npm',
+    ['install', '--no-audit', '--no-fund', ...NPM_NETWORK, ...files],
+    dir,
+    options.timeoutMs ?? 220_000,
+    options.env,
+  );
   return dir;
 }
 
-async function scratchInstall(adapter: 'redis' | 'postgres'): Promise<string> {
-  const dir = await npmInstall(adapter, [adapter]);
+async function scratchInstall(
+  adapter: 'redis' | 'postgres' | 'sqlite',
+  options?: Parameters<typeof npmInstall>[2],
+): Promise<string> {
+  const dir = await npmInstall(adapter, [adapter], options);
   for (const f of ['check.mjs', 'check.cjs', `check-${adapter}.ts`]) cpSync(join(fixtures, f), join(dir, f));
   return dir;
 }
@@ -257,6 +277,49 @@ describe('core + postgres installed alone', () => {
 
   it('type-checks under module node16 and bundler', async () => {
     await typecheck(dir, 'postgres');
+  }, 120_000);
+});
+
+describe('core + sqlite installed alone, better-sqlite3 built from source by npm', () => {
+  let dir: string;
+  let file: string;
+  beforeAll(async () => {
+    // No prebuilt binary: node-gyp compiles SQLite against the running Node's headers (under
+    // scripts/test-on-node.mjs, npm_config_nodedir points at that version's), as on a machine
+    // the prebuilds do not cover or that cannot download them.
+    dir = await scratchInstall('sqlite', {
+      timeoutMs: 600_000,
+      env: { npm_config_build_from_source: 'true' },
+    });
+    file = join(dir, 'tasks.db');
+  }, 660_000);
+
+  it('brings better-sqlite3 with its native binding built, and nothing of redis or postgres', async () => {
+    expect(installed(dir, 'better-sqlite3')).toBe(true);
+    expect(existsSync(join(dir, 'node_modules/better-sqlite3/build/Release/better_sqlite3.node'))).toBe(true);
+    for (const name of ['@taskvault/redis', '@taskvault/postgres', 'ioredis', 'pg']) {
+      expect(installed(dir, name)).toBe(false);
+    }
+    const version =
+      "console.log(new (require('better-sqlite3'))(':memory:').prepare('select sqlite_version() v').get().v)";
+    expect(await sh('node', ['-e', version], dir)).toMatch(/^3\./);
+  }, 60_000);
+
+  it('installs the newest better-sqlite3 within our range', async () => {
+    const range = declaredRange('sqlite', 'better-sqlite3');
+    expect(installedVersion(dir, 'better-sqlite3')).toBe(await newestWithin('better-sqlite3', range, dir));
+  }, 60_000);
+
+  it('works from an ESM script, and the factory says to install @taskvault/postgres', async () => {
+    expect(await sh('node', ['check.mjs', 'sqlite', file, 'postgres'], dir)).toContain('esm sqlite ok');
+  }, 60_000);
+
+  it('works from a CommonJS script', async () => {
+    expect(await sh('node', ['check.cjs', 'sqlite', file, 'redis'], dir)).toContain('cjs sqlite ok');
+  }, 60_000);
+
+  it('type-checks under module node16 and bundler', async () => {
+    await typecheck(dir, 'sqlite');
   }, 120_000);
 });
 

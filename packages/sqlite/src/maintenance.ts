@@ -1,0 +1,96 @@
+/**
+ * Writes over many tasks, in bounded batches: each batch is one short `BEGIN IMMEDIATE`
+ * transaction, so other connections (and other processes) get the write lock between batches
+ * and a cleanup of a million tasks never holds it for long.
+ */
+import { ACTIVE_STATUSES, TERMINAL_STATUSES } from '@taskvault/core';
+import { CorruptRecord } from '@taskvault/core/adapter';
+import { taskFromRow } from './rows.js';
+import type { NamespaceTable, StoredRow } from './table.js';
+
+/** Rows per batch of cleanup, clear and the sweeper. */
+export const BATCH_ROWS = 500;
+
+/**
+ * Moves the row of `taskId` aside if it still holds no task (a writer may have replaced it since
+ * it was read); returns true when it did.
+ */
+export function moveAside(t: NamespaceTable, taskId: string, detail: string, now: number): boolean {
+  return t.write(() => {
+    const row = t.find(taskId);
+    if (row === undefined) return false;
+    try {
+      taskFromRow(row);
+      return false;
+    } catch (error) {
+      if (!(error instanceof CorruptRecord)) throw error;
+      t.quarantine(row, detail, now);
+      return true;
+    }
+  });
+}
+
+type Victim = Pick<StoredRow, 'id' | 'task_id' | 'status'>;
+
+/** Removes the rows `select` picks, batch by batch, until it picks none; returns how many. */
+function removeInBatches(
+  t: NamespaceTable,
+  select: () => Victim[],
+  maxBatches = Number.POSITIVE_INFINITY,
+): number {
+  let removed = 0;
+  for (let batch = 0; batch < maxBatches; batch++) {
+    const n = t.write(() => {
+      const rows = select();
+      for (const row of rows) t.remove(row);
+      return rows.length;
+    });
+    removed += n;
+    if (n < BATCH_ROWS) break;
+  }
+  return removed;
+}
+
+/** Deletes expired rows (at most `maxBatches` batches); returns how many. */
+export function deleteExpired(t: NamespaceTable, now: number, maxBatches?: number): number {
+  const select = t.stmt(
+    `SELECT id, task_id, status FROM taskvault_tasks
+     WHERE namespace = ? AND expires_at IS NOT NULL AND expires_at <= ? LIMIT ${BATCH_ROWS}`,
+  );
+  return removeInBatches(t, () => select.all(t.namespace, now) as Victim[], maxBatches);
+}
+
+/**
+ * `cleanup`: expired rows, then, status by status, rows last written before `cutoff` (a range of
+ * the (status, updated_at) index); active statuses only with `includeActive`.
+ */
+export function cleanupRows(t: NamespaceTable, cutoff: number, includeActive: boolean, now: number): number {
+  let removed = deleteExpired(t, now);
+  const select = t.stmt(
+    `SELECT id, task_id, status FROM taskvault_tasks
+     WHERE namespace = ? AND status = ? AND updated_at < ? LIMIT ${BATCH_ROWS}`,
+  );
+  const statuses = includeActive ? [...TERMINAL_STATUSES, ...ACTIVE_STATUSES] : TERMINAL_STATUSES;
+  for (const status of statuses) {
+    removed += removeInBatches(t, () => select.all(t.namespace, status, cutoff) as Victim[]);
+  }
+  return removed;
+}
+
+/** `clear`: every row of the namespace; returns how many were live. */
+export function clearRows(t: NamespaceTable, now: number): number {
+  const select = t.stmt(
+    `SELECT id, task_id, status, expires_at FROM taskvault_tasks WHERE namespace = ? LIMIT ${BATCH_ROWS}`,
+  );
+  let live = 0;
+  removeInBatches(t, () => {
+    const rows = select.all(t.namespace) as (Victim & { expires_at: number | null })[];
+    for (const row of rows) if (row.expires_at === null || row.expires_at > now) live++;
+    return rows;
+  });
+  // Counter rows of statuses no task has any more: nothing to keep.
+  t.write(() => {
+    t.stmt('DELETE FROM taskvault_counts WHERE namespace = ? AND n = 0').run(t.namespace);
+  });
+  return live;
+}

@@ -1,0 +1,139 @@
+/**
+ * Several processes on one file: SQLite's locking serialises their writes. A writer SIGKILLed in
+ * the middle of a burst loses no write that resolved and leaves no half-written task (`verify`
+ * finds nothing); a process that holds the write lock past the busy timeout makes calls reject
+ * with BACKEND_UNAVAILABLE in bounded time, and the store works again once it lets go.
+ */
+import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
+import { existsSync, readdirSync, statSync } from 'node:fs';
+import { join } from 'node:path';
+import { createInterface } from 'node:readline';
+import { fileURLToPath } from 'node:url';
+import { isTaskStoreError } from '@taskvault/core';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { SqliteTaskStore } from '../src/index.js';
+import { tempDir } from './helpers.js';
+
+const root = fileURLToPath(new URL('..', import.meta.url));
+const fixture = (name: string) => join(root, 'test', 'fixtures', name);
+const dir = tempDir();
+
+/** The children run the built package: build it when dist is missing or older than src. */
+beforeAll(() => {
+  const built = join(root, 'dist', 'index.js');
+  const newest = Math.max(
+    ...readdirSync(join(root, 'src'), { recursive: true }).map(
+      (f) => statSync(join(root, 'src', String(f))).mtimeMs,
+    ),
+  );
+  if (!existsSync(built) || statSync(built).mtimeMs < newest) {
+    execFileSync('pnpm', ['exec', 'tsup'], { cwd: root, stdio: 'ignore' });
+  }
+}, 120_000);
+
+/** Starts a fixture; `lines` collects its stdout lines. */
+function start(
+  name: string,
+  args: string[],
+): { child: ChildProcess; lines: string[]; next: (match: string) => Promise<void> } {
+  const child = spawn(process.execPath, [fixture(name), ...args], { stdio: ['pipe', 'pipe', 'inherit'] });
+  const lines: string[] = [];
+  const waiters: { match: string; resolve: () => void }[] = [];
+  createInterface({ input: child.stdout! }).on('line', (line) => {
+    lines.push(line);
+    for (const w of waiters.filter((x) => line.startsWith(x.match))) {
+      waiters.splice(waiters.indexOf(w), 1);
+      w.resolve();
+    }
+  });
+  const next = (match: string) =>
+    lines.some((l) => l.startsWith(match))
+      ? Promise.resolve()
+      : new Promise<void>((resolve) => waiters.push({ match, resolve }));
+  return { child, lines, next };
+}
+
+function killed(child: ChildProcess): Promise<void> {
+  return new Promise((resolve) => {
+    if (child.exitCode !== null || child.signalCode !== null) resolve();
+    else child.once('exit', () => resolve());
+  });
+}
+
+describe('several processes on one file', () => {
+  it('writers SIGKILLed mid-burst lose no resolved write and leave no half-written task', async () => {
+    const path = join(dir, 'burst.db');
+    const namespace = 'burst';
+    const writers = ['a', 'b', 'c'].map((name) => start('burst.mjs', [path, namespace, name]));
+    await Promise.all(writers.map((w) => w.next('ready')));
+    // let them race for the lock for a while, then kill each at a different moment
+    for (const [i, w] of writers.entries()) {
+      await new Promise((r) => setTimeout(r, 400 + i * 150));
+      w.child.kill('SIGKILL');
+      await killed(w.child);
+    }
+    const store = new SqliteTaskStore({ path, namespace, sweepIntervalMs: 0 });
+    try {
+      const resolved = writers.flatMap((w) => w.lines);
+      expect(resolved.filter((l) => l.startsWith('create')).length).toBeGreaterThan(10);
+      for (const line of resolved) {
+        const [kind, id, version] = line.split(' ');
+        if (kind === 'create') expect(await store.load(id!), id).not.toBeNull();
+        if (kind === 'patch')
+          expect((await store.load(id!))!.version, id).toBeGreaterThanOrEqual(Number(version));
+      }
+      // every append to the shared task that resolved is there, once
+      const shared = await store.load('shared');
+      const held = shared!.items.map((item) => item.requestId);
+      expect(new Set(held).size).toBe(held.length);
+      for (const line of resolved.filter((l) => l.startsWith('shared')))
+        expect(held).toContain(line.split(' ')[1]);
+      // each task is whole: its items are the ones its versions appended, in order
+      const { tasks } = await store.list({ limit: 1000 });
+      for (const task of tasks.filter((t) => t.taskId !== 'shared')) {
+        expect(task.items.length, task.taskId).toBe(task.version);
+        expect(task.items.map((item) => item.requestId)).toEqual(
+          task.items.map((_, k) => `${task.taskId}-r${k}`),
+        );
+        expect(await store.loadByRequestId(`${task.taskId}-r0`)).toMatchObject({ taskId: task.taskId });
+      }
+      expect(await store.count()).toBe(tasks.length);
+      const report = await store.verify();
+      expect(report.problems).toEqual([]);
+      expect(report.ok).toBe(true);
+    } finally {
+      await store.close();
+      for (const w of writers) w.child.kill('SIGKILL');
+    }
+  }, 60_000);
+
+  it('a process holding the write lock past busyTimeoutMs: BACKEND_UNAVAILABLE in bounded time, then recovery', async () => {
+    const path = join(dir, 'locked.db');
+    const store = new SqliteTaskStore({ path, namespace: 'locked', busyTimeoutMs: 300, sweepIntervalMs: 0 });
+    await store.create({ taskId: 'before' });
+    const holder = start('hold-lock.mjs', [path]);
+    try {
+      await holder.next('locked');
+      const started = performance.now();
+      const error = await store.create({ taskId: 'during' }).catch((e: unknown) => e);
+      const waited = performance.now() - started;
+      expect(isTaskStoreError(error, 'BACKEND_UNAVAILABLE'), String(error)).toBe(true);
+      expect((error as Error).message).toMatch(/busyTimeoutMs/);
+      expect(waited).toBeGreaterThanOrEqual(250);
+      expect(waited).toBeLessThan(5000);
+      // WAL: readers do not wait for the writer
+      expect(await store.load('before')).toMatchObject({ taskId: 'before' });
+      const health = await store.healthCheck();
+      expect(health.ok).toBe(true);
+      holder.child.stdin!.write('go\n');
+      await holder.next('released');
+      // nothing of the failed create was written, and the store works again by itself
+      expect(await store.load('during')).toBeNull();
+      await store.create({ taskId: 'during' });
+      expect(await store.count()).toBe(2);
+    } finally {
+      holder.child.kill('SIGKILL');
+      await store.close();
+    }
+  }, 30_000);
+});
