@@ -19,6 +19,19 @@ const env = {
   npm_config_nodedir: dir,
   TASKVAULT_TEST_NODE_MAJOR: major,
 };
+const globalConfig = machineNpmGlobalConfig();
+if (globalConfig !== undefined) env.npm_config_globalconfig = globalConfig;
+/**
+ * The global npmrc the machine's own npm reads. npm looks for it under the running node's
+ * prefix: under the downloaded Node that is an empty folder, so the machine's settings (a registry
+ * proxy's CA file, say) would be lost and npm would fail TLS with SELF_SIGNED_CERT_IN_CHAIN.
+ */
+function machineNpmGlobalConfig() {
+  const found = spawnSync('npm', ['config', 'get', 'globalconfig'], { encoding: 'utf8' });
+  const path = found.stdout?.trim() ?? '';
+  return found.status === 0 && path !== '' ? path : undefined;
+}
+
 const version = spawnSync(join(dir, 'bin', 'node'), ['--version'], { encoding: 'utf8' }).stdout.trim();
 process.stdout.write(`== tests on Node.js ${version}: ${packages.join(', ')}\n`);
 const filters = packages.flatMap((p) => ['--filter', p]);
