@@ -19,17 +19,18 @@ const env = {
   npm_config_nodedir: dir,
   TASKVAULT_TEST_NODE_MAJOR: major,
 };
-const globalConfig = machineNpmGlobalConfig();
-if (globalConfig !== undefined) env.npm_config_globalconfig = globalConfig;
-/**
- * The global npmrc the machine's own npm reads. npm looks for it under the running node's
- * prefix: under the downloaded Node that is an empty folder, so the machine's settings (a registry
- * proxy's CA file, say) would be lost and npm would fail TLS with SELF_SIGNED_CERT_IN_CHAIN.
- */
-function machineNpmGlobalConfig() {
-  const found = spawnSync('npm', ['config', 'get', 'globalconfig'], { encoding: 'utf8' });
+// The registry may sit behind a TLS proxy whose CA only the machine's npm config names (its
+// `cafile`, in the global npmrc under the machine Node's prefix). npm under the downloaded Node
+// reads no such file, and pnpm replaces npm's globalconfig in scripts' environments, so the CA is
+// lost and npm fails with SELF_SIGNED_CERT_IN_CHAIN. Node itself trusts it through this variable.
+const cafile = machineNpmCafile();
+if (cafile !== undefined && env.NODE_EXTRA_CA_CERTS === undefined) env.NODE_EXTRA_CA_CERTS = cafile;
+
+/** The CA file the machine's own npm (under the machine's Node) is configured with, if any. */
+function machineNpmCafile() {
+  const found = spawnSync('npm', ['config', 'get', 'cafile'], { encoding: 'utf8' });
   const path = found.stdout?.trim() ?? '';
-  return found.status === 0 && path !== '' ? path : undefined;
+  return found.status === 0 && path !== '' && path !== 'null' && path !== 'undefined' ? path : undefined;
 }
 
 const version = spawnSync(join(dir, 'bin', 'node'), ['--version'], { encoding: 'utf8' }).stdout.trim();
