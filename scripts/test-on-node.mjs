@@ -4,6 +4,7 @@
 // Native addons installed during the run (npm in the pack-and-install test) build against that
 // version's own headers.
 import { spawnSync } from 'node:child_process';
+import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { nodeInstall } from './node-binary.mjs';
 
@@ -19,18 +20,20 @@ const env = {
   npm_config_nodedir: dir,
   TASKVAULT_TEST_NODE_MAJOR: major,
 };
-// The registry may sit behind a TLS proxy whose CA only the machine's npm config names (its
-// `cafile`, in the global npmrc under the machine Node's prefix). npm under the downloaded Node
-// reads no such file, and pnpm replaces npm's globalconfig in scripts' environments, so the CA is
-// lost and npm fails with SELF_SIGNED_CERT_IN_CHAIN. Node itself trusts it through this variable.
-const cafile = machineNpmCafile();
-if (cafile !== undefined && env.NODE_EXTRA_CA_CERTS === undefined) env.NODE_EXTRA_CA_CERTS = cafile;
+// The registry may sit behind a TLS proxy whose CA is in the system's store: the machine's Node
+// (Debian's build) trusts that store, the downloaded Node only its own bundled list, so npm under
+// it fails with SELF_SIGNED_CERT_IN_CHAIN. Give it the system's bundle as extra CAs.
+const systemCas = systemCaBundle();
+if (systemCas !== undefined) {
+  env.NODE_EXTRA_CA_CERTS ??= systemCas;
+  env.npm_config_cafile ??= systemCas;
+}
 
-/** The CA file the machine's own npm (under the machine's Node) is configured with, if any. */
-function machineNpmCafile() {
-  const found = spawnSync('npm', ['config', 'get', 'cafile'], { encoding: 'utf8' });
-  const path = found.stdout?.trim() ?? '';
-  return found.status === 0 && path !== '' && path !== 'null' && path !== 'undefined' ? path : undefined;
+/** The system's CA bundle (Debian's, or Fedora's), if the machine has one. */
+function systemCaBundle() {
+  return ['/etc/ssl/certs/ca-certificates.crt', '/etc/pki/tls/certs/ca-bundle.crt'].find((f) =>
+    existsSync(f),
+  );
 }
 
 const version = spawnSync(join(dir, 'bin', 'node'), ['--version'], { encoding: 'utf8' }).stdout.trim();
