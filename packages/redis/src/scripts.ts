@@ -7,7 +7,7 @@
  * write twice.
  *
  * The hot writes (create, update, patch) are also built into one Redis 7 function library
- * ({@link LIBRARY}), loaded once per server with FUNCTION LOAD and called with FCALL: the helpers are
+ * (`LIBRARY`), loaded once per server with FUNCTION LOAD and called with FCALL: the helpers are
  * then defined once at load instead of on every call (EVALSHA runs a script's whole text, its ~40
  * helper definitions included, each time). Connection falls back to the scripts on Redis 6 and
  * wherever FUNCTION is not allowed. Reads and the freeing scripts (delete, cleanup, clear) stay
@@ -49,7 +49,7 @@ export interface LuaScript {
   readonly numKeys: number;
   readonly lua: string;
   readonly sha: string;
-  /** Its name in {@link LIBRARY} when it is one of the library's functions, else null. */
+  /** Its name in the library (`LIBRARY`) when it is one of the library's functions, else null. */
   readonly fn: string | null;
 }
 

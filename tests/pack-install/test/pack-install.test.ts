@@ -103,6 +103,11 @@ afterAll(() => {
   for (const dir of scratchDirs) rmSync(dir, { recursive: true, force: true });
 });
 
+/** The install prefix of the Node running this test: its bin/node and include/node headers. */
+function runningNodeDir(): string {
+  return resolve(dirname(process.execPath), '..');
+}
+
 /** A user's empty project with core and `packages` installed from our tarballs by npm alone. */
 async function npmInstall(
   label: string,
@@ -284,12 +289,13 @@ describe('core + sqlite installed alone, better-sqlite3 built from source by npm
   let dir: string;
   let file: string;
   beforeAll(async () => {
-    // No prebuilt binary: node-gyp compiles SQLite against the running Node's headers (under
-    // scripts/test-on-node.mjs, npm_config_nodedir points at that version's), as on a machine
-    // the prebuilds do not cover or that cannot download them.
+    // No prebuilt binary: node-gyp compiles SQLite against the headers of the Node running this
+    // test (its install prefix holds include/node), as on a machine the prebuilds do not cover or
+    // that cannot download them. Named here because pnpm hands scripts the nodedir of the
+    // user's npmrc (this machine's Node 20), whatever Node runs them.
     dir = await scratchInstall('sqlite', {
       timeoutMs: 600_000,
-      env: { npm_config_build_from_source: 'true' },
+      env: { npm_config_build_from_source: 'true', npm_config_nodedir: runningNodeDir() },
     });
     file = join(dir, 'tasks.db');
   }, 660_000);
