@@ -16,7 +16,7 @@ import {
   utf8Length,
 } from '@taskvault/core/adapter';
 import { decodeValue, encodeValue } from './codec.js';
-import { type ScopeOptions, Scopes } from './scope.js';
+import { maxAttemptsOption, type ScopeOptions, Scopes } from './scope.js';
 import type {
   PushNotificationStore,
   ServerCallContext,
@@ -63,14 +63,7 @@ export class TaskvaultA2APushNotificationStore implements PushNotificationStore 
    */
   constructor(store: TaskStore, options: TaskvaultA2APushNotificationStoreOptions = {}) {
     this.#scopes = new Scopes(store, options, resolveUserScope);
-    const maxAttempts = options.maxAttempts ?? 64;
-    if (!Number.isSafeInteger(maxAttempts) || maxAttempts < 1) {
-      throw taskStoreError('config', 'CONFIG_INVALID', {
-        path: 'maxAttempts',
-        detail: 'must be a positive integer',
-      });
-    }
-    this.#maxAttempts = maxAttempts;
+    this.#maxAttempts = maxAttemptsOption(options.maxAttempts);
   }
 
   /**

@@ -148,3 +148,18 @@ async function closeOpened(entry: TenantEntry): Promise<void> {
     // a store that failed to open has nothing to close; close() itself is idempotent
   }
 }
+
+/**
+ * The `maxAttempts` option of both stores: how many compare-and-set rounds a write may take.
+ * @throws TaskStoreError `CONFIG_INVALID` unless it is a positive integer.
+ */
+export function maxAttemptsOption(value: number | undefined): number {
+  const maxAttempts = value ?? 64;
+  if (!Number.isSafeInteger(maxAttempts) || maxAttempts < 1) {
+    throw taskStoreError('config', 'CONFIG_INVALID', {
+      path: 'maxAttempts',
+      detail: 'must be a positive integer',
+    });
+  }
+  return maxAttempts;
+}

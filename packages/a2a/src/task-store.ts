@@ -18,7 +18,7 @@ import {
   unmapTask,
 } from './mapping.js';
 import { PUSH_TASK_PREFIX } from './push-store.js';
-import { type ScopeOptions, Scopes } from './scope.js';
+import { maxAttemptsOption, type ScopeOptions, Scopes } from './scope.js';
 import type {
   A2ATaskStore,
   ListTasksRequest,
@@ -67,14 +67,7 @@ export class TaskvaultA2ATaskStore implements A2ATaskStore {
    */
   constructor(store: TaskStore, options: TaskvaultA2ATaskStoreOptions = {}) {
     this.#scopes = new Scopes(store, options, resolveUserScope);
-    const maxAttempts = options.maxAttempts ?? 64;
-    if (!Number.isSafeInteger(maxAttempts) || maxAttempts < 1) {
-      throw taskStoreError('config', 'CONFIG_INVALID', {
-        path: 'maxAttempts',
-        detail: 'must be a positive integer',
-      });
-    }
-    this.#maxAttempts = maxAttempts;
+    this.#maxAttempts = maxAttemptsOption(options.maxAttempts);
   }
 
   /**

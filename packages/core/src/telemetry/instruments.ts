@@ -152,11 +152,12 @@ export class StoreInstruments {
     return this.#tracerProvider !== null && this.#check.tracing(this.#tracerProvider);
   }
 
-  /** Runs `call` inside a span and times it; the result or rejection passes through untouched. */
+  /**
+   * Runs `call` inside a span and times it; the result or rejection passes through untouched.
+   * Callers ask {@link reporting} first and make the plain call when it is false.
+   */
   observe<T>(operation: string, call: () => Promise<T>): Promise<T> {
     const tracing = this.#tracing();
-    // With the API installed but no SDK registered, reporting would reach nothing: skip it all.
-    if (!tracing && this.#meter === null) return call();
     // The gauge starts with the first call, so a store whose constructor failed never reports.
     if (this.#gauge === null && this.#meter !== null && !this.#closed) {
       this.#gauge = (result) => this.#observeActive(result);
