@@ -33,6 +33,9 @@ export class Harness {
     if (overrides.maxTaskBytes !== undefined) options.maxTaskBytes = overrides.maxTaskBytes;
     if (overrides.onCorrupt !== undefined) options.onCorrupt = overrides.onCorrupt;
     if (overrides.telemetry !== undefined) options.telemetry = overrides.telemetry;
+    if (overrides.retention !== undefined) options.retention = overrides.retention;
+    if (overrides.sweep !== undefined) options.sweep = overrides.sweep;
+    if (overrides.onSweep !== undefined) options.onSweep = overrides.onSweep;
     const store = await this.#options.create(options);
     this.#made.push({ store, namespace: options.namespace });
     return store;

@@ -20,13 +20,14 @@ import { namespaceCases } from './cases/namespaces.js';
 import { rejectionCases } from './cases/rejections.js';
 import { requestIndexCases } from './cases/request-index.js';
 import { restoreCases } from './cases/restore.js';
+import { retentionCases } from './cases/retention.js';
 import { roundTripCases } from './cases/round-trip.js';
 import { telemetryCases, telemetryCorruptCases } from './cases/telemetry.js';
 import { ttlCases } from './cases/ttl.js';
 import { verifyCases, verifyCorruptCases } from './cases/verify.js';
 import { versionCases } from './cases/versions.js';
 import { type Scenario, scenarioFor } from './harness.js';
-import { type DescribeTaskStoreOptions, withDefaults } from './options.js';
+import { type DescribeTaskStoreOptions, type SuiteOptions, withDefaults } from './options.js';
 
 export { type ExpectedError, expectTaskError } from './expect-error.js';
 export { instants, item, newTask, sleep, uniqueId } from './fixtures.js';
@@ -35,7 +36,7 @@ export type { DescribeTaskStoreOptions, StoreFactoryOptions, SuiteOptions } from
 export { type Point, TelemetrySink } from './telemetry-sdk.js';
 
 /** The behaviour families, in the order they are declared. */
-const FAMILIES: [string, (scenario: Scenario) => void][] = [
+const FAMILIES: [string, (scenario: Scenario, options: SuiteOptions) => void][] = [
   ['create, load, update, patch, delete', crudCases],
   ['versions', versionCases],
   ['concurrency', concurrencyCases],
@@ -44,6 +45,7 @@ const FAMILIES: [string, (scenario: Scenario) => void][] = [
   ['counting', countingCases],
   ['cleanup', cleanupCases],
   ['expiry', ttlCases],
+  ['retention', (scenario, options) => retentionCases(scenario, options.sharedNamespaces)],
   ['namespaces', namespaceCases],
   ['rejections', rejectionCases],
   ['limits', limitCases],
@@ -64,7 +66,7 @@ export function describeTaskStore(options: DescribeTaskStoreOptions): void {
   const resolved = withDefaults(options);
   const scenario = scenarioFor(resolved);
   describe(`TaskStore conformance: ${options.name}`, () => {
-    for (const [family, declare] of FAMILIES) describe(family, () => declare(scenario));
+    for (const [family, declare] of FAMILIES) describe(family, () => declare(scenario, resolved));
     describe('corrupt records', () => {
       if (options.damage) {
         corruptCases(scenario);

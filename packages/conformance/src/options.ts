@@ -1,4 +1,11 @@
-import type { CorruptRecordReport, StoreTelemetryOption, TaskStore } from '@taskvault/core';
+import type {
+  CorruptRecordReport,
+  RetentionOption,
+  StoreTelemetryOption,
+  SweepEvent,
+  SweepOption,
+  TaskStore,
+} from '@taskvault/core';
 
 /** What the suite asks a store factory for. Every call wants a new store instance. */
 export interface StoreFactoryOptions {
@@ -12,6 +19,12 @@ export interface StoreFactoryOptions {
   onCorrupt?: (report: CorruptRecordReport) => void;
   /** Where the store reports spans and metrics; absent for the store's default. */
   telemetry?: StoreTelemetryOption;
+  /** Retention per terminal status; absent for none. */
+  retention?: RetentionOption | null;
+  /** The background sweeper (`false`, `true` or settings); absent for the store's default. */
+  sweep?: SweepOption;
+  /** Hears of sweeper and cleanup batches; absent for none. */
+  onSweep?: (event: SweepEvent) => void;
 }
 
 /** How {@link describeTaskStore} builds, and throws away, the stores it tests. */
@@ -33,6 +46,12 @@ export interface DescribeTaskStoreOptions {
    * say so. Every bundled backend supplies it.
    */
   damage?(store: TaskStore, taskId: string): Promise<void>;
+  /**
+   * Whether two stores made on the same namespace share its tasks, as stores on one server do.
+   * Default true; false (a store whose tasks are private to the instance) skips, saying why, the
+   * cases that need two stores on one namespace.
+   */
+  sharedNamespaces?: boolean;
   /** vitest timeout per test, in ms; default 20000. */
   timeoutMs?: number;
   /** fast-check runs of each property test; default 50. */
@@ -43,8 +62,14 @@ export interface DescribeTaskStoreOptions {
 export interface SuiteOptions extends DescribeTaskStoreOptions {
   timeoutMs: number;
   numRuns: number;
+  sharedNamespaces: boolean;
 }
 
 export function withDefaults(options: DescribeTaskStoreOptions): SuiteOptions {
-  return { ...options, timeoutMs: options.timeoutMs ?? 20_000, numRuns: options.numRuns ?? 50 };
+  return {
+    ...options,
+    timeoutMs: options.timeoutMs ?? 20_000,
+    numRuns: options.numRuns ?? 50,
+    sharedNamespaces: options.sharedNamespaces ?? true,
+  };
 }

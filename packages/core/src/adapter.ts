@@ -13,6 +13,8 @@ export type {
   ReplaceRequest,
   RestoreBatchResult,
   RestoreRequest,
+  SweepBatchRequest,
+  SweepLeaseRequest,
   VerifyRequest,
 } from './base-store.js';
 export { BASE_STORE_OPTION_NAMES, checkNamespace, configInvalid, TaskStoreBase } from './base-store.js';
@@ -42,6 +44,15 @@ export {
   validateRestoredTask,
   validateRestoreOptions,
 } from './restore.js';
+export type { RetentionPolicy } from './retention.js';
+export {
+  checkRetention,
+  formatRetention,
+  liveUntil,
+  parseRetention,
+  RETAINED_STATUSES,
+  retentionOf,
+} from './retention.js';
 export {
   escapeBytes,
   ITEM_FRAME_BYTES,
@@ -56,6 +67,8 @@ export {
   taskSize,
 } from './size.js';
 export { TASK_STORE_METHODS } from './store.js';
+export type { NormalizedSweep, SweepTarget } from './sweeper.js';
+export { checkSweep, DEFAULT_SWEEP_INTERVAL_MS, MAX_SWEEP_BATCH, Sweeper } from './sweeper.js';
 export type {
   ListPosition,
   NormalizedFilter,

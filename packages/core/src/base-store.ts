@@ -14,7 +14,9 @@ import {
 } from './errors.js';
 import { idProblem } from './ids.js';
 import { batchesOf, type RestoredTask, validateRestoredTask, validateRestoreOptions } from './restore.js';
+import { checkRetention, liveUntil, type RetentionOption, type RetentionPolicy } from './retention.js';
 import type { TaskStore } from './store.js';
+import { checkSweep, type SweepEvent, Sweeper, type SweepOption, type SweepStatus } from './sweeper.js';
 import {
   type AgentTask,
   type CleanupOptions,
@@ -77,6 +79,24 @@ export interface BaseStoreOptions {
    * instead of the global ones.
    */
   telemetry?: StoreTelemetryOption;
+  /**
+   * How long tasks in a terminal status are kept after their last write (SPEC "Retention"), e.g.
+   * `{ completed: '7d', failed: '30d' }`: past it a task is gone for every read, as if expired,
+   * and a sweep deletes it. A status left out is kept; active tasks are never removed by it.
+   * Every process writing a namespace should use the same policy: each write fixes the removal
+   * time of the task it stores with its own store's policy. Default: none.
+   */
+  retention?: RetentionOption | null;
+  /**
+   * The background sweeper: one per namespace across all processes (a lease in the backend).
+   * Default: on when `retention` or `ttlMs` is set. `false` leaves removal to `cleanup`.
+   */
+  sweep?: SweepOption;
+  /**
+   * Hears of each batch of the background sweeper and of `cleanup`, and of their end. It must not
+   * throw; what it throws is ignored.
+   */
+  onSweep?: (event: SweepEvent) => void;
 }
 
 /**
@@ -89,6 +109,9 @@ export const BASE_STORE_OPTION_NAMES: readonly (keyof BaseStoreOptions)[] = [
   'maxTaskBytes',
   'onCorrupt',
   'telemetry',
+  'retention',
+  'sweep',
+  'onSweep',
 ];
 
 /** A checked `update`: what to store and the version it must replace (`null` when forced). */
@@ -143,6 +166,26 @@ export interface CleanupRequest {
   cutoff: number;
   includeActive: boolean;
   now: Date;
+  /** Call after each batch with what it removed: the store reports progress through `onSweep`. */
+  onBatch: (removed: number) => void;
+}
+
+/** A request for the namespace's sweep lease. */
+export interface SweepLeaseRequest {
+  /** Who asks: unique per store instance. */
+  holder: string;
+  /** How long the lease lasts from now unless renewed, ms. */
+  leaseMs: number;
+}
+
+/** One batch of the background sweeper, under the lease's fencing token. */
+export interface SweepBatchRequest {
+  holder: string;
+  /** The fencing token `acquireSweepLease` returned: the batch must not run once it is stale. */
+  token: number;
+  /** Tasks to delete at most. */
+  limit: number;
+  now: Date;
 }
 
 /** A store option that cannot work: CONFIG_INVALID naming the option. */
@@ -173,6 +216,10 @@ export abstract class TaskStoreBase<TData extends JsonObject = JsonObject> imple
   #closing: Promise<void> | null = null;
   readonly #onCorrupt: (report: CorruptRecordReport) => void;
   readonly #instruments: StoreInstruments | null;
+  /** The retention policy (SPEC "Retention"), or null when terminal tasks are kept. */
+  readonly retention: RetentionPolicy | null;
+  readonly #onSweep: ((event: SweepEvent) => void) | null;
+  readonly #sweeper: Sweeper | null;
 
   protected constructor(options: BaseStoreOptions = {}) {
     this.namespace = checkNamespace(options.namespace ?? 'default');
@@ -202,6 +249,27 @@ export abstract class TaskStoreBase<TData extends JsonObject = JsonObject> imple
       (typeof telemetry !== 'object' || telemetry === null)
     )
       throw configInvalid('telemetry', 'must be true, false, or { tracerProvider?, meterProvider? }');
+    this.retention = checkRetention(options.retention);
+    if (options.onSweep !== undefined && typeof options.onSweep !== 'function')
+      throw configInvalid('onSweep', 'must be a function');
+    this.#onSweep = options.onSweep ?? null;
+    const sweep = checkSweep(options.sweep, this.retention !== null || this.ttlMs !== null);
+    this.#sweeper =
+      sweep !== null && this.acquireSweepLease !== undefined && this.sweepDeadTasks !== undefined
+        ? new Sweeper(sweep, {
+            backend: '',
+            namespace: this.namespace,
+            acquire: (holder, leaseMs) =>
+              this.run('cleanup', undefined, () => this.acquireSweepLease!({ holder, leaseMs })),
+            sweepBatch: (holder, token, limit) =>
+              this.run('cleanup', undefined, () =>
+                this.sweepDeadTasks!({ holder, token, limit, now: this.now() }),
+              ),
+            // at close: the store is closed already, so not through run()
+            release: (holder, token) => this.releaseSweepLease({ holder, token }),
+            report: (event) => this.#reportSweep({ ...event, backend: this.backend }),
+          })
+        : null;
     const providers = telemetryProviders(telemetry);
     if (providers === null) {
       this.#instruments = null;
@@ -215,6 +283,47 @@ export abstract class TaskStoreBase<TData extends JsonObject = JsonObject> imple
   /** True once `close()` was called. */
   get closed(): boolean {
     return this.#closed;
+  }
+
+  /**
+   * The background sweeper's state: whether this store holds the namespace's sweep lease and what
+   * its last sweep removed; null when it runs no sweeper.
+   */
+  get sweepStatus(): SweepStatus | null {
+    return this.#sweeper?.status ?? null;
+  }
+
+  /**
+   * Runs one sweep of the background sweeper now, if this store holds or can take the
+   * namespace's lease (otherwise the holder sweeps, and this resolves at once). Never rejects:
+   * a failure shows in {@link sweepStatus}.
+   * @throws nothing; STORE_CLOSED and a store without a sweeper resolve without sweeping.
+   */
+  async sweepNow(): Promise<void> {
+    if (this.#closed) return;
+    await this.#sweeper?.sweepNow();
+  }
+
+  /**
+   * When a task stored now with this status, updatedAt and expiresAt stops existing (epoch ms),
+   * or null: its expiresAt, or earlier its retention deadline. What adapters store and check.
+   */
+  protected liveUntil(
+    status: AgentTask['status'],
+    updatedAtMs: number,
+    expiresAtMs: number | null,
+  ): number | null {
+    return liveUntil(this.retention, status, updatedAtMs, expiresAtMs);
+  }
+
+  #reportSweep(event: SweepEvent): void {
+    this.#instruments?.swept(event.source === 'sweeper' ? event.removed : 0);
+    if (this.#onSweep === null) return;
+    try {
+      this.#onSweep(event);
+    } catch {
+      // A reporting hook must not break a sweep or a cleanup.
+    }
   }
 
   /** The clock; stores and tests may override it. */
@@ -259,6 +368,24 @@ export abstract class TaskStoreBase<TData extends JsonObject = JsonObject> imple
    * corrupt records aside (reporting each through {@link reportCorrupt}).
    */
   protected abstract verifyTasks(request: VerifyRequest): Promise<void>;
+  /**
+   * Takes the namespace's sweep lease for `request.holder`, or renews it when that holder has it:
+   * resolves its fencing token (a number that grows each time the lease changes hands), or null
+   * while another holder's lease has not run out. Kept in the backend, so every process sharing
+   * the namespace sees it. A backend without it runs no background sweeper.
+   */
+  protected acquireSweepLease?(request: SweepLeaseRequest): Promise<number | null>;
+  /**
+   * Deletes up to `request.limit` tasks whose live-until instant (see {@link liveUntil}) has
+   * passed, with their index entries, in one bounded server-side step that first checks that
+   * `request.token` is still the lease's token; resolves how many it deleted, or null (deleting
+   * nothing) when the lease has moved on.
+   */
+  protected sweepDeadTasks?(request: SweepBatchRequest): Promise<number | null>;
+  /** Ends the lease of `holder` if it still holds it (at close), so another store takes over at once. */
+  protected releaseSweepLease(_request: { holder: string; token: number }): Promise<void> {
+    return Promise.resolve();
+  }
   /** One round trip to the server; resolves when it answered. */
   protected abstract ping(): Promise<void>;
   /** Releases what the store opened. Called once. */
@@ -409,7 +536,30 @@ export abstract class TaskStoreBase<TData extends JsonObject = JsonObject> imple
     if (this.#closed) throw taskStoreError('cleanup', 'STORE_CLOSED');
     const now = this.now();
     const { cutoff, includeActive } = validateCleanup(opts, now);
-    return this.run('cleanup', undefined, () => this.cleanupTasks({ cutoff, includeActive, now }));
+    const started = performance.now();
+    let batch = 0;
+    let total = 0;
+    const event = (removed: number, done: boolean): SweepEvent => ({
+      source: 'cleanup',
+      backend: this.backend,
+      namespace: this.namespace,
+      removed,
+      batch,
+      total,
+      elapsedMs: Math.round(performance.now() - started),
+      done,
+    });
+    const onBatch = (removed: number) => {
+      batch++;
+      total += removed;
+      this.#reportSweep(event(removed, false));
+    };
+    const removed = await this.run('cleanup', undefined, () =>
+      this.cleanupTasks({ cutoff, includeActive, now, onBatch }),
+    );
+    total = removed;
+    this.#reportSweep(event(0, true));
+    return removed;
   }
 
   async restore(
@@ -426,9 +576,14 @@ export abstract class TaskStoreBase<TData extends JsonObject = JsonObject> imple
     for await (const { first, items } of batchesOf<unknown>(tasks, o.batchSize)) {
       const now = this.now();
       const valid = items.map((task, i) => validateRestoredTask(task, first + i, this));
-      const live = valid.filter(
-        ({ task }) => task.expiresAt === null || task.expiresAt.getTime() > now.getTime(),
-      );
+      const live = valid.filter(({ task }) => {
+        const until = this.liveUntil(
+          task.status,
+          task.updatedAt.getTime(),
+          task.expiresAt?.getTime() ?? null,
+        );
+        return until === null || until > now.getTime();
+      });
       totals.expired += valid.length - live.length;
       if (live.length > 0) {
         const request: RestoreRequest = { tasks: live, onConflict: o.onConflict, now };
@@ -478,10 +633,14 @@ export abstract class TaskStoreBase<TData extends JsonObject = JsonObject> imple
     if (this.#closing) return this.#closing;
     this.#closed = true;
     this.#instruments?.close();
-    this.#closing = this.closeBackend().catch(() => {
-      // Closing is best effort: the store is unusable either way, and a caller's cleanup
-      // (finally blocks, `await using`) must not fail because a server is already gone.
-    });
+    const sweeper = this.#sweeper;
+    // the sweeper gives its lease up while the backend is still open
+    this.#closing = (sweeper === null ? Promise.resolve() : sweeper.stop())
+      .then(() => this.closeBackend())
+      .catch(() => {
+        // Closing is best effort: the store is unusable either way, and a caller's cleanup
+        // (finally blocks, `await using`) must not fail because a server is already gone.
+      });
     return this.#closing;
   }
 

@@ -6,6 +6,7 @@
 import { bad, checkUrlCredentials, encodeSecret, parseBoolean, parseInteger } from './config-values.js';
 import { MAX_TTL_MS, parseDuration } from './duration.js';
 import { idProblem } from './ids.js';
+import { checkRetention, parseRetention, type RetentionOption, type RetentionPolicy } from './retention.js';
 import {
   sourceSystemNotices,
   TEAL_DEFAULT_TTL_MS,
@@ -31,6 +32,11 @@ export interface TaskStoreConfig {
   namespace?: string;
   /** Default TTL of new tasks: ms as a number, or text like `'15m'`; `0`/`null` for none. */
   ttl?: number | string | null;
+  /**
+   * How long terminal tasks are kept after their last write, e.g. `{ completed: '7d' }` (see
+   * `TASKVAULT_RETENTION`); `null` for none.
+   */
+  retention?: RetentionOption | null;
   maxTaskBytes?: number;
   redis?: {
     url?: string;
@@ -70,6 +76,8 @@ export interface ResolvedTaskStoreConfig {
   backend: BackendName;
   namespace: string;
   ttlMs: number | null;
+  /** Retention per terminal status, ms (`TASKVAULT_RETENTION`, `config.retention`), or null. */
+  retention: RetentionPolicy | null;
   maxTaskBytes: number | undefined;
   redis: { url: string; cluster: RedisNode[] | null; shards: number; keyPrefix: string | undefined };
   postgres: {
@@ -237,6 +245,16 @@ export function resolveConfig(
     sources.ttl = TEAL_DEFAULT_TTL_SOURCE;
   }
 
+  let retention: RetentionPolicy | null = null;
+  const retentionEnv = fromEnv(env, 'TASKVAULT_RETENTION');
+  if (config.retention !== undefined) {
+    retention = checkRetention(config.retention, 'config.retention');
+    sources.retention = 'config.retention';
+  } else if (retentionEnv) {
+    retention = parseRetention(retentionEnv.value, retentionEnv.name);
+    sources.retention = retentionEnv.name;
+  }
+
   if (
     config.maxTaskBytes !== undefined &&
     (!Number.isSafeInteger(config.maxTaskBytes) || config.maxTaskBytes < 1024)
@@ -340,6 +358,7 @@ export function resolveConfig(
     backend,
     namespace,
     ttlMs,
+    retention,
     maxTaskBytes: config.maxTaskBytes,
     redis: { url: redisUrl, cluster, shards, keyPrefix: config.redis?.keyPrefix },
     postgres: {

@@ -20,9 +20,11 @@ export {
 } from './errors.js';
 export type { FactoryOptions } from './factory.js';
 export { createTaskStore, getTaskStore, resetTaskStore } from './factory.js';
+export type { RetainedStatus, RetentionOption } from './retention.js';
 export type { LybicStatus, SkAgentsStatus } from './status-map.js';
 export { fromLybicStatus, fromSkAgentsStatus, toLybicStatus, toSkAgentsStatus } from './status-map.js';
 export type { TaskStore } from './store.js';
+export type { SweepEvent, SweepOption, SweepSettings, SweepStatus } from './sweeper.js';
 export type {
   AgentTask,
   CleanupOptions,

@@ -9,7 +9,11 @@ import { MemoryRegistry } from './registry.js';
  * @throws TaskStoreConfigError CONFIG_INVALID when `options.registry` is not a MemoryRegistry.
  */
 export function createFromConfig(config: ResolvedTaskStoreConfig): MemoryTaskStore {
-  const options: MemoryTaskStoreOptions = { namespace: config.namespace, ttlMs: config.ttlMs };
+  const options: MemoryTaskStoreOptions = {
+    namespace: config.namespace,
+    ttlMs: config.ttlMs,
+    retention: config.retention,
+  };
   if (config.maxTaskBytes !== undefined) options.maxTaskBytes = config.maxTaskBytes;
   const registry = config.options.registry;
   if (registry !== undefined) {

@@ -16,8 +16,11 @@ export interface TaskEntry {
   task: AgentTask;
   /** Serialized size as core counts it, for the `maxTaskBytes` check of `patch`. */
   bytes: number;
-  /** `task.expiresAt` in epoch ms, or null. */
-  expiresAt: number | null;
+  /**
+   * When the task stops existing, epoch ms: its expiresAt, or earlier its retention deadline
+   * (core's `liveUntil`); null for never. Fixed by the write that stored the task.
+   */
+  liveUntil: number | null;
   /** Distinct request ids of the task's items, as indexed. */
   requestIds: Set<string>;
   /** False once removed: stale expiry-heap nodes recognise it. */

@@ -1,8 +1,8 @@
 /**
- * A min-heap of (expiresAt, entry): the next task to expire is always on top, so purging what
+ * A min-heap of (liveUntil, entry): the next task to expire is always on top, so purging what
  * expired costs O(log n) per expired task and O(1) when nothing did. Nodes are never removed
  * from the middle: a node whose entry was deleted, or whose expiry changed since, is stale and
- * skipped when it reaches the top (`TaskEntry.live` and `expiresAt` tell).
+ * skipped when it reaches the top (`TaskEntry.live` and `liveUntil` tell).
  */
 import type { TaskEntry } from './entry.js';
 
@@ -36,13 +36,13 @@ export class ExpiryHeap {
     return top !== undefined && top.at <= now;
   }
 
-  /** Removes and returns every node due at or before `now` whose entry still expires then. */
-  popDue(now: number): TaskEntry[] {
+  /** Removes and returns every node (up to `limit`) due at or before `now` whose entry still expires then. */
+  popDue(now: number, limit = Number.POSITIVE_INFINITY): TaskEntry[] {
     const due: TaskEntry[] = [];
     const nodes = this.#nodes;
-    while (nodes.length > 0 && nodes[0]!.at <= now) {
+    while (nodes.length > 0 && nodes[0]!.at <= now && due.length < limit) {
       const node = this.#popTop();
-      if (node.entry.live && node.entry.expiresAt === node.at) due.push(node.entry);
+      if (node.entry.live && node.entry.liveUntil === node.at) due.push(node.entry);
     }
     return due;
   }
@@ -50,7 +50,7 @@ export class ExpiryHeap {
   /** Rebuilds the heap from the live entries, dropping stale nodes. */
   rebuild(entries: Iterable<TaskEntry>): void {
     this.#nodes = [];
-    for (const entry of entries) if (entry.expiresAt !== null) this.push(entry.expiresAt, entry);
+    for (const entry of entries) if (entry.liveUntil !== null) this.push(entry.liveUntil, entry);
   }
 
   clear(): void {

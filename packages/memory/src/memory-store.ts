@@ -20,6 +20,8 @@ import {
   type ReplaceRequest,
   type RestoreBatchResult,
   type RestoreRequest,
+  type SweepBatchRequest,
+  type SweepLeaseRequest,
   setOwnKey,
   TaskStoreBase,
   type TaskStoreOperation,
@@ -76,12 +78,16 @@ export class MemoryTaskStore<TData extends JsonObject = JsonObject> extends Task
     return this.now().getTime();
   }
 
+  #liveUntil(task: AgentTask): number | null {
+    return this.liveUntil(task.status, task.updatedAt.getTime(), task.expiresAt?.getTime() ?? null);
+  }
+
   protected async insertTask(task: AgentTask, bytes: number): Promise<AgentTask> {
     if (this.#table.get(task.taskId, task.updatedAt.getTime()) !== undefined) {
       throw taskStoreError('create', 'TASK_EXISTS', { taskId: task.taskId });
     }
     // `task` is core's validated copy: nobody else holds it, so it is stored as it is.
-    this.#table.insert(task, bytes);
+    this.#table.insert(task, bytes, this.#liveUntil(task));
     return copyTask(task);
   }
 
@@ -108,7 +114,7 @@ export class MemoryTaskStore<TData extends JsonObject = JsonObject> extends Task
       expiresAt: replacement.expiresAt,
       version: previous.version + 1,
     };
-    this.#table.replace(entry, task, bytes);
+    this.#table.replace(entry, task, bytes, this.#liveUntil(task));
     return copyTask(task);
   }
 
@@ -150,7 +156,7 @@ export class MemoryTaskStore<TData extends JsonObject = JsonObject> extends Task
     // core's validated copies: nobody else holds them, so they are stored as they are
     const items = task.items;
     for (const item of appended) items.push(item);
-    this.#table.patched(entry, task, bytes, appended);
+    this.#table.patched(entry, task, bytes, appended, this.#liveUntil(task));
     return copyTask(task);
   }
 
@@ -205,6 +211,7 @@ export class MemoryTaskStore<TData extends JsonObject = JsonObject> extends Task
     const { cutoff, includeActive } = request;
     const table = this.#table;
     let removed = table.purgeExpired(request.now.getTime());
+    if (removed > 0) request.onBatch(removed);
     const statuses = includeActive ? TASK_STATUSES : TERMINAL_STATUSES;
     const candidates: TaskEntry[] = [];
     for (const status of statuses) {
@@ -225,6 +232,7 @@ export class MemoryTaskStore<TData extends JsonObject = JsonObject> extends Task
       });
       table.removeMany(batch);
       removed += batch.length;
+      request.onBatch(batch.length);
     }
     return removed;
   }
@@ -259,7 +267,7 @@ export class MemoryTaskStore<TData extends JsonObject = JsonObject> extends Task
         result.restored++;
       }
       // `task` is core's validated copy: nobody else holds it, so it is stored as it is.
-      this.#table.insert(task, bytes);
+      this.#table.insert(task, bytes, this.#liveUntil(task));
     }
     return result;
   }
@@ -267,6 +275,27 @@ export class MemoryTaskStore<TData extends JsonObject = JsonObject> extends Task
   protected async verifyTasks(request: VerifyRequest): Promise<void> {
     this.#table.purgeExpired(request.now.getTime());
     await verifyTable(this.#table, request, (entry) => this.#corrupt('verify', entry));
+  }
+
+  protected override async acquireSweepLease(request: SweepLeaseRequest): Promise<number | null> {
+    const table = this.#table;
+    const now = Date.now();
+    const lease = table.sweepLease;
+    if (lease !== null && lease.holder !== request.holder && lease.until > now) return null;
+    const token = lease !== null && lease.holder === request.holder ? lease.token : ++table.sweepTokens;
+    table.sweepLease = { holder: request.holder, token, until: now + request.leaseMs };
+    return token;
+  }
+
+  protected override async sweepDeadTasks(request: SweepBatchRequest): Promise<number | null> {
+    const lease = this.#table.sweepLease;
+    if (lease === null || lease.token !== request.token) return null;
+    return this.#table.purgeExpired(request.now.getTime(), request.limit);
+  }
+
+  protected override async releaseSweepLease(request: { holder: string; token: number }): Promise<void> {
+    const lease = this.#table.sweepLease;
+    if (lease !== null && lease.token === request.token) this.#table.sweepLease = null;
   }
 
   protected async ping(): Promise<void> {}

@@ -7,8 +7,8 @@
  * - `byRequestId`: requestId -> the entry holding an item with it, or a set of them when
  *   several tasks share it (loadByRequestId: O(k) for the k tasks sharing that request id,
  *   usually 1).
- * - `expiry`: a min-heap by expiresAt, so what expired is purged before any read at O(log n)
- *   per expired task, and at O(1) when nothing did.
+ * - `expiry`: a min-heap by live-until instant (expiresAt, or earlier the retention deadline), so
+ *   what expired is purged before any read at O(log n) per expired task, and at O(1) when nothing did.
  *
  * Every method runs synchronously to completion: JavaScript runs one at a time, so each write
  * (task plus all its index entries) is atomic with respect to every other call.
@@ -46,11 +46,11 @@ export class NamespaceTable {
   /** Live entries with an expiry: how many heap nodes are not stale. */
   #expiring = 0;
 
-  /** Removes every task that expired at or before `now`; returns how many. */
-  purgeExpired(now: number): number {
+  /** Removes every task (or the first `limit`) that expired at or before `now`; returns how many. */
+  purgeExpired(now: number, limit = Number.POSITIVE_INFINITY): number {
     // the usual case, nothing due: no allocation on every read
     if (!this.#expiry.hasDue(now)) return 0;
-    const due = this.#expiry.popDue(now);
+    const due = this.#expiry.popDue(now, limit);
     this.removeMany(due);
     return due.length;
   }
@@ -61,14 +61,14 @@ export class NamespaceTable {
     return this.tasks.get(taskId);
   }
 
-  /** Adds a task; the caller made sure no live task has its id. */
-  insert(task: AgentTask, bytes: number): TaskEntry {
+  /** Adds a task; the caller made sure no live task has its id. `liveUntil`: see {@link TaskEntry}. */
+  insert(task: AgentTask, bytes: number, liveUntil: number | null): TaskEntry {
     const entry: TaskEntry = {
       taskId: task.taskId,
       createdAt: task.createdAt.getTime(),
       task,
       bytes,
-      expiresAt: task.expiresAt === null ? null : task.expiresAt.getTime(),
+      liveUntil,
       requestIds: requestIdsOf(task),
       live: true,
     };
@@ -76,12 +76,12 @@ export class NamespaceTable {
     this.all.insert(entry);
     this.byStatus[task.status].insert(entry);
     for (const requestId of entry.requestIds) this.#indexRequest(requestId, entry);
-    if (entry.expiresAt !== null) this.#trackExpiry(entry, entry.expiresAt);
+    if (liveUntil !== null) this.#trackExpiry(entry, liveUntil);
     return entry;
   }
 
   /** Swaps in a new version of a task (same taskId and createdAt) and moves its index entries. */
-  replace(entry: TaskEntry, task: AgentTask, bytes: number): void {
+  replace(entry: TaskEntry, task: AgentTask, bytes: number, liveUntil: number | null): void {
     const requestIds = requestIdsOf(task);
     for (const requestId of entry.requestIds) {
       if (!requestIds.has(requestId)) this.#unindexRequest(requestId, entry);
@@ -90,7 +90,7 @@ export class NamespaceTable {
       if (!entry.requestIds.has(requestId)) this.#indexRequest(requestId, entry);
     }
     entry.requestIds = requestIds;
-    this.#swap(entry, task, bytes);
+    this.#swap(entry, task, bytes, liveUntil);
   }
 
   /**
@@ -98,28 +98,33 @@ export class NamespaceTable {
    * pushed onto them): only the new request ids are indexed, so the cost is the patch's, not the
    * task's (its request-id set grows in place).
    */
-  patched(entry: TaskEntry, task: AgentTask, bytes: number, appended: readonly TaskItem[]): void {
+  patched(
+    entry: TaskEntry,
+    task: AgentTask,
+    bytes: number,
+    appended: readonly TaskItem[],
+    liveUntil: number | null,
+  ): void {
     for (const item of appended) {
       const requestId = item.requestId;
       if (entry.requestIds.has(requestId)) continue;
       entry.requestIds.add(requestId);
       this.#indexRequest(requestId, entry);
     }
-    this.#swap(entry, task, bytes);
+    this.#swap(entry, task, bytes, liveUntil);
   }
 
   /** Moves the status and expiry entries of `entry` to `task`'s, and stores it. */
-  #swap(entry: TaskEntry, task: AgentTask, bytes: number): void {
+  #swap(entry: TaskEntry, task: AgentTask, bytes: number, liveUntil: number | null): void {
     const previous = entry.task;
     if (previous.status !== task.status) {
       this.byStatus[previous.status].remove(entry);
       this.byStatus[task.status].insert(entry);
     }
-    const expiresAt = task.expiresAt === null ? null : task.expiresAt.getTime();
-    if (expiresAt !== entry.expiresAt) {
-      if (entry.expiresAt !== null) this.#expiring--;
-      if (expiresAt !== null) this.#trackExpiry(entry, expiresAt);
-      entry.expiresAt = expiresAt;
+    if (liveUntil !== entry.liveUntil) {
+      if (entry.liveUntil !== null) this.#expiring--;
+      if (liveUntil !== null) this.#trackExpiry(entry, liveUntil);
+      entry.liveUntil = liveUntil;
     }
     entry.task = task;
     entry.bytes = bytes;
@@ -153,7 +158,7 @@ export class NamespaceTable {
     entry.live = false;
     this.tasks.delete(entry.taskId);
     for (const requestId of entry.requestIds) this.#unindexRequest(requestId, entry);
-    if (entry.expiresAt !== null) this.#expiring--;
+    if (entry.liveUntil !== null) this.#expiring--;
     return true;
   }
 
@@ -199,8 +204,8 @@ export class NamespaceTable {
       this.byStatus[entry.task.status].entries.push(entry);
       entry.requestIds = requestIdsOf(entry.task);
       for (const requestId of entry.requestIds) this.#indexRequest(requestId, entry);
-      entry.expiresAt = entry.task.expiresAt === null ? null : entry.task.expiresAt.getTime();
-      if (entry.expiresAt !== null) this.#trackExpiry(entry, entry.expiresAt);
+      // liveUntil is the task's own, fixed by its last write: kept, not recomputed
+      if (entry.liveUntil !== null) this.#trackExpiry(entry, entry.liveUntil);
     }
   }
 
@@ -217,6 +222,11 @@ export class NamespaceTable {
     this.#expiring = 0;
     return removed;
   }
+
+  /** The namespace's sweep lease: who holds it until when, and its fencing token. */
+  sweepLease: { holder: string; token: number; until: number } | null = null;
+  /** The last fencing token handed out: each change of holder takes the next one. */
+  sweepTokens = 0;
 
   #trackExpiry(entry: TaskEntry, at: number): void {
     this.#expiring++;

@@ -7,5 +7,6 @@ describeTaskStore({
   name: 'memory (private registry)',
   create: (options) => new MemoryTaskStore(options),
   numRuns: 20,
+  sharedNamespaces: false,
   damage: damageMemoryTask,
 });

@@ -11,7 +11,12 @@ import { PostgresTaskStore } from './postgres-store.js';
  */
 export function createFromConfig(config: ResolvedTaskStoreConfig): PostgresTaskStore {
   const extra = config.options as Partial<PostgresTaskStoreOptions>;
-  const options: PostgresTaskStoreOptions = { ...extra, namespace: config.namespace, ttlMs: config.ttlMs };
+  const options: PostgresTaskStoreOptions = {
+    ...extra,
+    namespace: config.namespace,
+    ttlMs: config.ttlMs,
+    retention: config.retention,
+  };
   if (config.maxTaskBytes !== undefined) options.maxTaskBytes = config.maxTaskBytes;
   if (config.postgres.schema !== undefined) options.schema = config.postgres.schema;
   if (config.postgres.tablePrefix !== undefined) options.tablePrefix = config.postgres.tablePrefix;

@@ -13,6 +13,7 @@ export function createFromConfig(config: ResolvedTaskStoreConfig): RedisTaskStor
   const options: RedisTaskStoreOptions = {
     namespace: config.namespace,
     ttlMs: config.ttlMs,
+    retention: config.retention,
     shards: config.redis.shards,
   };
   if (config.maxTaskBytes !== undefined) options.maxTaskBytes = config.maxTaskBytes;

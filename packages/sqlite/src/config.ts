@@ -11,7 +11,12 @@ import { SqliteTaskStore } from './sqlite-store.js';
  */
 export function createFromConfig(config: ResolvedTaskStoreConfig): SqliteTaskStore {
   const extra = config.options as Partial<SqliteTaskStoreOptions>;
-  const options: SqliteTaskStoreOptions = { ...extra, namespace: config.namespace, ttlMs: config.ttlMs };
+  const options: SqliteTaskStoreOptions = {
+    ...extra,
+    namespace: config.namespace,
+    ttlMs: config.ttlMs,
+    retention: config.retention,
+  };
   if (config.maxTaskBytes !== undefined) options.maxTaskBytes = config.maxTaskBytes;
   if (extra.database === undefined) options.path = config.sqlite.path;
   else delete options.path;
