@@ -17,7 +17,20 @@ export type {
   SweepLeaseRequest,
   VerifyRequest,
 } from './base-store.js';
-export { BASE_STORE_OPTION_NAMES, checkNamespace, configInvalid, TaskStoreBase } from './base-store.js';
+export {
+  BASE_STORE_OPTION_NAMES,
+  checkNamespace,
+  configInvalid,
+  DEFAULT_FEED_RETAIN_MS,
+  TaskStoreBase,
+} from './base-store.js';
+export type {
+  ChangeFeedHooks,
+  NormalizedWatchFilter,
+  ReadChangesRequest,
+  StoredChange,
+} from './changes.js';
+export { changeMatches, publicChange, validateWatchFilter, validateWatchOptions } from './changes.js';
 export type { StoredItem, StoredTask } from './codec.js';
 export {
   CorruptRecord,

@@ -3,6 +3,16 @@
  * validation, defaults, cursors, error wrapping and health timing. An adapter extends it and
  * implements the `protected abstract` hooks, each of which is one server-side step.
  */
+
+import {
+  type ChangeStream,
+  type ReadChangesRequest,
+  type StoredChange,
+  validateWatchFilter,
+  validateWatchOptions,
+  type WatchFilter,
+  type WatchOptions,
+} from './changes.js';
 import { decodeCursor, encodeCursor } from './cursor.js';
 import { MAX_TTL_MS } from './duration.js';
 import {
@@ -12,6 +22,7 @@ import {
   type TaskStoreOperation,
   taskStoreError,
 } from './errors.js';
+import { followChanges } from './follow.js';
 import { idProblem } from './ids.js';
 import { batchesOf, type RestoredTask, validateRestoredTask, validateRestoreOptions } from './restore.js';
 import { checkRetention, liveUntil, type RetentionOption, type RetentionPolicy } from './retention.js';
@@ -97,6 +108,11 @@ export interface BaseStoreOptions {
    * throw; what it throws is ignored.
    */
   onSweep?: (event: SweepEvent) => void;
+  /**
+   * The change feed (SPEC "Changes"): how long changes are kept for watchers that resume with
+   * `after`, in ms. Default one hour; a watcher resuming from an older id gets INVALID_INPUT.
+   */
+  changeFeed?: { retainMs?: number };
 }
 
 /**
@@ -112,6 +128,7 @@ export const BASE_STORE_OPTION_NAMES: readonly (keyof BaseStoreOptions)[] = [
   'retention',
   'sweep',
   'onSweep',
+  'changeFeed',
 ];
 
 /** A checked `update`: what to store and the version it must replace (`null` when forced). */
@@ -188,6 +205,9 @@ export interface SweepBatchRequest {
   now: Date;
 }
 
+/** How long the change feed keeps changes by default: an hour. */
+export const DEFAULT_FEED_RETAIN_MS = 3_600_000;
+
 /** A store option that cannot work: CONFIG_INVALID naming the option. */
 export function configInvalid(option: string, detail: string): TaskStoreError {
   return taskStoreError('config', 'CONFIG_INVALID', { path: option, detail });
@@ -220,6 +240,10 @@ export abstract class TaskStoreBase<TData extends JsonObject = JsonObject> imple
   readonly retention: RetentionPolicy | null;
   readonly #onSweep: ((event: SweepEvent) => void) | null;
   readonly #sweeper: Sweeper | null;
+  /** How long the change feed keeps changes, ms. */
+  protected readonly changeFeedRetainMs: number;
+  /** Aborted at close: ends every live watch. */
+  readonly #watching = new AbortController();
 
   protected constructor(options: BaseStoreOptions = {}) {
     this.namespace = checkNamespace(options.namespace ?? 'default');
@@ -250,6 +274,12 @@ export abstract class TaskStoreBase<TData extends JsonObject = JsonObject> imple
     )
       throw configInvalid('telemetry', 'must be true, false, or { tracerProvider?, meterProvider? }');
     this.retention = checkRetention(options.retention);
+    const feed = options.changeFeed ?? {};
+    if (typeof feed !== 'object' || feed === null) throw configInvalid('changeFeed', 'must be { retainMs? }');
+    const retainMs = feed.retainMs ?? DEFAULT_FEED_RETAIN_MS;
+    if (!Number.isSafeInteger(retainMs) || retainMs < 1)
+      throw configInvalid('changeFeed.retainMs', 'must be a positive integer of milliseconds');
+    this.changeFeedRetainMs = retainMs;
     if (options.onSweep !== undefined && typeof options.onSweep !== 'function')
       throw configInvalid('onSweep', 'must be a function');
     this.#onSweep = options.onSweep ?? null;
@@ -386,6 +416,18 @@ export abstract class TaskStoreBase<TData extends JsonObject = JsonObject> imple
   protected releaseSweepLease(_request: { holder: string; token: number }): Promise<void> {
     return Promise.resolve();
   }
+  /**
+   * The id of the last change the namespace's feed holds, or the backend's "nothing yet" position:
+   * a watch that starts now delivers what comes after it. A backend without it has no `watch`.
+   */
+  protected feedEnd?(): Promise<string>;
+  /**
+   * Up to `request.limit` changes after `request.after`, oldest first; with none, waits up to
+   * `request.waitMs` (ending early when `request.signal` aborts) and returns what came, maybe
+   * nothing. Every write records its change in the same server-side step as the write.
+   * @throws INVALID_INPUT at `opts.after` for a position it cannot read or no longer keeps.
+   */
+  protected readChanges?(request: ReadChangesRequest): Promise<StoredChange[]>;
   /** One round trip to the server; resolves when it answered. */
   protected abstract ping(): Promise<void>;
   /** Releases what the store opened. Called once. */
@@ -608,6 +650,27 @@ export abstract class TaskStoreBase<TData extends JsonObject = JsonObject> imple
     return report.report();
   }
 
+  watch(filter?: WatchFilter, opts?: WatchOptions): ChangeStream {
+    if (this.#closed) throw taskStoreError('watch', 'STORE_CLOSED');
+    const f = validateWatchFilter(filter);
+    const o = validateWatchOptions(opts);
+    if (this.feedEnd === undefined || this.readChanges === undefined)
+      throw taskStoreError('watch', 'BACKEND_ERROR', {
+        backend: this.backend,
+        detail: `the ${this.backend} backend keeps no change feed`,
+      });
+    return followChanges(
+      {
+        feedEnd: () => this.run('watch', undefined, () => this.feedEnd!()),
+        readChanges: (request) => this.run('watch', undefined, () => this.readChanges!(request)),
+      },
+      f,
+      o.after,
+      o.signal,
+      this.#watching.signal,
+    );
+  }
+
   async clear(): Promise<number> {
     return this.run('clear', undefined, () => this.clearTasks());
   }
@@ -632,6 +695,7 @@ export abstract class TaskStoreBase<TData extends JsonObject = JsonObject> imple
   async close(): Promise<void> {
     if (this.#closing) return this.#closing;
     this.#closed = true;
+    this.#watching.abort();
     this.#instruments?.close();
     const sweeper = this.#sweeper;
     // the sweeper gives its lease up while the backend is still open

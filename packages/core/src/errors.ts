@@ -44,6 +44,7 @@ export type TaskStoreOperation =
   | 'cleanup'
   | 'verify'
   | 'restore'
+  | 'watch'
   | 'healthCheck'
   | 'migrate'
   | 'close'
@@ -198,6 +199,7 @@ const ERROR_CLASS: { [O in TaskStoreOperation]: typeof TaskStoreError } = {
   cleanup: TaskQueryError,
   verify: TaskQueryError,
   restore: TaskCreateError,
+  watch: TaskQueryError,
   healthCheck: TaskStoreError,
   migrate: TaskStoreError,
   close: TaskStoreError,

@@ -4,6 +4,13 @@
  * on `@taskvault/core/adapter`, the kit kept apart from this API so internals can change without
  * breaking applications.
  */
+export type {
+  ChangeStream,
+  TaskChange,
+  TaskChangeType,
+  WatchFilter,
+  WatchOptions,
+} from './changes.js';
 export type { BackendName, BuiltinBackend, Env, TaskStoreConfig } from './config.js';
 export { MAX_TTL_MS, parseDuration } from './duration.js';
 export type { TaskStoreErrorCode } from './errors.js';

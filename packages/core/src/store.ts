@@ -1,4 +1,5 @@
 /** The `TaskStore` interface every backend implements. */
+import type { ChangeStream, WatchFilter, WatchOptions } from './changes.js';
 import type {
   AgentTask,
   CleanupOptions,
@@ -111,6 +112,17 @@ export interface TaskStore<TData extends JsonObject = JsonObject> {
     opts?: RestoreOptions,
   ): Promise<RestoreReport>;
 
+  /**
+   * Follows the namespace's change feed (SPEC "Changes"): every change of a write that resolved
+   * after the watch began (`ready` says from where) — or after `opts.after`, a change id — is
+   * delivered once, in version order per task; filtered like `list`, or to one `taskId`. The
+   * iteration ends on `break`, on `opts.signal` and when the store closes.
+   * @throws TaskStoreError `INVALID_INPUT` (synchronously) for a bad filter or option; from
+   *   `next()`: `INVALID_INPUT` at `opts.after` for an id the feed no longer keeps (re-list, then
+   *   watch from now), `BACKEND_UNAVAILABLE` (resume with `after` = the last id you got).
+   */
+  watch(filter?: WatchFilter, opts?: WatchOptions): ChangeStream;
+
   /** Pings the backend. Never throws for an unreachable server: returns `ok: false` and a `detail`. */
   healthCheck(): Promise<HealthStatus>;
 
@@ -136,6 +148,7 @@ export const TASK_STORE_METHODS = [
   'clear',
   'verify',
   'restore',
+  'watch',
   'healthCheck',
   'close',
 ] as const;

@@ -104,7 +104,7 @@ describe('createTaskStore with a custom backend', () => {
     );
     expect(error.code).toBe('CONFIG_INVALID');
     expect(error.message).toContain(
-      'missing update, patch, delete, loadByRequestId, list, count, countActive, cleanup, clear, verify, restore, healthCheck, close',
+      'missing update, patch, delete, loadByRequestId, list, count, countActive, cleanup, clear, verify, restore, watch, healthCheck, close',
     );
   });
 

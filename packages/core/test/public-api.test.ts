@@ -41,6 +41,11 @@ const APPLICATION_VALUES = [
 ];
 
 const APPLICATION_TYPES = [
+  'ChangeStream',
+  'TaskChange',
+  'TaskChangeType',
+  'WatchFilter',
+  'WatchOptions',
   'AgentTask',
   'BackendName',
   'BuiltinBackend',
