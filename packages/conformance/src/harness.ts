@@ -36,6 +36,7 @@ export class Harness {
     if (overrides.retention !== undefined) options.retention = overrides.retention;
     if (overrides.sweep !== undefined) options.sweep = overrides.sweep;
     if (overrides.onSweep !== undefined) options.onSweep = overrides.onSweep;
+    if (overrides.changeFeed !== undefined) options.changeFeed = overrides.changeFeed;
     const store = await this.#options.create(options);
     this.#made.push({ store, namespace: options.namespace });
     return store;

@@ -8,6 +8,7 @@
  * ```
  */
 import { describe, it } from 'vitest';
+import { changeCases } from './cases/changes.js';
 import { cleanupCases } from './cases/cleanup.js';
 import { concurrencyCases } from './cases/concurrency.js';
 import { corruptCases } from './cases/corrupt.js';
@@ -53,6 +54,7 @@ const FAMILIES: [string, (scenario: Scenario, options: SuiteOptions) => void][] 
   ['restore', restoreCases],
   ['round trip', roundTripCases],
   ['telemetry', telemetryCases],
+  ['changes', (scenario, options) => changeCases(scenario, options.sharedNamespaces)],
   ['lifecycle', lifecycleCases],
 ];
 

@@ -25,6 +25,8 @@ export interface StoreFactoryOptions {
   sweep?: SweepOption;
   /** Hears of sweeper and cleanup batches; absent for none. */
   onSweep?: (event: SweepEvent) => void;
+  /** The change feed's settings; absent for the store's default. */
+  changeFeed?: { retainMs?: number };
 }
 
 /** How {@link describeTaskStore} builds, and throws away, the stores it tests. */

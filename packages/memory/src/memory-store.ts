@@ -17,9 +17,11 @@ import {
   type NormalizedFilter,
   type NormalizedListQuery,
   type PatchRequest,
+  type ReadChangesRequest,
   type ReplaceRequest,
   type RestoreBatchResult,
   type RestoreRequest,
+  type StoredChange,
   type SweepBatchRequest,
   type SweepLeaseRequest,
   setOwnKey,
@@ -72,6 +74,8 @@ export class MemoryTaskStore<TData extends JsonObject = JsonObject> extends Task
     this.#ownsRegistry = options.registry === undefined;
     this.registry = options.registry ?? new MemoryRegistry();
     this.#table = this.registry.table(this.namespace);
+    // one feed per namespace: it keeps changes as long as the longest-keeping store asks
+    this.#table.feed.retainMs = Math.max(this.#table.feed.retainMs, this.changeFeedRetainMs);
   }
 
   #nowMs(): number {
@@ -87,7 +91,7 @@ export class MemoryTaskStore<TData extends JsonObject = JsonObject> extends Task
       throw taskStoreError('create', 'TASK_EXISTS', { taskId: task.taskId });
     }
     // `task` is core's validated copy: nobody else holds it, so it is stored as it is.
-    this.#table.insert(task, bytes, this.#liveUntil(task));
+    this.#table.insert(task, bytes, this.#liveUntil(task), this.#nowMs());
     return copyTask(task);
   }
 
@@ -114,7 +118,7 @@ export class MemoryTaskStore<TData extends JsonObject = JsonObject> extends Task
       expiresAt: replacement.expiresAt,
       version: previous.version + 1,
     };
-    this.#table.replace(entry, task, bytes, this.#liveUntil(task));
+    this.#table.replace(entry, task, bytes, this.#liveUntil(task), now.getTime());
     return copyTask(task);
   }
 
@@ -156,7 +160,7 @@ export class MemoryTaskStore<TData extends JsonObject = JsonObject> extends Task
     // core's validated copies: nobody else holds them, so they are stored as they are
     const items = task.items;
     for (const item of appended) items.push(item);
-    this.#table.patched(entry, task, bytes, appended, this.#liveUntil(task));
+    this.#table.patched(entry, task, bytes, appended, this.#liveUntil(task), now.getTime());
     return copyTask(task);
   }
 
@@ -164,7 +168,7 @@ export class MemoryTaskStore<TData extends JsonObject = JsonObject> extends Task
     const entry = this.#table.get(taskId, this.#nowMs());
     if (entry === undefined) throw taskStoreError('delete', 'TASK_NOT_FOUND', { taskId });
     if (entry.unreadable !== undefined) throw this.#corrupt('delete', entry);
-    this.#table.remove(entry);
+    this.#table.remove(entry, this.#nowMs());
   }
 
   protected async readByRequestId(requestId: string): Promise<AgentTask | null> {
@@ -230,7 +234,7 @@ export class MemoryTaskStore<TData extends JsonObject = JsonObject> extends Task
           (includeActive || TERMINAL_STATUSES.includes(task.status))
         );
       });
-      table.removeMany(batch);
+      table.removeMany(batch, request.now.getTime(), 'deleted');
       removed += batch.length;
       request.onBatch(batch.length);
     }
@@ -260,14 +264,21 @@ export class MemoryTaskStore<TData extends JsonObject = JsonObject> extends Task
           result.conflict = task.taskId;
           return result;
         }
-        // A replacement may have another createdAt, so another place in the ordered indexes.
-        this.#table.remove(existing);
+        // A replacement may have another createdAt, so another place in the ordered indexes;
+        // the feed records one `updated` for it, below.
+        this.#table.remove(existing, now, null);
         result.replaced++;
       } else {
         result.restored++;
       }
       // `task` is core's validated copy: nobody else holds it, so it is stored as it is.
-      this.#table.insert(task, bytes, this.#liveUntil(task));
+      this.#table.insert(
+        task,
+        bytes,
+        this.#liveUntil(task),
+        now,
+        existing !== undefined ? 'updated' : 'created',
+      );
     }
     return result;
   }
@@ -303,12 +314,26 @@ export class MemoryTaskStore<TData extends JsonObject = JsonObject> extends Task
     if (lease !== null && lease.token === request.token) this.#table.sweepLease = null;
   }
 
+  protected override async feedEnd(): Promise<string> {
+    return this.#table.feed.end();
+  }
+
+  protected override async readChanges(request: ReadChangesRequest): Promise<StoredChange[]> {
+    const feed = this.#table.feed;
+    this.#table.purgeExpired(this.#nowMs()); // what expired by now is an `expired` change now
+    const changes = feed.read(request.after, request.limit);
+    if (changes.length > 0) return changes;
+    await feed.waitAfter(request.after, request.waitMs, request.signal);
+    this.#table.purgeExpired(this.#nowMs());
+    return feed.read(request.after, request.limit);
+  }
+
   protected async ping(): Promise<void> {}
 
   protected async closeBackend(): Promise<void> {
     // A private registry is unreachable once the store is closed: free its memory now.
     // A registry the caller passed in is theirs: other stores may still use it.
-    if (this.#ownsRegistry) this.#table.clear(this.#nowMs());
+    if (this.#ownsRegistry) this.#table.clear(this.#nowMs(), false);
   }
 
   protected wrapError(operation: TaskStoreOperation, error: unknown, taskId?: string): TaskStoreError {

@@ -14,6 +14,7 @@
  * (task plus all its index entries) is atomic with respect to every other call.
  */
 import { type AgentTask, TASK_STATUSES, type TaskItem, type TaskStatus } from '@taskvault/core';
+import { ChangeLog } from './change-log.js';
 import type { TaskEntry } from './entry.js';
 import { ExpiryHeap } from './expiry-heap.js';
 import { compareKeys, OrderedIndex } from './ordered-index.js';
@@ -46,12 +47,29 @@ export class NamespaceTable {
   /** Live entries with an expiry: how many heap nodes are not stale. */
   #expiring = 0;
 
+  /** The namespace's change feed: each method below that changes a task records it here. */
+  readonly feed = new ChangeLog();
+
+  /** Records `type` for `task` (a removal's `at` is when it was removed). */
+  #record(type: 'created' | 'updated' | 'deleted' | 'expired', task: AgentTask, at: number): void {
+    this.feed.record({
+      type,
+      taskId: task.taskId,
+      version: task.version,
+      status: task.status,
+      at,
+      sessionId: task.sessionId,
+      userId: task.userId,
+      createdAt: task.createdAt.getTime(),
+    });
+  }
+
   /** Removes every task (or the first `limit`) that expired at or before `now`; returns how many. */
   purgeExpired(now: number, limit = Number.POSITIVE_INFINITY): number {
     // the usual case, nothing due: no allocation on every read
     if (!this.#expiry.hasDue(now)) return 0;
     const due = this.#expiry.popDue(now, limit);
-    this.removeMany(due);
+    this.removeMany(due, now, 'expired');
     this.expiredRemoved += due.length;
     return due.length;
   }
@@ -62,8 +80,17 @@ export class NamespaceTable {
     return this.tasks.get(taskId);
   }
 
-  /** Adds a task; the caller made sure no live task has its id. `liveUntil`: see {@link TaskEntry}. */
-  insert(task: AgentTask, bytes: number, liveUntil: number | null): TaskEntry {
+  /**
+   * Adds a task; the caller made sure no live task has its id. `liveUntil`: see {@link TaskEntry}.
+   * Recorded as `change` at `at` (a restore that replaced a task records `updated`).
+   */
+  insert(
+    task: AgentTask,
+    bytes: number,
+    liveUntil: number | null,
+    at: number,
+    change: 'created' | 'updated' = 'created',
+  ): TaskEntry {
     const entry: TaskEntry = {
       taskId: task.taskId,
       createdAt: task.createdAt.getTime(),
@@ -78,11 +105,12 @@ export class NamespaceTable {
     this.byStatus[task.status].insert(entry);
     for (const requestId of entry.requestIds) this.#indexRequest(requestId, entry);
     if (liveUntil !== null) this.#trackExpiry(entry, liveUntil);
+    this.#record(change, task, at);
     return entry;
   }
 
   /** Swaps in a new version of a task (same taskId and createdAt) and moves its index entries. */
-  replace(entry: TaskEntry, task: AgentTask, bytes: number, liveUntil: number | null): void {
+  replace(entry: TaskEntry, task: AgentTask, bytes: number, liveUntil: number | null, at: number): void {
     const requestIds = requestIdsOf(task);
     for (const requestId of entry.requestIds) {
       if (!requestIds.has(requestId)) this.#unindexRequest(requestId, entry);
@@ -92,6 +120,7 @@ export class NamespaceTable {
     }
     entry.requestIds = requestIds;
     this.#swap(entry, task, bytes, liveUntil);
+    this.#record('updated', task, at);
   }
 
   /**
@@ -105,6 +134,7 @@ export class NamespaceTable {
     bytes: number,
     appended: readonly TaskItem[],
     liveUntil: number | null,
+    at: number,
   ): void {
     for (const item of appended) {
       const requestId = item.requestId;
@@ -113,6 +143,7 @@ export class NamespaceTable {
       this.#indexRequest(requestId, entry);
     }
     this.#swap(entry, task, bytes, liveUntil);
+    this.#record('updated', task, at);
   }
 
   /** Moves the status and expiry entries of `entry` to `task`'s, and stores it. */
@@ -131,9 +162,10 @@ export class NamespaceTable {
     entry.bytes = bytes;
   }
 
-  /** Removes a task and all its index entries. */
-  remove(entry: TaskEntry): void {
+  /** Removes a task and all its index entries, recording `change` at `at` (null: record nothing). */
+  remove(entry: TaskEntry, at: number, change: 'deleted' | 'expired' | null = 'deleted'): void {
     if (!this.#unlink(entry)) return;
+    if (change !== null) this.#record(change, entry.task, at);
     this.all.remove(entry);
     this.byStatus[entry.task.status].remove(entry);
   }
@@ -142,13 +174,17 @@ export class NamespaceTable {
    * Removes many tasks. Past a few, the ordered indexes are compacted in one pass each
    * (O(n)) rather than spliced once per task (O(n) each).
    */
-  removeMany(entries: readonly TaskEntry[]): void {
+  removeMany(entries: readonly TaskEntry[], at: number, change: 'deleted' | 'expired'): void {
     if (entries.length <= BULK_REMOVE) {
-      for (const entry of entries) this.remove(entry);
+      for (const entry of entries) this.remove(entry, at, change);
       return;
     }
     const touched = new Set<TaskStatus>();
-    for (const entry of entries) if (this.#unlink(entry)) touched.add(entry.task.status);
+    for (const entry of entries) {
+      if (!this.#unlink(entry)) continue;
+      touched.add(entry.task.status);
+      this.#record(change, entry.task, at);
+    }
     this.all.removeDead();
     for (const status of touched) this.byStatus[status].removeDead();
   }
@@ -177,7 +213,7 @@ export class NamespaceTable {
   moveAside(entry: TaskEntry, now: number): string {
     const name = `${entry.taskId}#${++this.#quarantined}`;
     this.quarantine.set(name, { task: entry.task, detail: entry.unreadable ?? 'unreadable', at: now });
-    this.remove(entry);
+    this.remove(entry, now);
     return name;
   }
 
@@ -210,11 +246,14 @@ export class NamespaceTable {
     }
   }
 
-  /** Removes everything; returns how many live tasks there were. */
-  clear(now: number): number {
+  /** Removes everything; returns how many live tasks there were. `record`: each is a `deleted` change. */
+  clear(now: number, record = true): number {
     this.purgeExpired(now);
     const removed = this.tasks.size;
-    for (const entry of this.tasks.values()) entry.live = false;
+    for (const entry of this.tasks.values()) {
+      entry.live = false;
+      if (record) this.#record('deleted', entry.task, now);
+    }
     this.tasks.clear();
     this.all.clear();
     for (const status of TASK_STATUSES) this.byStatus[status].clear();
