@@ -119,26 +119,27 @@ export function backendOf(config: TaskStoreConfig, io: CliIo): string {
 
 /**
  * Builds the store like the factory does (a backend package the user did not install gets core's
- * install hint). A one-shot command runs PostgreSQL without its background sweeper; `extra`
- * adds backend options (only for the backend named).
+ * install hint). A one-shot command runs without the background sweeper; `extra` adds backend
+ * options (`any`: every backend; `postgres`, `sqlite`: only that one).
  * @throws CliError USAGE, TaskStoreConfigError CONFIG_INVALID
  */
 export async function openStore(
   config: TaskStoreConfig,
   io: CliIo,
-  extra: { postgres?: BackendOptions; sqlite?: BackendOptions } = {},
+  extra: { postgres?: BackendOptions; sqlite?: BackendOptions; any?: BackendOptions } = {},
 ): Promise<TaskStore> {
   const backend = backendOf(config, io);
-  const options =
-    backend === 'postgres'
-      ? { sweepIntervalMs: 0, ...extra.postgres }
-      : backend === 'sqlite' && extra.sqlite !== undefined
-        ? extra.sqlite
-        : undefined;
+  // a one-shot command never starts the background sweeper (it would take the namespace's lease
+  // from a long-running process, or hold the command open)
+  const options = {
+    sweep: false,
+    ...extra.any,
+    ...(backend === 'postgres' ? extra.postgres : backend === 'sqlite' ? extra.sqlite : undefined),
+  };
   try {
     // Never TASKVAULT_FALLBACK: an export or copy that quietly ran on an empty in-process store
     // instead of the one named would "succeed" with nothing.
-    const built = { ...config, fallback: null, ...(options === undefined ? {} : { options }) };
+    const built = { ...config, fallback: null, options };
     return await createTaskStore(built, {
       env: io.env,
       cwd: io.cwd,

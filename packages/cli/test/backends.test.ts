@@ -244,6 +244,8 @@ describe('taskvault on real backends', () => {
       expect(JSON.parse(none.stdout)).toMatchObject({ removed: 0 });
       const all = await cleanup('0');
       expect(JSON.parse(all.stdout)).toMatchObject({ removed: 3 });
+      // the store reported its batches through onSweep
+      expect(JSON.parse(all.stdout).batches).toBeGreaterThanOrEqual(1);
       const left = await spawnCli(['stats', '--url', b.url, '--namespace', ns]);
       expect(left.stdout).toMatch(/total 1\nactive 1/);
     }

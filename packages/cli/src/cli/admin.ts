@@ -1,6 +1,6 @@
 /** `stats`, `verify`, `cleanup`, `migrate`: looking after one store. */
 
-import { parseDuration, TASK_STATUSES } from '@taskvault/core';
+import { parseDuration, type SweepEvent, TASK_STATUSES } from '@taskvault/core';
 import type { Command } from 'commander';
 import { migrationSql, runMigrations } from '../commands/migrate.js';
 import { collectStats } from '../commands/stats.js';
@@ -93,20 +93,39 @@ export function registerCleanup(program: Command, io: CliIo): void {
         throw usageError(
           `--older-than: cannot read ${JSON.stringify(text)} as a duration: use seconds, or 90s, 15m, 2h, 30d`,
         );
-      await withStore(io, opts, urlFlag(opts, 'url'), async (store) => {
+      // the store reports each batch through onSweep: the progress line follows it
+      const progress = { bar: startProgress(io.stderr, 'cleanup: removed', null), batches: 0 };
+      const onSweep = (event: SweepEvent) => {
+        if (event.source !== 'cleanup') return;
+        if (!event.done) progress.batches = event.batch;
+        progress.bar.update(event.total);
+      };
+      const store = await openStore(configFromFlags(opts, urlFlag(opts, 'url')), io, { any: { onSweep } });
+      try {
         const started = Date.now();
         const removed = await store.cleanup({
           olderThan: ms ?? 0,
           includeActive: opts.includeActive === true,
         });
+        progress.bar.stop();
         const elapsedMs = Date.now() - started;
         output(
           io.stdout,
           opts.json === true,
-          { command: 'cleanup', backend: store.backend, removed, olderThanMs: ms ?? 0, elapsedMs },
-          `removed ${removed} tasks in ${seconds(elapsedMs)}`,
+          {
+            command: 'cleanup',
+            backend: store.backend,
+            removed,
+            batches: progress.batches,
+            olderThanMs: ms ?? 0,
+            elapsedMs,
+          },
+          `removed ${removed} tasks in ${progress.batches} batch(es), ${seconds(elapsedMs)}`,
         );
-      });
+      } finally {
+        progress.bar.stop();
+        await store.close();
+      }
     });
 }
 
