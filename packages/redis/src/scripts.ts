@@ -30,6 +30,7 @@ import live from './scripts/lib/live.lua';
 import prelude from './scripts/lib/prelude.lua';
 import range from './scripts/lib/range.lua';
 import list from './scripts/list-1.lua';
+import loadTerminal from './scripts/load-terminal-2.lua';
 import patch from './scripts/patch-2.lua';
 import quarantine from './scripts/quarantine-2.lua';
 import shards from './scripts/shards-1.lua';
@@ -139,6 +140,8 @@ export const SCRIPTS = {
   sweepLease: define('sweep_lease', 1, sweepLease, []),
   sweep: define('sweep', 1, sweep, ['doc', 'live', 'index']),
   sweepRelease: define('sweep_release', 1, sweepRelease, []),
+  /** load of a task in a terminal status: its document and live-until score in one step. */
+  loadTerminal: define('load_terminal', 2, loadTerminal, [], 'no-writes'),
 } as const;
 
 /** True for the server's "I do not have this function" reply (FCALL: nothing ran). */
