@@ -1,7 +1,8 @@
 /**
  * Script calls over every bucket of a namespace, their replies merged by the caller: one call per
  * bucket, or on a Redis Cluster one call per master for the scripts that have a per-node form
- * (countStatus, byRequest), that master's buckets grouped by the client's slot map.
+ * (countStatus, byRequest), that master's buckets grouped by the client's slot map; and the
+ * sweeper's walk over the buckets, one bucket after the other.
  */
 import { type Connection, type ScriptArg, scriptArgs } from './connection.js';
 import { type Bucket, clusterSlot, type KeyLayout } from './keys.js';
@@ -10,6 +11,15 @@ import { type LuaScript, SCRIPTS } from './scripts.js';
 
 /** The arguments after the keys, given the time of the call (ms since the epoch). */
 export type ArgsAt = (now: number) => ScriptArg[];
+
+/**
+ * How a sweep batch ended: `swept` (how many it removed); `lost`, the lease has another token
+ * (nothing removed); `fenced`, a bucket holds a higher fence than the token (the walk stopped there).
+ */
+export type SweepOutcome =
+  | { kind: 'swept'; removed: number }
+  | { kind: 'lost' }
+  | { kind: 'fenced'; fence: number };
 
 /**
  * Runs scripts over the buckets of one key layout. A call that fails rejects with the driver's
@@ -57,21 +67,56 @@ export class BucketFanout {
 
   /**
    * Runs a batch script on every bucket until each says it is done (the clock read for each call);
-   * sums what it removed.
+   * sums what it removed. `onBatch` hears of each call that removed something.
    */
-  async batched(script: (typeof SCRIPTS)['cleanup' | 'clear'], args: ArgsAt): Promise<number> {
+  async batched(
+    script: (typeof SCRIPTS)['cleanup' | 'clear'],
+    args: ArgsAt,
+    onBatch?: (removed: number) => void,
+  ): Promise<number> {
     const perBucket = await Promise.all(
       this.layout.buckets.map(async (b: Bucket) => {
         let removed = 0;
         for (;;) {
           const reply = await this.conn.script(script, [...scriptArgs(script, b.idx), ...args(this.now())]);
           if (!Array.isArray(reply)) throw unexpected(script.name, reply);
-          removed += Number(reply[0]);
+          const batch = Number(reply[0]);
+          removed += batch;
+          if (batch > 0) onBatch?.(batch);
           if (Number(reply[1]) === 0) return removed;
         }
       }),
     );
     return perBucket.reduce((a, b) => a + b, 0);
+  }
+
+  /**
+   * One batch of the background sweeper under the lease's fencing `token`: walks the buckets in
+   * order, bucket 0 (which holds the lease, so checks the token against it) first, removing tasks
+   * past their live-until instant until `limit` are gone in all; each call is one bounded server
+   * step (see sweep-1.lua). Stops at the first bucket that refuses the token.
+   */
+  async sweep(token: number, limit: number): Promise<SweepOutcome> {
+    const script = SCRIPTS.sweep;
+    let removed = 0;
+    for (const b of this.layout.buckets) {
+      for (;;) {
+        if (removed >= limit) return { kind: 'swept', removed };
+        const reply = await this.conn.script(script, [
+          ...scriptArgs(script, b.idx),
+          this.now(),
+          token,
+          limit - removed,
+          b.index === 0 ? '1' : '0',
+        ]);
+        if (reply === null) return { kind: 'lost' };
+        if (!Array.isArray(reply)) throw unexpected(script.name, reply);
+        if (reply[0] === 'FENCED') return { kind: 'fenced', fence: Number(reply[1]) };
+        removed += Number(reply[0]);
+        if (Number(reply[1]) === 0) break;
+      }
+    }
+    return { kind: 'swept', removed };
   }
 
   /**

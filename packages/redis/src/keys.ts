@@ -120,6 +120,23 @@ export class KeyLayout {
     return `${this.bucketOf(taskId).prefix}t:${taskId}`;
   }
 
+  /**
+   * The expiry index of a task's bucket: its ids scored by their live-until instants (expiresAt,
+   * or earlier the retention deadline of a terminal task).
+   */
+  expiryKey(taskId: string): string {
+    return `${this.bucketOf(taskId).prefix}exp`;
+  }
+
+  /**
+   * Where the namespace's sweep lease is kept (in bucket 0, beside its shard record):
+   * `"<token>:<holder>"` with the lease's expiry; the fencing tokens come from a counter next to it
+   * (`sweep:tokens`) and every bucket keeps the highest token a sweep brought (`sweep:fence`).
+   */
+  get sweepLeaseKey(): string {
+    return `${this.buckets[0]!.prefix}sweep:lease`;
+  }
+
   /** The key a record moved aside under `suffix` ({@link quarantineSuffix}) lives at. */
   quarantineKey(taskId: string, suffix: string): string {
     return `${this.bucketOf(taskId).prefix}quarantine:${suffix}`;

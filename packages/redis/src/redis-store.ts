@@ -1,8 +1,8 @@
 /**
  * `RedisTaskStore`: every method is one script call (or one per bucket, merged) — the atomicity
  * and the indexes live in the Lua scripts of ./scripts, the key layout in keys.ts. The store picks
- * the calls and reads their replies; calls over many buckets are in bucket-fanout.ts, corrupt
- * records are moved aside by corruption.ts.
+ * the calls and reads their replies; calls over many buckets (and the sweeper's walk) are in
+ * bucket-fanout.ts, corrupt records are moved aside by corruption.ts.
  */
 import type { AgentTask, HealthStatus, JsonObject, TaskStoreError } from '@taskvault/core';
 import {
@@ -13,6 +13,8 @@ import {
   type ReplaceRequest,
   type RestoreBatchResult,
   type RestoreRequest,
+  type SweepBatchRequest,
+  type SweepLeaseRequest,
   TaskStoreBase,
   type TaskStoreOperation,
   taskStoreError,
@@ -23,15 +25,17 @@ import { BucketFanout } from './bucket-fanout.js';
 import { Connection, openClient, type ScriptArg, scriptArgs } from './connection.js';
 import { CORRUPT_RETRIES, decodeTask, Quarantine } from './corruption.js';
 import { patchedDoc } from './doc.js';
-import { isWrongType, wrapDriverError } from './driver-errors.js';
+import { wrapDriverError } from './driver-errors.js';
 import { EvictionPolicyCheck } from './eviction-policy.js';
 import { KeyLayout, lexMember } from './keys.js';
+import { loadLiveTask } from './load-task.js';
 import { type RedisTaskStoreOptions, resolveRedisOptions } from './options.js';
 import { hasDateFilter, planIndexes } from './query-plan.js';
 import { earliestHolder, listPage } from './read-replies.js';
 import { CorruptFound, replyOf, scriptFailure } from './replies.js';
 import { SCRIPTS } from './scripts.js';
 import { ShardRecord } from './shard-record.js';
+import { SweepLease } from './sweep-lease.js';
 import { verifyBuckets } from './verify-walk.js';
 import { wholeTaskArgs } from './whole-task.js';
 import { patchArgs, updateArgs } from './write-args.js';
@@ -59,8 +63,10 @@ const MIN_CUTOFF = -8.64e15;
  * A `TaskStore` on Redis or Redis Cluster, through ioredis.
  *
  * Guarantees: every write is one Lua script (atomic, indexes included, never resent after a lost
- * reply); load is one GET; list, count and countActive use sorted-set indexes and counters, never
- * a scan. A client or cluster passed in is never closed. While Redis is down or frozen, calls reject
+ * reply); load is one GET (a task in a terminal status also one ZSCORE: its live-until instant,
+ * see `retention`); list, count and countActive use sorted-set indexes and counters, never a scan.
+ * With `retention` or `ttlMs` a background sweeper runs, one per namespace across processes (a
+ * lease in the namespace's bucket 0, fenced per bucket). A client or cluster passed in is never closed. While Redis is down or frozen, calls reject
  * with `BACKEND_UNAVAILABLE` within `commandTimeoutMs`; the store recovers by itself.
  *
  * @throws TaskStoreConfigError CONFIG_INVALID from the constructor for bad options.
@@ -80,6 +86,8 @@ export class RedisTaskStore<TData extends JsonObject = JsonObject> extends TaskS
   readonly #fanout: BucketFanout;
   /** Corrupt records moved aside and reported. */
   readonly #quarantine: Quarantine;
+  /** The background sweeper's lease and batches. */
+  readonly #lease: SweepLease;
 
   constructor(options: RedisTaskStoreOptions = {}) {
     super(options);
@@ -91,6 +99,7 @@ export class RedisTaskStore<TData extends JsonObject = JsonObject> extends TaskS
     this.#shards = new ShardRecord(this.#conn, this.#layout);
     this.#fanout = new BucketFanout(this.#conn, this.#layout, () => this.now().getTime());
     this.#quarantine = new Quarantine(this.#conn, this.#layout, (...report) => this.reportCorrupt(...report));
+    this.#lease = new SweepLease(this.#conn, this.#layout, this.#fanout);
   }
 
   /** A store on its own connection to `url` (`redis://` or `rediss://`). */
@@ -117,7 +126,13 @@ export class RedisTaskStore<TData extends JsonObject = JsonObject> extends TaskS
     if (!this.#shards.checked) await this.#shards.check('create');
     this.#creates = (this.#creates + 1) % PURGE_EVERY;
     const purge = this.#creates === 0 ? PURGE_PER_WRITE : NO_PURGE;
-    const args = wholeTaskArgs(this.#layout, task, bytes, purge, 'create');
+    const args = wholeTaskArgs(this.#layout, task, {
+      bytes,
+      liveUntil: this.#liveUntilOf(task),
+      now: task.updatedAt.getTime(),
+      purge,
+      mode: 'create',
+    });
     return this.#quarantine.corruptionAware('create', async () => {
       const reply = await this.#conn.script(SCRIPTS.create, args);
       const [status, rest] = replyOf(reply);
@@ -131,8 +146,10 @@ export class RedisTaskStore<TData extends JsonObject = JsonObject> extends TaskS
     if (!this.#shards.checked) await this.#shards.check('restore');
     const result: RestoreBatchResult = { restored: 0, replaced: 0, skipped: 0, conflict: null };
     const mode = request.onConflict === 'replace' ? 'replace' : 'create';
+    const now = request.now.getTime();
     const write = async ({ task, bytes }: RestoreRequest['tasks'][number]): Promise<string> => {
-      const args = wholeTaskArgs(this.#layout, task, bytes, NO_PURGE, mode);
+      const liveUntil = this.#liveUntilOf(task);
+      const args = wholeTaskArgs(this.#layout, task, { bytes, liveUntil, now, purge: NO_PURGE, mode });
       for (let attempt = 1; ; attempt++) {
         const reply = await this.#conn.script(SCRIPTS.create, args);
         const [status, rest] = replyOf(reply);
@@ -168,7 +185,8 @@ export class RedisTaskStore<TData extends JsonObject = JsonObject> extends TaskS
     if (!this.#shards.checked) await this.#shards.check('update');
     const r = request.replacement;
     const now = request.now.getTime();
-    const args = updateArgs(this.#layout, request, NO_PURGE);
+    const liveUntil = this.liveUntil(r.status, now, r.expiresAt?.getTime() ?? null);
+    const args = updateArgs(this.#layout, request, liveUntil, NO_PURGE);
     return this.#quarantine.corruptionAware('update', async () => {
       const reply = await this.#conn.script(SCRIPTS.update, args);
       const [status, rest] = replyOf(reply);
@@ -193,7 +211,7 @@ export class RedisTaskStore<TData extends JsonObject = JsonObject> extends TaskS
   protected async patchTask(request: PatchRequest): Promise<AgentTask> {
     if (!this.#shards.checked) await this.#shards.check('patch');
     const taskId = request.taskId;
-    const args = patchArgs(this.#layout, request, this.maxTaskBytes, NO_PURGE);
+    const args = patchArgs(this.#layout, request, this.maxTaskBytes, this.retention, NO_PURGE);
     return this.#quarantine.corruptionAware('patch', async () => {
       const reply = await this.#conn.script(SCRIPTS.patch, args);
       const [status, rest] = replyOf(reply);
@@ -229,22 +247,14 @@ export class RedisTaskStore<TData extends JsonObject = JsonObject> extends TaskS
 
   protected async readTask(taskId: string): Promise<AgentTask | null> {
     if (!this.#shards.checked) await this.#shards.check('load');
-    const key = this.#layout.taskKey(taskId);
-    return this.#quarantine.corruptionAware('load', async () => {
-      const now = this.now().getTime();
-      let text: unknown;
-      try {
-        text = await this.#conn.command('get', [key]);
-      } catch (error) {
-        // another type of value under the task key: an unreadable record
-        if (isWrongType(error)) throw new CorruptFound(taskId, '', 'the task record is not a string');
-        throw error;
-      }
-      if (text === null) return null;
-      const task = decodeTask(text, taskId);
-      // expired but not yet purged: it does not exist
-      return task.expiresAt !== null && task.expiresAt.getTime() <= now ? null : task;
-    });
+    return this.#quarantine.corruptionAware('load', () =>
+      loadLiveTask(this.#conn, this.#layout, taskId, this.now().getTime()),
+    );
+  }
+
+  /** The live-until instant of a task stored whole (create, restore): see core's liveUntil. */
+  #liveUntilOf(task: AgentTask): number | null {
+    return this.liveUntil(task.status, task.updatedAt.getTime(), task.expiresAt?.getTime() ?? null);
   }
 
   protected async readByRequestId(requestId: string): Promise<AgentTask | null> {
@@ -341,12 +351,26 @@ export class RedisTaskStore<TData extends JsonObject = JsonObject> extends TaskS
 
   protected async cleanupTasks(request: CleanupRequest): Promise<number> {
     if (!this.#shards.checked) await this.#shards.check('cleanup');
-    return this.#fanout.batched(SCRIPTS.cleanup, (now) => [
-      now,
-      request.cutoff,
-      request.includeActive ? '1' : '0',
-      BATCH,
-    ]);
+    return this.#fanout.batched(
+      SCRIPTS.cleanup,
+      (now) => [now, request.cutoff, request.includeActive ? '1' : '0', BATCH],
+      request.onBatch,
+    );
+  }
+
+  // ---- the background sweeper (sweep-lease.ts) ----
+
+  protected override async acquireSweepLease(request: SweepLeaseRequest): Promise<number | null> {
+    if (!this.#shards.checked) await this.#shards.check('cleanup');
+    return this.#lease.acquire(request.holder, request.leaseMs);
+  }
+
+  protected override sweepDeadTasks(request: SweepBatchRequest): Promise<number | null> {
+    return this.#lease.sweep(request.token, request.limit);
+  }
+
+  protected override releaseSweepLease(request: { holder: string; token: number }): Promise<void> {
+    return this.#lease.release(request.token);
   }
 
   protected async clearTasks(): Promise<number> {

@@ -26,12 +26,17 @@ import create from './scripts/create-2.lua';
 import del from './scripts/delete-2.lua';
 import doc from './scripts/lib/doc.lua';
 import index from './scripts/lib/index.lua';
+import live from './scripts/lib/live.lua';
 import prelude from './scripts/lib/prelude.lua';
 import range from './scripts/lib/range.lua';
 import list from './scripts/list-1.lua';
+import loadTerminal from './scripts/load-terminal-2.lua';
 import patch from './scripts/patch-2.lua';
 import quarantine from './scripts/quarantine-2.lua';
 import shards from './scripts/shards-1.lua';
+import sweep from './scripts/sweep-1.lua';
+import sweepLease from './scripts/sweep-lease-1.lua';
+import sweepRelease from './scripts/sweep-release-1.lua';
 import update from './scripts/update-2.lua';
 import verify from './scripts/verify-1.lua';
 
@@ -54,7 +59,7 @@ export interface LuaScript {
 }
 
 /** Helpers a script can be built with; the prelude always comes first. */
-const HELPERS = { doc, index, range } as const;
+const HELPERS = { doc, live, index, range } as const;
 
 /** The bodies of the library's functions, by script name. */
 const FUNCTION_BODIES = { create, update, patch } as const;
@@ -69,7 +74,7 @@ function buildLibrary(): { name: string; code: string; functions: Record<string,
   const bodies = Object.entries(FUNCTION_BODIES).map(
     ([name, body]) => `local function body_${name}()\n${body}\nend`,
   );
-  const shared = ['local KEYS, ARGV, IDX, P, IX', doc, index, ...bodies].join('\n');
+  const shared = ['local KEYS, ARGV, IDX, P, IX', doc, live, index, ...bodies].join('\n');
   const tag = createHash('sha1').update(shared).digest('hex').slice(0, 12);
   const name = `taskvault_v${SCRIPT_VERSION}_${tag}`;
   const functions: Record<string, string> = {};
@@ -108,23 +113,35 @@ function define(
 
 /** Every script, by the operation it implements. File names say `name-<numKeys>.lua`. */
 export const SCRIPTS = {
-  create: define('create', 2, create, ['doc', 'index']),
-  update: define('update', 2, update, ['doc', 'index']),
-  patch: define('patch', 2, patch, ['doc', 'index']),
-  delete: define('delete', 2, del, ['doc', 'index']),
-  quarantine: define('quarantine', 2, quarantine, ['doc', 'index']),
-  byRequest: define('by_request', 1, byRequest, ['doc']),
+  create: define('create', 2, create, ['doc', 'live', 'index']),
+  update: define('update', 2, update, ['doc', 'live', 'index']),
+  patch: define('patch', 2, patch, ['doc', 'live', 'index']),
+  delete: define('delete', 2, del, ['doc', 'live', 'index']),
+  quarantine: define('quarantine', 2, quarantine, ['doc', 'live', 'index']),
+  byRequest: define('by_request', 1, byRequest, ['doc', 'live']),
   /** byRequest over the buckets one cluster node serves (Redis 7; see the script). */
-  byRequestNode: define('by_request_node', 1, byRequestNode, ['doc'], 'no-writes,allow-cross-slot-keys'),
-  list: define('list', 1, list, ['doc', 'range']),
+  byRequestNode: define(
+    'by_request_node',
+    1,
+    byRequestNode,
+    ['doc', 'live'],
+    'no-writes,allow-cross-slot-keys',
+  ),
+  list: define('list', 1, list, ['doc', 'live', 'range']),
   countStatus: define('count_status', 1, countStatus, []),
   /** countStatus over the buckets one cluster node serves (Redis 7; see the script). */
   countStatusNode: define('count_status_node', 1, countStatusNode, [], 'no-writes,allow-cross-slot-keys'),
-  count: define('count', 1, count, ['doc', 'range']),
-  cleanup: define('cleanup', 1, cleanup, ['doc', 'index']),
-  clear: define('clear', 1, clear, ['doc', 'index']),
+  count: define('count', 1, count, ['doc', 'live', 'range']),
+  cleanup: define('cleanup', 1, cleanup, ['doc', 'live', 'index']),
+  clear: define('clear', 1, clear, ['doc', 'live', 'index']),
   shards: define('shards', 1, shards, []),
-  verify: define('verify', 1, verify, ['doc', 'index']),
+  verify: define('verify', 1, verify, ['doc', 'live', 'index']),
+  /** The background sweeper's lease (in bucket 0) and batches (per bucket, fenced): not hot, plain scripts. */
+  sweepLease: define('sweep_lease', 1, sweepLease, []),
+  sweep: define('sweep', 1, sweep, ['doc', 'live', 'index']),
+  sweepRelease: define('sweep_release', 1, sweepRelease, []),
+  /** load of a task in a terminal status: its document and live-until score in one step. */
+  loadTerminal: define('load_terminal', 2, loadTerminal, [], 'no-writes'),
 } as const;
 
 /** True for the server's "I do not have this function" reply (FCALL: nothing ran). */

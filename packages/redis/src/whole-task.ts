@@ -13,19 +13,26 @@ export function nullable(value: Date | null): string | number {
   return value === null ? '' : value.getTime();
 }
 
+/** How a whole task is stored: besides the task, what the store works out for it. */
+export interface WholeTaskWrite {
+  /** Its size as core measured it (`maxTaskBytes`' measure). */
+  bytes: number;
+  /** Its live-until instant (epoch ms, null for never): its score in the expiry indexes. */
+  liveUntil: number | null;
+  /** The store's clock (epoch ms): a task already stored under the id is live or not by it. */
+  now: number;
+  /** Expired tasks the call may remove on the way. */
+  purge: number;
+  /** `replace` lets it overwrite a live task (restore); `create` answers EXISTS then. */
+  mode: 'create' | 'replace';
+}
+
 /**
  * The create script's arguments for storing `task` whole, exactly as given (version and times
- * included): for create, and for restore (`replace` lets it overwrite a live task). `bytes` is its
- * size as core measured it (`maxTaskBytes`' measure), kept as the task's size without measuring
- * the document again on the server.
+ * included): for create and for restore. Its size is kept without measuring the document again on
+ * the server.
  */
-export function wholeTaskArgs(
-  layout: KeyLayout,
-  task: AgentTask,
-  bytes: number,
-  purge: number,
-  mode: 'create' | 'replace',
-): ScriptArg[] {
+export function wholeTaskArgs(layout: KeyLayout, task: AgentTask, write: WholeTaskWrite): ScriptArg[] {
   const id = task.taskId;
   const m = task.updatedAt.getTime();
   const createdAt = task.createdAt.getTime();
@@ -47,12 +54,12 @@ export function wholeTaskArgs(
     task.status,
     task.sessionId,
     task.userId,
-    task.expiresAt !== null,
+    write.liveUntil !== null,
     requestIds,
   );
   const lex = lexMember(createdAt, id);
-  args.push(m, id, doc, `${lex}\x1f${suffixes}`, m, nullable(task.expiresAt), purge, task.status);
-  args.push(mode, bytes);
+  args.push(write.now, id, doc, `${lex}\x1f${suffixes}`, m, write.liveUntil ?? '', write.purge, task.status);
+  args.push(write.mode, write.bytes);
   pushLexEntries(args, lex, task.status, task.sessionId, task.userId, requestIds);
   return args;
 }

@@ -2,7 +2,7 @@
  * The update and patch scripts' arguments, worked out on the client so the scripts only apply
  * them (create's, for a whole task, are in whole-task.ts).
  */
-import type { PatchRequest, ReplaceRequest } from '@taskvault/core/adapter';
+import type { PatchRequest, ReplaceRequest, RetentionPolicy } from '@taskvault/core/adapter';
 import { type ScriptArg, scriptArgs } from './connection.js';
 import { dataMember, encodeDoc, itemText } from './doc.js';
 import { distinctRequestIds, indexSuffixes, type KeyLayout } from './keys.js';
@@ -10,10 +10,16 @@ import { SCRIPTS } from './scripts.js';
 import { nullable } from './whole-task.js';
 
 /**
- * The update script's arguments for `request`: the replacement as a document, its expiry and its
- * index suffixes. `purge` is how many expired tasks the call may remove on the way.
+ * The update script's arguments for `request`: the replacement as a document, its expiry, its
+ * index suffixes and its live-until instant `liveUntil` (epoch ms or null: its score in the expiry
+ * indexes). `purge` is how many expired tasks the call may remove on the way.
  */
-export function updateArgs(layout: KeyLayout, request: ReplaceRequest, purge: number): ScriptArg[] {
+export function updateArgs(
+  layout: KeyLayout,
+  request: ReplaceRequest,
+  liveUntil: number | null,
+  purge: number,
+): ScriptArg[] {
   const r = request.replacement;
   const now = request.now.getTime();
   const [idx, key] = layout.taskKeys(r.taskId);
@@ -35,20 +41,23 @@ export function updateArgs(layout: KeyLayout, request: ReplaceRequest, purge: nu
     }),
   );
   args.push(
-    indexSuffixes(r.status, r.sessionId, r.userId, r.expiresAt !== null, distinctRequestIds(r.items)),
+    indexSuffixes(r.status, r.sessionId, r.userId, liveUntil !== null, distinctRequestIds(r.items)),
+    liveUntil ?? '',
   );
   return args;
 }
 
 /**
- * The patch script's arguments for `request`: each change as a mode and its value, the data
- * members to merge, the new request ids and the items to append. The script refuses a task that
- * would grow past `maxTaskBytes`; `purge` is as for {@link updateArgs}.
+ * The patch script's arguments for `request`: each change as a mode and its value, the retention
+ * policy's durations (the script works out the live-until instant from the status the task ends
+ * up with), the data members to merge, the new request ids and the items to append. The script
+ * refuses a task that would grow past `maxTaskBytes`; `purge` is as for {@link updateArgs}.
  */
 export function patchArgs(
   layout: KeyLayout,
   request: PatchRequest,
   maxTaskBytes: number,
+  retention: RetentionPolicy | null,
   purge: number,
 ): ScriptArg[] {
   const { taskId, patch } = request;
@@ -61,6 +70,8 @@ export function patchArgs(
   pushIdChange(args, patch.userId);
   const x = patch.expiresAt;
   args.push(x === undefined ? 'k' : x === null ? 'n' : 's', x ? x.getTime() : '', purge);
+  if (retention === null) args.push('', '', '');
+  else args.push(retention.completed ?? '', retention.failed ?? '', retention.cancelled ?? '');
   const data = patch.data;
   if (data === undefined) {
     args.push(0);

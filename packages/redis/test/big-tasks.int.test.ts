@@ -12,6 +12,7 @@ import { type RedisServerHandle, startRedis } from '@taskvault/test-servers';
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { RedisTaskStore } from '../src/index.js';
+import { buildIfStale } from './support/built.js';
 import { indexProblems } from './support/inspect.js';
 
 const N = 20_000;
@@ -26,10 +27,11 @@ const BIG_IN_BATCH = 6;
 let server: RedisServerHandle;
 let direct: Redis;
 beforeAll(async () => {
+  buildIfStale(); // the bystander worker runs dist
   // every command slower than 5 ms is logged, so the longest script can be read back
   server = await startRedis({ args: ['--slowlog-log-slower-than', '5000', '--slowlog-max-len', '4096'] });
   direct = new Redis(server.url);
-});
+}, 120_000);
 afterAll(async () => {
   direct?.disconnect();
   await server?.destroy();

@@ -1,4 +1,5 @@
 import { describeTaskStore } from '@taskvault/conformance';
+import type { SweepEvent } from '@taskvault/core';
 import { type RedisClusterHandle, startRedisCluster } from '@taskvault/test-servers';
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -123,6 +124,37 @@ describe('redis cluster layout', () => {
       expect(await scriptCalls()).toBe(6);
     } finally {
       for (const node of direct) node.disconnect();
+      await store.clear();
+      await store.close();
+    }
+  });
+
+  it('the sweeper walks every bucket of a namespace spread over the masters', async () => {
+    const events: SweepEvent[] = [];
+    const store = new RedisTaskStore({
+      cluster: startupNodes(),
+      shards: 8,
+      namespace: 'sweep {every bucket}',
+      // long enough that no create meets a dead task to purge on the way: the sweep removes them all
+      retention: { completed: 2000 },
+      // no tick of its own within the test: one sweep, run by sweepNow, in batches of 10
+      sweep: { intervalMs: 600_000, batchSize: 10 },
+      onSweep: (event) => events.push(event),
+    });
+    try {
+      for (let i = 0; i < 64; i++) await store.create({ taskId: `done-${i}`, status: 'completed' });
+      await store.create({ taskId: 'still-running', status: 'running' });
+      const buckets = store.keyLayout.buckets;
+      const expiring = async () =>
+        Promise.all(buckets.map((b) => store.client.zcard(`${b.prefix}exp`) as Promise<number>));
+      expect((await expiring()).filter((n) => n > 0).length).toBe(8);
+      await new Promise((resolve) => setTimeout(resolve, 2050));
+      await store.sweepNow();
+      expect(store.sweepStatus).toMatchObject({ holdsLease: true, lastRemoved: 64, lastError: null });
+      expect(events.map((e) => e.removed)).toEqual([10, 10, 10, 10, 10, 10, 4]);
+      expect(await expiring()).toEqual(buckets.map(() => 0));
+      expect(await store.count()).toBe(1);
+    } finally {
       await store.clear();
       await store.close();
     }

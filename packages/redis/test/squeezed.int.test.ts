@@ -109,6 +109,31 @@ describe('Redis out of memory (maxmemory, noeviction)', () => {
   });
 });
 
+describe('the sweeper out of memory', () => {
+  it('the lease holder still renews its lease and removes dead tasks (sweeping frees memory)', async () => {
+    const s = await server(['--maxmemory', '3mb', '--maxmemory-policy', 'noeviction']);
+    const direct = new Redis(s.url);
+    const store = new RedisTaskStore({
+      url: s.url,
+      namespace: 'oom-sweep',
+      retention: { completed: 200 },
+      sweep: { intervalMs: 600_000 }, // sweeps only when the test says
+    });
+    for (let i = 0; i < 5; i++) await store.create({ taskId: `done-${i}`, status: 'completed' });
+    await store.sweepNow(); // takes the lease; nothing is dead yet
+    expect(store.sweepStatus).toMatchObject({ holdsLease: true, lastRemoved: 0, lastError: null });
+    // as in a bucket no batch of this holder reached yet: the batch raises the fence, a write
+    await direct.del(`${store.keyLayout.buckets[0]!.prefix}sweep:fence`);
+    await fill(direct);
+    await new Promise((resolve) => setTimeout(resolve, 250));
+    await store.sweepNow();
+    expect(store.sweepStatus).toMatchObject({ holdsLease: true, lastRemoved: 5, lastError: null });
+    expect(await direct.keys(`${store.keyLayout.buckets[0]!.prefix}t:*`)).toEqual([]);
+    await store.close();
+    direct.disconnect();
+  });
+});
+
 describe('eviction policy', () => {
   it('healthCheck is ok under noeviction and ok: false naming any other policy', async () => {
     const s = await server(['--maxmemory', '64mb', '--maxmemory-policy', 'noeviction']);

@@ -134,6 +134,45 @@ describe('verify', () => {
     async () => client(server.url),
   );
 
+  it('single: retention deadlines are kept; a lost one is repaired from the other index, a late score pulled back', async () => {
+    const store = new RedisTaskStore({
+      url: server.url,
+      namespace: 'verify-retention',
+      retention: { completed: 3_600_000 },
+      sweep: false,
+    });
+    const redis = client(server.url);
+    const p = store.keyLayout.buckets[0]!.prefix;
+    const soon = new Date(Date.now() + 1_800_000);
+    await store.create({ taskId: 'kept', status: 'completed' });
+    await store.create({
+      taskId: 'later-x',
+      status: 'completed',
+      expiresAt: new Date(Date.now() + 7_200_000),
+    });
+    await store.create({ taskId: 'lost', status: 'completed' });
+    await store.create({ taskId: 'late', status: 'completed', expiresAt: soon });
+    const deadline = Number(await redis.zscore(`${p}ex:completed`, 'lost'));
+    await redis.zrem(`${p}exp`, 'lost');
+    await redis.zadd(`${p}exp`, soon.getTime() + 1000, 'late');
+    await redis.zadd(`${p}ex:completed`, soon.getTime() + 1000, 'late');
+
+    const found = await store.verify();
+    expect(found.problems.map((x) => `${x.taskId} ${x.index}`).sort()).toEqual([
+      'late ex:completed',
+      'late exp',
+      'lost exp',
+    ]);
+    expect((await store.verify({ repair: true })).ok).toBe(true);
+    expect(await store.verify()).toMatchObject({ ok: true, problemCount: 0, checked: 4 });
+    expect(Number(await redis.zscore(`${p}exp`, 'lost'))).toBe(deadline);
+    expect(Number(await redis.zscore(`${p}exp`, 'late'))).toBe(soon.getTime());
+    expect(Number(await redis.zscore(`${p}ex:completed`, 'late'))).toBe(soon.getTime());
+    expect(await indexProblems(redis, store.keyLayout.buckets[0]!)).toEqual([]);
+    await store.clear();
+    await store.close();
+  });
+
   // On the cluster each bucket's keys live on one master: talk to the one serving the key's slot.
   verifyCases(
     'cluster',

@@ -1,14 +1,15 @@
 /**
  * Writes over many tasks, in bounded batches: each batch is one short `BEGIN IMMEDIATE`
  * transaction, so other connections (and other processes) get the write lock between batches
- * and a cleanup of a million tasks never holds it for long.
+ * and a cleanup of a million tasks never holds it for long. "Dead" rows are those past their
+ * live-until instant (expired, or past their retention).
  */
 import { ACTIVE_STATUSES, TERMINAL_STATUSES } from '@taskvault/core';
 import { CorruptRecord } from '@taskvault/core/adapter';
 import { taskFromRow } from './rows.js';
-import type { NamespaceTable, StoredRow } from './table.js';
+import { isLive, type NamespaceTable, type StoredRow } from './table.js';
 
-/** Rows per batch of cleanup, clear and the sweeper. */
+/** Rows per batch of cleanup and clear. */
 export const BATCH_ROWS = 500;
 
 /**
@@ -30,49 +31,62 @@ export function moveAside(t: NamespaceTable, taskId: string, detail: string, now
   });
 }
 
-type Victim = Pick<StoredRow, 'id' | 'task_id' | 'status'>;
+/** What removing a row needs of it. */
+export type Victim = Pick<StoredRow, 'id' | 'task_id' | 'status'>;
 
-/** Removes the rows `select` picks, batch by batch, until it picks none; returns how many. */
+/**
+ * Removes the rows `select` picks, batch by batch, until it picks none; returns how many.
+ * `onBatch` hears of each batch that removed some.
+ */
 function removeInBatches(
   t: NamespaceTable,
   select: () => Victim[],
-  maxBatches = Number.POSITIVE_INFINITY,
+  onBatch: (removed: number) => void = () => {},
 ): number {
   let removed = 0;
-  for (let batch = 0; batch < maxBatches; batch++) {
+  for (;;) {
     const n = t.write(() => {
       const rows = select();
       for (const row of rows) t.remove(row);
       return rows.length;
     });
     removed += n;
+    if (n > 0) onBatch(n);
     if (n < BATCH_ROWS) break;
   }
   return removed;
 }
 
-/** Deletes expired rows (at most `maxBatches` batches); returns how many. */
-export function deleteExpired(t: NamespaceTable, now: number, maxBatches?: number): number {
-  const select = t.stmt(
-    `SELECT id, task_id, status FROM taskvault_tasks
-     WHERE namespace = ? AND expires_at IS NOT NULL AND expires_at <= ? LIMIT ${BATCH_ROWS}`,
-  );
-  return removeInBatches(t, () => select.all(t.namespace, now) as Victim[], maxBatches);
+/** Up to `limit` rows past their live-until at `now` (a range of the live-until index). */
+export function deadRows(t: NamespaceTable, now: number, limit: number): Victim[] {
+  return t
+    .stmt(
+      `SELECT id, task_id, status FROM taskvault_tasks
+       WHERE namespace = ? AND live_until IS NOT NULL AND live_until <= ? LIMIT ?`,
+    )
+    .all(t.namespace, now, limit) as Victim[];
 }
 
 /**
- * `cleanup`: expired rows, then, status by status, rows last written before `cutoff` (a range of
- * the (status, updated_at) index); active statuses only with `includeActive`.
+ * `cleanup`: dead rows first, then, status by status, rows last written before `cutoff` (a range
+ * of the (status, updated_at) index); active statuses only with `includeActive`. `onBatch` hears
+ * of each batch that removed some.
  */
-export function cleanupRows(t: NamespaceTable, cutoff: number, includeActive: boolean, now: number): number {
-  let removed = deleteExpired(t, now);
+export function cleanupRows(
+  t: NamespaceTable,
+  cutoff: number,
+  includeActive: boolean,
+  now: number,
+  onBatch?: (removed: number) => void,
+): number {
+  let removed = removeInBatches(t, () => deadRows(t, now, BATCH_ROWS), onBatch);
   const select = t.stmt(
     `SELECT id, task_id, status FROM taskvault_tasks
      WHERE namespace = ? AND status = ? AND updated_at < ? LIMIT ${BATCH_ROWS}`,
   );
   const statuses = includeActive ? [...TERMINAL_STATUSES, ...ACTIVE_STATUSES] : TERMINAL_STATUSES;
   for (const status of statuses) {
-    removed += removeInBatches(t, () => select.all(t.namespace, status, cutoff) as Victim[]);
+    removed += removeInBatches(t, () => select.all(t.namespace, status, cutoff) as Victim[], onBatch);
   }
   return removed;
 }
@@ -80,12 +94,12 @@ export function cleanupRows(t: NamespaceTable, cutoff: number, includeActive: bo
 /** `clear`: every row of the namespace; returns how many were live. */
 export function clearRows(t: NamespaceTable, now: number): number {
   const select = t.stmt(
-    `SELECT id, task_id, status, expires_at FROM taskvault_tasks WHERE namespace = ? LIMIT ${BATCH_ROWS}`,
+    `SELECT id, task_id, status, live_until FROM taskvault_tasks WHERE namespace = ? LIMIT ${BATCH_ROWS}`,
   );
   let live = 0;
   removeInBatches(t, () => {
-    const rows = select.all(t.namespace) as (Victim & { expires_at: number | null })[];
-    for (const row of rows) if (row.expires_at === null || row.expires_at > now) live++;
+    const rows = select.all(t.namespace) as (Victim & { live_until: number | null })[];
+    for (const row of rows) if (isLive(row.live_until, now)) live++;
     return rows;
   });
   // Counter rows of statuses no task has any more: nothing to keep.

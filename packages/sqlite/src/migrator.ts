@@ -7,7 +7,12 @@
  * that fails leaves nothing half-made.
  */
 import type Database from 'better-sqlite3';
-import { MIGRATIONS, MIGRATIONS_TABLE, type MigrationDefinition } from './migrations/index.js';
+import {
+  MIGRATIONS,
+  MIGRATIONS_TABLE,
+  type MigrationDefinition,
+  type SchemaObject,
+} from './migrations/index.js';
 
 /** Reported by `migrate({ onProgress })` before and after each migration runs. */
 export interface MigrationProgress {
@@ -29,7 +34,8 @@ export interface MigrateResult {
   alreadyApplied: string[];
   /**
    * Objects of migrations that had run but were no longer there (dropped behind the store), which
-   * this call re-created, as `table:<name>` or `index:<name>`. Absent when nothing was missing.
+   * this call re-created, as `table:<name>`, `index:<name>` or `column:<table>.<column>`. Absent
+   * when nothing was missing.
    */
   restored?: string[];
 }
@@ -49,11 +55,19 @@ export function appliedMigrations(db: Database.Database): string[] {
   return (db.prepare(`SELECT name FROM ${MIGRATIONS_TABLE}`).all() as { name: string }[]).map((r) => r.name);
 }
 
-/** Objects of the given migrations that are not in the file. */
+function columnExists(db: Database.Database, name: string): boolean {
+  const [table, column] = name.split('.') as [string, string];
+  return db.prepare('SELECT 1 FROM pragma_table_info(?) WHERE name = ?').get(table, column) !== undefined;
+}
+
+/**
+ * Objects of the given migrations that are not in the file, in creation order; an object a later
+ * one of them retires is not expected.
+ */
 export function missingObjects(
   db: Database.Database,
   migrations: readonly MigrationDefinition[],
-): { kind: string; name: string; sql: string }[] {
+): SchemaObject[] {
   const present = new Set(
     (
       db.prepare("SELECT type, name FROM sqlite_schema WHERE type IN ('table', 'index')").all() as {
@@ -62,7 +76,21 @@ export function missingObjects(
       }[]
     ).map((r) => `${r.type}:${r.name}`),
   );
-  return migrations.flatMap((m) => m.objects.filter((o) => !present.has(`${o.kind}:${o.name}`)));
+  const retired = new Set(migrations.flatMap((m) => (m.retires ?? []).map((o) => `${o.kind}:${o.name}`)));
+  return migrations.flatMap((m) =>
+    m.objects.filter((o) => {
+      const key = `${o.kind}:${o.name}`;
+      if (retired.has(key)) return false;
+      return o.kind === 'column' ? !columnExists(db, o.name) : !present.has(key);
+    }),
+  );
+}
+
+/** Creates `o` (a column only when it is missing, then fills it in). */
+function create(db: Database.Database, o: SchemaObject): void {
+  if (o.kind === 'column' && columnExists(db, o.name)) return;
+  db.prepare(o.sql).run();
+  if (o.fill !== undefined) db.prepare(o.fill).run();
 }
 
 /**
@@ -88,12 +116,13 @@ export function runMigrations(
       db,
       migrations.filter((m) => done.has(m.name)),
     );
-    for (const o of missing) db.prepare(o.sql).run();
+    for (const o of missing) create(db, o);
     const applied: string[] = [];
     for (const m of migrations) {
       if (done.has(m.name)) continue;
       options.onProgress?.({ migration: m.name, phase: 'start' });
-      for (const o of m.objects) db.prepare(o.sql).run();
+      for (const o of m.objects) create(db, o);
+      for (const o of m.retires ?? []) db.prepare(o.sql).run();
       record.run(m.name, new Date().toISOString());
       applied.push(m.name);
       options.onProgress?.({ migration: m.name, phase: 'done' });
@@ -108,13 +137,20 @@ export function runMigrations(
 /**
  * The DDL of every migration as one script, for teams that run their own migration tool
  * (`sqlite3 tasks.db < schema.sql`). It ends by recording the migrations in the bookkeeping table
- * `migrate()` reads, so a store with `autoMigrate` later finds nothing to do.
+ * `migrate()` reads, so a store with `autoMigrate` later finds nothing to do. It is for a new file:
+ * a migration that adds a column (`ALTER TABLE ... ADD COLUMN`, which SQLite has no `IF NOT
+ * EXISTS` for) fails on a file that has it, so run it once; `migrate()` brings a file that ran
+ * some of the migrations up to date.
  */
 export function migrationScript(migrations: readonly MigrationDefinition[] = MIGRATIONS): string {
   const parts: string[] = ['-- taskvault sqlite schema', 'BEGIN IMMEDIATE;'];
   for (const m of migrations) {
     parts.push(`-- migration ${m.name}`);
-    for (const o of m.objects) parts.push(`${o.sql};`);
+    for (const o of m.objects) {
+      parts.push(`${o.sql};`);
+      if (o.fill !== undefined) parts.push(`${o.fill};`);
+    }
+    for (const o of m.retires ?? []) parts.push(`${o.sql};`);
   }
   parts.push(
     '-- bookkeeping read by migrate() and autoMigrate',

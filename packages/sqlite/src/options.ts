@@ -2,6 +2,7 @@
  * Options of `SqliteTaskStore` and their defaults. Every bad value is a TaskStoreConfigError
  * (CONFIG_INVALID) naming the option.
  */
+import type { SweepOption } from '@taskvault/core';
 import { BASE_STORE_OPTION_NAMES, type BaseStoreOptions, configInvalid } from '@taskvault/core/adapter';
 import type Database from 'better-sqlite3';
 
@@ -30,7 +31,10 @@ export interface SqliteTaskStoreOptions extends BaseStoreOptions {
   busyTimeoutMs?: number;
   /** Run pending migrations on first use (once per store). Default true. */
   autoMigrate?: boolean;
-  /** How often expired tasks are deleted in the background, ms; 0 turns the sweeper off. Default 60000. */
+  /**
+   * The older spelling of `sweep`: how often the background sweeper deletes expired tasks (and
+   * tasks past their retention), ms; 0 turns it off. `sweep`, when given, wins over it.
+   */
   sweepIntervalMs?: number;
 }
 
@@ -39,10 +43,16 @@ export interface ResolvedSqliteOptions {
   synchronous: SqliteSynchronous;
   busyTimeoutMs: number;
   autoMigrate: boolean;
-  sweepIntervalMs: number;
+  /**
+   * What the base class gets as `sweep`: the option as given, else from `sweepIntervalMs`, else
+   * on (expired rows are subtracted by every count, so they must not pile up even without
+   * retention or a TTL).
+   */
+  sweep: SweepOption;
 }
 
 export const DEFAULT_BUSY_TIMEOUT_MS = 5000;
+/** The background sweeper's interval when neither `sweep` nor `sweepIntervalMs` sets one, ms. */
 export const DEFAULT_SQLITE_SWEEP_INTERVAL_MS = 60_000;
 /** The file the factory uses when neither `TASKVAULT_SQLITE_PATH` nor `config.sqlite.path` is set. */
 export const DEFAULT_SQLITE_PATH = './taskvault.db';
@@ -115,6 +125,13 @@ export function resolveOptions(options: SqliteTaskStoreOptions): ResolvedSqliteO
     synchronous,
     busyTimeoutMs: ms('busyTimeoutMs', options.busyTimeoutMs, DEFAULT_BUSY_TIMEOUT_MS, false),
     autoMigrate: options.autoMigrate ?? true,
-    sweepIntervalMs: ms('sweepIntervalMs', options.sweepIntervalMs, DEFAULT_SQLITE_SWEEP_INTERVAL_MS, true),
+    sweep: sweepOf(options),
   };
+}
+
+function sweepOf(options: SqliteTaskStoreOptions): SweepOption {
+  // checked even when `sweep` wins over it: a bad value is a mistake either way
+  const intervalMs = ms('sweepIntervalMs', options.sweepIntervalMs, DEFAULT_SQLITE_SWEEP_INTERVAL_MS, true);
+  if (options.sweep !== undefined) return options.sweep;
+  return intervalMs === 0 ? false : { intervalMs };
 }

@@ -4,14 +4,16 @@
  * PLAN test): `load` and `loadByRequestId` are key lookups; a `list` page with no filter or a
  * status filter reads at most offset + limit + 1 rows of an index (several statuses: that many of
  * each, merged); `count` and `countActive` with no filter or a status filter read the counter
- * rows and subtract the expired rows not yet swept (a range of the expiry index).
+ * rows and subtract the rows past their live-until not yet swept (a range of the live-until index).
+ * A row is live while its `live_until` (the earlier of its expiry and its retention deadline, see
+ * migrations/0002-live-until.ts) is NULL or in the future.
  */
 import { ACTIVE_STATUSES, TASK_STATUSES, type TaskStatus } from '@taskvault/core';
 import type { NormalizedFilter, NormalizedListQuery } from '@taskvault/core/adapter';
 import { TASK_COLUMNS, type TaskRow } from './rows.js';
 import type { NamespaceTable } from './table.js';
 
-const LIVE = '(expires_at IS NULL OR expires_at > ?)';
+const LIVE = '(live_until IS NULL OR live_until > ?)';
 
 /** The live row of `taskId`. */
 export function readRow(t: NamespaceTable, taskId: string, now: number): TaskRow | undefined {
@@ -29,7 +31,7 @@ export function readRowByRequestId(t: NamespaceTable, requestId: string, now: nu
         .join(', ')}
        FROM taskvault_requests r
        JOIN taskvault_tasks t ON t.namespace = r.namespace AND t.task_id = r.task_id
-       WHERE r.namespace = ? AND r.request_id = ? AND (t.expires_at IS NULL OR t.expires_at > ?)
+       WHERE r.namespace = ? AND r.request_id = ? AND (t.live_until IS NULL OR t.live_until > ?)
        ORDER BY r.created_at, r.task_id LIMIT 1`,
     )
     .get(t.namespace, requestId, now) as TaskRow | undefined;
@@ -92,21 +94,21 @@ export function listRows(t: NamespaceTable, query: NormalizedListQuery, now: num
   return t.stmt(sql).all(...all, take, offset) as TaskRow[];
 }
 
-/** Live tasks of each of `statuses`, from the counters less the expired rows not yet swept. */
+/** Live tasks of each of `statuses`, from the counters less the dead rows not yet swept. */
 function countByStatus(t: NamespaceTable, statuses: readonly TaskStatus[], now: number): number {
   const marks = statuses.map(() => '?').join(', ');
   const counted = t
     .stmt(`SELECT coalesce(sum(n), 0) FROM taskvault_counts WHERE namespace = ? AND status IN (${marks})`)
     .pluck()
     .get(t.namespace, ...statuses) as number;
-  const expired = t
+  const dead = t
     .stmt(
       `SELECT count(*) FROM taskvault_tasks
-       WHERE namespace = ? AND expires_at IS NOT NULL AND expires_at <= ? AND status IN (${marks})`,
+       WHERE namespace = ? AND live_until IS NOT NULL AND live_until <= ? AND status IN (${marks})`,
     )
     .pluck()
     .get(t.namespace, now, ...statuses) as number;
-  return counted - expired;
+  return counted - dead;
 }
 
 /**

@@ -1,8 +1,10 @@
 /**
  * `SqliteTaskStore`: the TaskStore contract in one SQLite file, on better-sqlite3. Every write
  * is one `BEGIN IMMEDIATE` transaction (see writes.ts); reads are single statements on WAL
- * snapshots; validation, cursors and error shapes come from core's TaskStoreBase.
+ * snapshots; validation, cursors, error shapes and the background sweeper's timer come from
+ * core's TaskStoreBase (its lease and batches: sweep-lease.ts).
  */
+import { setImmediate as nextTurn } from 'node:timers/promises';
 import type { AgentTask, TaskStoreError } from '@taskvault/core';
 import {
   type CleanupRequest,
@@ -13,6 +15,8 @@ import {
   type ReplaceRequest,
   type RestoreBatchResult,
   type RestoreRequest,
+  type SweepBatchRequest,
+  type SweepLeaseRequest,
   TaskStoreBase,
   type TaskStoreOperation,
   taskStoreError,
@@ -20,7 +24,7 @@ import {
 } from '@taskvault/core/adapter';
 import Database from 'better-sqlite3';
 import { wrapDriverError } from './driver-errors.js';
-import { cleanupRows, clearRows, deleteExpired, moveAside } from './maintenance.js';
+import { cleanupRows, clearRows, moveAside } from './maintenance.js';
 import { MIGRATIONS } from './migrations/index.js';
 import {
   type MigrateOptions,
@@ -32,12 +36,13 @@ import {
 import { type ResolvedSqliteOptions, resolveOptions, type SqliteTaskStoreOptions } from './options.js';
 import { countActiveRows, countRows, listRows, readRow, readRowByRequestId } from './reads.js';
 import { type TaskRow, taskFromRow } from './rows.js';
-import { NamespaceTable } from './table.js';
+import { acquireLease, releaseLease, sweepBatch } from './sweep-lease.js';
+import { type LiveUntilOf, NamespaceTable } from './table.js';
 import { verifyNamespace } from './verify-walk.js';
 import { deleteTask, insertTask, patchTask, replaceTask, restoreTasks, type WriteOutcome } from './writes.js';
 
-/** Batches one background sweep may delete; the next tick continues. */
-const SWEEP_MAX_BATCHES = 10;
+/** How long giving the sweep lease up at close may wait for the write lock, ms. */
+const RELEASE_WAIT_MS = 250;
 /** Where moved-aside rows go, for reports. */
 const QUARANTINE = 'taskvault_quarantine';
 
@@ -60,18 +65,18 @@ export class SqliteTaskStore extends TaskStoreBase {
   #db: Database.Database | null = null;
   #table: NamespaceTable | null = null;
   #migrated = false;
-  #sweeper: NodeJS.Timeout | null = null;
+  /** The live-until instant of a task this store writes (its expiry or retention deadline). */
+  readonly #liveUntil: LiveUntilOf = (task) =>
+    this.liveUntil(task.status, task.updatedAt.getTime(), task.expiresAt?.getTime() ?? null);
 
   /** @throws TaskStoreConfigError CONFIG_INVALID */
   constructor(options: SqliteTaskStoreOptions) {
-    super(options);
-    this.#settings = resolveOptions(options);
+    // checked before the base class starts the sweeper's timer, which a throw here would strand
+    const settings = resolveOptions(options);
+    super({ ...options, sweep: settings.sweep });
+    this.#settings = settings;
     this.#given = options.database;
     this.path = options.database === undefined ? (options.path as string) : null;
-    if (this.#settings.sweepIntervalMs > 0) {
-      this.#sweeper = setInterval(() => this.#sweep(), this.#settings.sweepIntervalMs);
-      this.#sweeper.unref();
-    }
   }
 
   /** The connection, opened and set up on first use (a failed open is retried by the next call). */
@@ -177,7 +182,11 @@ export class SqliteTaskStore extends TaskStoreBase {
   }
 
   protected async insertTask(task: AgentTask): Promise<AgentTask> {
-    return this.#written('create', task.taskId, insertTask(this.#ready(), task, this.#now()));
+    return this.#written(
+      'create',
+      task.taskId,
+      insertTask(this.#ready(), task, this.#now(), this.#liveUntil),
+    );
   }
 
   protected async readTask(taskId: string): Promise<AgentTask | null> {
@@ -194,12 +203,12 @@ export class SqliteTaskStore extends TaskStoreBase {
   }
 
   protected async replaceTask(request: ReplaceRequest): Promise<AgentTask> {
-    const outcome = replaceTask(this.#ready(), request);
+    const outcome = replaceTask(this.#ready(), request, this.#liveUntil);
     return this.#written('update', request.replacement.taskId, outcome, request.expectedVersion);
   }
 
   protected async patchTask(request: PatchRequest): Promise<AgentTask> {
-    const outcome = patchTask(this.#ready(), request, this.maxTaskBytes);
+    const outcome = patchTask(this.#ready(), request, this.maxTaskBytes, this.#liveUntil);
     return this.#written('patch', request.taskId, outcome, request.expectedVersion);
   }
 
@@ -241,7 +250,8 @@ export class SqliteTaskStore extends TaskStoreBase {
   }
 
   protected async cleanupTasks(request: CleanupRequest): Promise<number> {
-    return cleanupRows(this.#ready(), request.cutoff, request.includeActive, request.now.getTime());
+    const { cutoff, includeActive, now, onBatch } = request;
+    return cleanupRows(this.#ready(), cutoff, includeActive, now.getTime(), onBatch);
   }
 
   protected async clearTasks(): Promise<number> {
@@ -249,13 +259,13 @@ export class SqliteTaskStore extends TaskStoreBase {
   }
 
   protected async restoreTasks(request: RestoreRequest): Promise<RestoreBatchResult> {
-    return restoreTasks(this.#ready(), request, (taskId, detail) =>
+    return restoreTasks(this.#ready(), request, this.#liveUntil, (taskId, detail) =>
       this.reportCorrupt('restore', taskId, detail, QUARANTINE),
     );
   }
 
   protected async verifyTasks(request: VerifyRequest): Promise<void> {
-    verifyNamespace(this.#ready(), request, (taskId, detail) =>
+    verifyNamespace(this.#ready(), request, this.#liveUntil, (taskId, detail) =>
       this.reportCorrupt('verify', taskId, detail, QUARANTINE),
     );
   }
@@ -264,45 +274,80 @@ export class SqliteTaskStore extends TaskStoreBase {
   protected async ping(): Promise<void> {
     const db = this.#settings.autoMigrate ? this.#ready().db : this.#connection();
     db.prepare('SELECT count(*) FROM sqlite_schema').get();
-    const missing = missingObjects(db, MIGRATIONS).filter((o) => o.kind === 'table');
+    // a missing index costs speed; a missing table or column fails calls
+    const missing = missingObjects(db, MIGRATIONS).filter((o) => o.kind !== 'index');
     if (missing.length > 0) {
       throw taskStoreError('healthCheck', 'BACKEND_ERROR', {
         backend: 'sqlite',
-        detail: `tables missing: ${missing.map((o) => o.name).join(', ')}; run store.migrate() to create them`,
+        detail: `${missing.map((o) => `${o.kind} ${o.name}`).join(', ')} missing; run store.migrate() to create them`,
       });
     }
   }
 
-  /** One background sweep of expired rows; skipped until the store has been used. */
-  #sweep(): void {
-    if (this.closed || this.#table === null) return;
-    const db = this.#table.db;
-    // better-sqlite3 waits for a lock on the calling thread: a background sweep must not block the
-    // application's event loop behind another process's writer, so it tries once and moves on
-    db.pragma('busy_timeout = 0');
+  /**
+   * Runs a step of the background sweeper without waiting for the write lock: better-sqlite3
+   * waits on the calling thread, and a background sweep must not block the application's event
+   * loop behind another connection's writer, so it tries once (SQLITE_BUSY otherwise: the
+   * sweeper notes it and tries again next tick), or waits `waitMs` at most. Null until the store
+   * has been used: the sweeper never opens (or migrates) the file by itself.
+   */
+  #briefly<T>(step: (t: NamespaceTable) => T, waitMs = 0): T | null {
+    const t = this.#table;
+    if (t === null) return null;
+    t.db.pragma(`busy_timeout = ${Math.min(waitMs, this.#settings.busyTimeoutMs)}`);
     try {
-      deleteExpired(this.#table, this.#now(), SWEEP_MAX_BATCHES);
-    } catch {
-      // busy or failing: the next tick tries again, and reads never count expired rows anyway
+      return step(t);
     } finally {
-      db.pragma(`busy_timeout = ${this.#settings.busyTimeoutMs}`);
+      t.db.pragma(`busy_timeout = ${this.#settings.busyTimeoutMs}`);
     }
   }
 
+  /**
+   * Takes or renews the namespace's sweep lease (a row in the file; see sweep-lease.ts). Null
+   * while another store holds it, or before this store has opened the file.
+   * @throws SQLITE_BUSY (wrapped by the caller) when another connection holds the write lock
+   */
+  protected override async acquireSweepLease(request: SweepLeaseRequest): Promise<number | null> {
+    return this.#briefly((t) => acquireLease(t, request.holder, request.leaseMs));
+  }
+
+  /**
+   * One batch of the sweeper: up to `limit` rows past their live-until, in one transaction that
+   * first checks the lease's token; null (nothing deleted) when the lease has moved on.
+   * @throws SQLITE_BUSY (wrapped by the caller) when another connection holds the write lock
+   */
+  protected override async sweepDeadTasks(request: SweepBatchRequest): Promise<number | null> {
+    // the sweeper runs its batches back to back: let the application's callbacks run between them
+    await nextTurn();
+    const { holder, token, now, limit } = request;
+    return this.#briefly((t) => sweepBatch(t, holder, token, now.getTime(), limit));
+  }
+
+  /**
+   * Gives the lease up at close, so another store takes over at its next tick. It waits a little
+   * for the lock (a busy moment would otherwise leave the others waiting for the whole lease);
+   * if even that fails, the lease simply runs out.
+   */
+  protected override async releaseSweepLease(request: { holder: string; token: number }): Promise<void> {
+    this.#briefly((t) => releaseLease(t, request.holder, request.token), RELEASE_WAIT_MS);
+  }
+
   protected async closeBackend(): Promise<void> {
-    if (this.#sweeper !== null) clearInterval(this.#sweeper);
     if (this.#given === undefined) this.#db?.close();
   }
 
   protected wrapError(operation: TaskStoreOperation, error: unknown, taskId?: string): TaskStoreError {
-    if (/no such table: taskvault_/.test((error as Error | null)?.message ?? '')) {
-      // dropped behind the store, or never made (autoMigrate off): let the next call migrate
+    const message = (error as Error | null)?.message ?? '';
+    if (/no such table: taskvault_|no (such )?column( named)?:? live_until/.test(message)) {
+      // dropped behind the store, or never made or brought up to date (autoMigrate off): let the
+      // next call migrate
       this.#migrated = false;
       return taskStoreError(operation, 'BACKEND_ERROR', {
         backend: 'sqlite',
         taskId,
-        detail:
-          'the taskvault tables are missing: run store.migrate(), enable autoMigrate, or apply store.migrationSql()',
+        detail: message.startsWith('no such table')
+          ? 'the taskvault tables are missing: run store.migrate(), enable autoMigrate, or apply store.migrationSql()'
+          : 'the taskvault schema is older than this version of the store: run store.migrate() or enable autoMigrate',
         cause: error,
       });
     }

@@ -8,10 +8,18 @@ import type { AgentTask } from '@taskvault/core';
 import type Database from 'better-sqlite3';
 import { dataJson, itemsJson, requestIdsOf, TASK_COLUMNS, type TaskRow } from './rows.js';
 
-/** A task row with its rowid, as the write steps read it. */
+/** A task row with its rowid and live-until instant, as the write steps read it. */
 export interface StoredRow extends TaskRow {
   id: number;
+  /** Epoch ms past which the task no longer exists (its expiry or retention), or null. */
+  live_until: number | null;
 }
+
+/**
+ * The live-until instant of a task as this store writes it: the earlier of its `expiresAt` and its
+ * retention deadline (core's `liveUntil` under the store's policy).
+ */
+export type LiveUntilOf = (task: Pick<AgentTask, 'status' | 'updatedAt' | 'expiresAt'>) => number | null;
 
 export class NamespaceTable {
   readonly #statements = new Map<string, Database.Statement>();
@@ -43,7 +51,7 @@ export class NamespaceTable {
   /** The row of `taskId`, live or expired. */
   find(taskId: string): StoredRow | undefined {
     return this.stmt(
-      `SELECT id, ${TASK_COLUMNS} FROM taskvault_tasks WHERE namespace = ? AND task_id = ?`,
+      `SELECT id, live_until, ${TASK_COLUMNS} FROM taskvault_tasks WHERE namespace = ? AND task_id = ?`,
     ).get(this.namespace, taskId) as StoredRow | undefined;
   }
 
@@ -63,12 +71,21 @@ export class NamespaceTable {
     for (const id of requestIds) add.run(this.namespace, id, createdAt, taskId);
   }
 
-  /** Stores a task with its index entries and counter; items and data as given text, or printed. */
-  insert(task: AgentTask, items: string = itemsJson(task.items), data: string = dataJson(task.data)): void {
+  /**
+   * Stores a task live until `liveUntil` (epoch ms or null) with its index entries and counter;
+   * items and data as given text, or printed.
+   */
+  insert(
+    task: AgentTask,
+    liveUntil: number | null,
+    items: string = itemsJson(task.items),
+    data: string = dataJson(task.data),
+  ): void {
     this.stmt(
-      `INSERT INTO taskvault_tasks (namespace, ${TASK_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+      `INSERT INTO taskvault_tasks (namespace, live_until, ${TASK_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
     ).run(
       this.namespace,
+      liveUntil,
       task.taskId,
       task.status,
       task.sessionId,
@@ -105,7 +122,7 @@ export class NamespaceTable {
   }
 }
 
-/** True when a row with this expiry is live at `now` (epoch ms). */
-export function isLive(expiresAt: number | null, now: number): boolean {
-  return expiresAt === null || expiresAt > now;
+/** True when a row live until `liveUntil` is live at `now` (epoch ms). */
+export function isLive(liveUntil: number | null, now: number): boolean {
+  return liveUntil === null || liveUntil > now;
 }

@@ -6,12 +6,15 @@
  *    its createdAt (`missing-index-entry` inserted, `orphan-index-entry` deleted with repair).
  * 2. The request-id index, by its key: each entry must name a task row (`orphan-index-entry`).
  * 3. The status counters against the rows (`count-mismatch`, recounted with repair).
- * The list, status and expiry indexes are SQLite's own B-trees on the tasks table, kept by SQLite
- * in the same transaction as the row: nothing of ours to check there.
+ * The list, status and live-until indexes are SQLite's own B-trees on the tasks table, kept by
+ * SQLite in the same transaction as the row. What the store writes into them is checked in walk 1:
+ * a row's `live_until` may be earlier than its `expires_at` (retention) but never later or empty
+ * while it has one, or the task would outlive its expiry (`missing-index-entry` of `expiry`, set
+ * with repair to what a write by this store would store).
  */
 import { CorruptRecord, type VerifyRequest } from '@taskvault/core/adapter';
 import { requestIdsOf, TASK_COLUMNS, taskFromRow } from './rows.js';
-import type { NamespaceTable, StoredRow } from './table.js';
+import type { LiveUntilOf, NamespaceTable, StoredRow } from './table.js';
 
 const INDEX = 'request-id';
 
@@ -19,9 +22,10 @@ const INDEX = 'request-id';
 export function verifyNamespace(
   t: NamespaceTable,
   request: VerifyRequest,
+  liveUntil: LiveUntilOf,
   onAside: (taskId: string, detail: string) => void,
 ): void {
-  walkRows(t, request, onAside);
+  walkRows(t, request, liveUntil, onAside);
   walkEntries(t, request);
   checkCounts(t, request);
 }
@@ -29,13 +33,15 @@ export function verifyNamespace(
 function walkRows(
   t: NamespaceTable,
   request: VerifyRequest,
+  liveUntil: LiveUntilOf,
   onAside: (taskId: string, detail: string) => void,
 ) {
   const { report, repair, batchSize } = request;
   const now = request.now.getTime();
   const batch = t.stmt(
-    `SELECT id, ${TASK_COLUMNS} FROM taskvault_tasks WHERE namespace = ? AND id > ? ORDER BY id LIMIT ?`,
+    `SELECT id, live_until, ${TASK_COLUMNS} FROM taskvault_tasks WHERE namespace = ? AND id > ? ORDER BY id LIMIT ?`,
   );
+  const setLiveUntil = t.stmt('UPDATE taskvault_tasks SET live_until = ? WHERE id = ?');
   const entries = t.stmt(
     'SELECT request_id, created_at FROM taskvault_requests WHERE namespace = ? AND task_id = ?',
   );
@@ -51,7 +57,16 @@ function walkRows(
         after = row.id;
         let ids: Set<string>;
         try {
-          ids = new Set(requestIdsOf(taskFromRow(row).items));
+          const task = taskFromRow(row);
+          ids = new Set(requestIdsOf(task.items));
+          const late = lateLiveUntil(row);
+          if (late !== null) {
+            if (repair) setLiveUntil.run(liveUntil(task), row.id);
+            report.problem(
+              { kind: 'missing-index-entry', taskId: row.task_id, index: 'expiry', detail: late },
+              repair,
+            );
+          }
         } catch (error) {
           if (!(error instanceof CorruptRecord)) throw error;
           if (repair) {
@@ -97,6 +112,15 @@ function walkRows(
     report.checked(n);
     if (n < batchSize) return;
   }
+}
+
+/** What is wrong with a row's live-until, or null: it must not be later than its expiry. */
+function lateLiveUntil(row: StoredRow): string | null {
+  const { expires_at: expiresAt, live_until: liveUntil } = row;
+  if (expiresAt === null || (liveUntil !== null && liveUntil <= expiresAt)) return null;
+  return liveUntil === null
+    ? `live_until is empty though the task expires at ${expiresAt}: it would never expire`
+    : `live_until ${liveUntil} is later than the task's expiry ${expiresAt}: it would outlive it`;
 }
 
 interface Entry {

@@ -3,7 +3,9 @@
  * with its index entries and counter under SQLite's write lock, so no other connection (in this
  * process or another) can come between the read and the write. A row that does not hold a task
  * is moved to the quarantine in the same transaction, and the outcome says so; the store reports
- * it and rejects with CORRUPT_DATA.
+ * it and rejects with CORRUPT_DATA. Each write stores the task's live-until instant (its expiry or,
+ * earlier, its retention deadline) in the same statement as the task, and a row past its own is
+ * treated as gone.
  */
 import type { AgentTask, JsonObject } from '@taskvault/core';
 import {
@@ -15,7 +17,7 @@ import {
   setOwnKey,
 } from '@taskvault/core/adapter';
 import { appendJsonArray, dataJson, itemsJson, requestIdsOf, storedSize, taskFromRow } from './rows.js';
-import { isLive, type NamespaceTable, type StoredRow } from './table.js';
+import { isLive, type LiveUntilOf, type NamespaceTable, type StoredRow } from './table.js';
 
 /** How a write ended, when it did not write. */
 export type WriteOutcome<T> =
@@ -34,7 +36,7 @@ type Readable =
 /** The live task of `taskId` for a write; a row that holds no task is moved aside first. */
 function readForWrite(t: NamespaceTable, taskId: string, now: number): Readable {
   const row = t.find(taskId);
-  if (row === undefined || !isLive(row.expires_at, now)) return { kind: 'missing' };
+  if (row === undefined || !isLive(row.live_until, now)) return { kind: 'missing' };
   try {
     return { kind: 'task', row, task: taskFromRow(row) };
   } catch (error) {
@@ -44,21 +46,33 @@ function readForWrite(t: NamespaceTable, taskId: string, now: number): Readable 
   }
 }
 
-/** `create`: a live task with the id is TASK_EXISTS; an expired one is replaced. */
-export function insertTask(t: NamespaceTable, task: AgentTask, now: number): WriteOutcome<AgentTask> {
+/**
+ * `create`: a live task with the id is TASK_EXISTS; one past its live-until (expired, or past its
+ * retention) is replaced.
+ */
+export function insertTask(
+  t: NamespaceTable,
+  task: AgentTask,
+  now: number,
+  liveUntil: LiveUntilOf,
+): WriteOutcome<AgentTask> {
   return t.write(() => {
     const row = t.find(task.taskId);
     if (row !== undefined) {
-      if (isLive(row.expires_at, now)) return { kind: 'exists' };
+      if (isLive(row.live_until, now)) return { kind: 'exists' };
       t.remove(row);
     }
-    t.insert(task);
+    t.insert(task, liveUntil(task));
     return { kind: 'written', task };
   });
 }
 
 /** `update`: replaces the fields, checking the version unless forced. */
-export function replaceTask(t: NamespaceTable, request: ReplaceRequest): WriteOutcome<AgentTask> {
+export function replaceTask(
+  t: NamespaceTable,
+  request: ReplaceRequest,
+  liveUntil: LiveUntilOf,
+): WriteOutcome<AgentTask> {
   const { replacement: r, expectedVersion } = request;
   const now = request.now.getTime();
   return t.write(() => {
@@ -76,13 +90,14 @@ export function replaceTask(t: NamespaceTable, request: ReplaceRequest): WriteOu
     };
     t.stmt(
       `UPDATE taskvault_tasks SET status = ?, session_id = ?, user_id = ?, updated_at = ?, expires_at = ?,
-         version = ?, data = ?, items = ? WHERE id = ?`,
+         live_until = ?, version = ?, data = ?, items = ? WHERE id = ?`,
     ).run(
       task.status,
       task.sessionId,
       task.userId,
       task.updatedAt.getTime(),
       task.expiresAt === null ? null : task.expiresAt.getTime(),
+      liveUntil(task),
       task.version,
       dataJson(task.data),
       itemsJson(task.items),
@@ -118,6 +133,7 @@ export function patchTask(
   t: NamespaceTable,
   request: PatchRequest,
   maxTaskBytes: number,
+  liveUntil: LiveUntilOf,
 ): WriteOutcome<AgentTask> {
   const { taskId, patch, expectedVersion } = request;
   const now = request.now.getTime();
@@ -155,13 +171,14 @@ export function patchTask(
     }
     t.stmt(
       `UPDATE taskvault_tasks SET status = ?, session_id = ?, user_id = ?, updated_at = ?, expires_at = ?,
-         version = ?, data = ?, items = ? WHERE id = ?`,
+         live_until = ?, version = ?, data = ?, items = ? WHERE id = ?`,
     ).run(
       task.status,
       task.sessionId,
       task.userId,
       task.updatedAt.getTime(),
       task.expiresAt === null ? null : task.expiresAt.getTime(),
+      liveUntil(task),
       task.version,
       dataText,
       itemsText,
@@ -194,6 +211,7 @@ export function deleteTask(t: NamespaceTable, taskId: string, now: number): Writ
 export function restoreTasks(
   t: NamespaceTable,
   request: RestoreRequest,
+  liveUntil: LiveUntilOf,
   onAside: (taskId: string, detail: string) => void,
 ): RestoreBatchResult {
   const now = request.now.getTime();
@@ -202,7 +220,7 @@ export function restoreTasks(
     const done: RestoreBatchResult = { restored: 0, replaced: 0, skipped: 0, conflict: null };
     for (const { task } of request.tasks) {
       let row = t.find(task.taskId);
-      if (row !== undefined && !isLive(row.expires_at, now)) {
+      if (row !== undefined && !isLive(row.live_until, now)) {
         t.remove(row);
         row = undefined;
       }
@@ -228,7 +246,7 @@ export function restoreTasks(
         t.remove(row);
         done.replaced++;
       }
-      t.insert(task);
+      t.insert(task, liveUntil(task));
     }
     return done;
   });

@@ -10,8 +10,9 @@ import type { NormalizedFilter, NormalizedListQuery } from '@taskvault/core/adap
 import Database from 'better-sqlite3';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { SqliteTaskStore } from '../src/index.js';
-import { cleanupRows, deleteExpired } from '../src/maintenance.js';
+import { cleanupRows, deadRows } from '../src/maintenance.js';
 import { countActiveRows, countRows, listRows, readRow, readRowByRequestId } from '../src/reads.js';
+import { acquireLease, releaseLease, sweepBatch } from '../src/sweep-lease.js';
 import { NamespaceTable } from '../src/table.js';
 import { tempDir } from './helpers.js';
 
@@ -138,9 +139,17 @@ describe('every read and maintenance statement searches an index (EXPLAIN QUERY 
     expectIndexed(plansOf((t) => countRows(t, filter({ statuses: ['failed'] }), now())));
     expectIndexed(plansOf((t) => countActiveRows(t, now())));
   });
-  it('cleanup and the expiry sweep', () => {
+  it('cleanup and the sweeper: its lease and its batches', () => {
     expectIndexed(plansOf((t) => cleanupRows(t, now() - 10 ** 12, true, now())));
-    expectIndexed(plansOf((t) => deleteExpired(t, now())));
+    expectIndexed(plansOf((t) => deadRows(t, now(), 1000)));
+    const plans = plansOf((t) => {
+      const token = acquireLease(t, 'explain', 60_000)!;
+      sweepBatch(t, 'explain', token, now(), 1000);
+      releaseLease(t, 'explain', token);
+    });
+    // (an INSERT has no plan)
+    expectIndexed(plans.filter((plan) => plan.length > 0));
+    expect(plans.flat().join('\n')).toMatch(/INDEX taskvault_tasks_live_until/);
   });
   it('the row lookups of every write', () => {
     expectIndexed(plansOf((t) => t.find('t7')));

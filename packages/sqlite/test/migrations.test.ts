@@ -102,13 +102,14 @@ describe('migrations', () => {
     await store.close();
   });
 
-  it('migrationSql() is the same schema, recorded: a store then finds nothing to migrate', async () => {
+  it('migrationSql() is the same schema, recorded: a store then finds nothing to migrate; it runs once', async () => {
     const path = file('script.db');
     const store = new SqliteTaskStore({ path, autoMigrate: false });
     const script = store.migrationSql();
     const db = new Database(path);
     db.exec(script);
-    db.exec(script); // idempotent
+    // for a new file: a column cannot be added twice, and the failed run changes nothing
+    expect(() => db.exec(script)).toThrow(/duplicate column name: live_until/);
     db.close();
     expect(await store.migrate()).toEqual({ applied: [], alreadyApplied: [...MIGRATION_NAMES] });
     await store.create({ taskId: 't' });

@@ -2,14 +2,19 @@
  * Several processes on one file: SQLite's locking serialises their writes. A writer SIGKILLed in
  * the middle of a burst loses no write that resolved and leaves no half-written task (`verify`
  * finds nothing); a process that holds the write lock past the busy timeout makes calls reject
- * with BACKEND_UNAVAILABLE in bounded time, and the store works again once it lets go.
+ * with BACKEND_UNAVAILABLE in bounded time, and the store works again once it lets go. Ten
+ * processes with retention share one sweeper (the lease in the file), and a SIGKILLed holder is
+ * replaced once its lease runs out.
  */
 import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
+import { randomUUID } from 'node:crypto';
 import { existsSync, readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import { isTaskStoreError } from '@taskvault/core';
+import { checkOneSweeper } from '@taskvault/test-servers';
+import Database from 'better-sqlite3';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { SqliteTaskStore } from '../src/index.js';
 import { tempDir } from './helpers.js';
@@ -136,4 +141,44 @@ describe('several processes on one file', () => {
       await store.close();
     }
   }, 30_000);
+
+  it('retention: ten processes on one namespace, one sweeper; a SIGKILLed holder is replaced after its lease', async () => {
+    const path = join(dir, 'sweepers.db');
+    const namespace = 'sweepers';
+    const [intervalMs, leaseMs] = [200, 1500];
+    const writer = new SqliteTaskStore({ path, namespace, retention: { completed: 50 }, sweep: false });
+    try {
+      // migrated once here, so the children do not queue for it
+      expect((await writer.healthCheck()).ok).toBe(true);
+      const outcome = await checkOneSweeper({
+        spawn: () =>
+          spawn(process.execPath, [fixture('sweeper.mjs'), path, namespace, `${intervalMs}`, `${leaseMs}`], {
+            stdio: ['ignore', 'pipe', 'inherit'],
+          }),
+        intervalMs,
+        leaseMs,
+        writeDoomed: () => writer.create({ taskId: randomUUID(), status: 'completed' }),
+      });
+      expect(outcome.second).not.toBe(outcome.first);
+      expect(outcome.takeoverMs).toBeLessThan(leaseMs + 10 * intervalMs);
+      expect(outcome.removed).toBeGreaterThan(0);
+      // the sweeps removed what the parent wrote (a child killed between a batch and its report
+      // took that report with it), and what is left is gone for every read already
+      expect(outcome.removed).toBeLessThanOrEqual(outcome.written);
+      const rows = new Database(path, { readonly: true });
+      try {
+        const left = rows
+          .prepare('SELECT count(*) FROM taskvault_tasks WHERE namespace = ?')
+          .pluck()
+          .get(namespace) as number;
+        expect(left).toBeLessThan(outcome.written / 2);
+      } finally {
+        rows.close();
+      }
+      await new Promise((r) => setTimeout(r, 100));
+      expect(await writer.count()).toBe(0);
+    } finally {
+      await writer.close();
+    }
+  }, 60_000);
 });

@@ -1,6 +1,6 @@
 -- by-request: the earliest-created live task (ties: smallest id by bytes) holding an item with a
--- request id, from that request id's range of the lex index (read only; expired or dangling
--- entries are skipped).
+-- request id, from that request id's range of the lex index (read only; entries of tasks past their
+-- live-until instant, see live.lua, or dangling are skipped).
 -- KEYS[1] P idx
 -- ARGV[1] now (ms)       ARGV[2] requestId
 -- Returns {'OK', taskId, document} | {'MISSING'} | {'CORRUPT', taskId, version text}
@@ -17,7 +17,7 @@ while true do
     if doc then
       local h = parse_head(doc)
       if not h then return { 'CORRUPT', id, version_text(doc) } end
-      if not h.x or h.x > now then return { 'OK', id, doc } end
+      if is_live(h, id, now) then return { 'OK', id, doc } end
     end
   end
   if #members < 16 then return { 'MISSING' } end

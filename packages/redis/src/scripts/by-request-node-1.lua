@@ -23,7 +23,7 @@ local function earliest(idx)
       if doc then
         local h = parse_head(doc)
         if not h then return { 'CORRUPT', id, version_text(doc) } end
-        if not h.x or h.x > now then return { 'OK', id, doc } end
+        if is_live(h, id, now, p) then return { 'OK', id, doc } end
       end
     end
     if #members < 16 then return { 'MISSING' } end

@@ -17,7 +17,7 @@ for _, member in ipairs(members) do
     live = live + 1
   elseif doc then
     local h = parse_doc(doc)
-    if not h or not h.x or h.x > now then live = live + 1 end
+    if not h or is_live(h, id, now) then live = live + 1 end
   end
   spent = spent + drop(id, type(doc) == 'string' and doc or nil)
   -- an entry whose bookkeeping is gone is still removed from `all`

@@ -86,11 +86,12 @@ while true do
   for _, member in ipairs(members) do
     local doc = redis.pcall('GET', P .. 't:' .. string.sub(member, at))
     local h = type(doc) == 'string' and parse_head(doc)
-    if h and (not h.x or h.x > now)
+    if h
       and (drive_status == nil or h.s == drive_status)
       and (want_status == nil or want_status[h.s])
       and (want_session == nil or h.e == want_session)
-      and (want_user == nil or h.u == want_user) then
+      and (want_user == nil or h.u == want_user)
+      and is_live(h, string.sub(member, at), now) then
       total = total + 1
     end
   end

@@ -1,6 +1,6 @@
 -- count-status: live tasks of one bucket with the given statuses (read only): the entries of the
 -- all or st:<status> ranges of the lex index (ZLEXCOUNT, O(log n)) minus the expired tasks not yet
--- purged, counted in the expiry indexes.
+-- purged, counted in the expiry indexes (scored by live-until instants, see live.lua).
 -- KEYS[1] P idx
 -- ARGV[1] now (ms)       ARGV[2...] statuses (none = every status)
 -- Returns the count.

@@ -3,7 +3,8 @@
 -- ARGV[1] now (ms)       ARGV[2] taskId       ARGV[3] the document
 -- ARGV[4] its bookkeeping: lex member and the suffixes of the indexes it goes into (all, st:<s>,
 --         up:<s>, exp, ex:<s>, ss:, us:, rq:), joined by \31
--- ARGV[5] updatedAt (ms) ARGV[6] expiresAt (ms, '' = none)              ARGV[7] expired tasks to purge
+-- ARGV[5] updatedAt (ms) ARGV[6] its live-until instant (ms, '' = none: see live.lua): its score in
+--         exp and ex:<s> (its expiresAt is in the document)             ARGV[7] expired tasks to purge
 -- ARGV[8] status         ARGV[9] 'replace': a live task with this id is replaced (restore); else
 --         it is EXISTS
 -- ARGV[10] its stored size as maxTaskBytes counts it, worked out by the client ('' = measure it here)
@@ -21,9 +22,11 @@ if not redis.call('SET', tkey, ARGV[3], 'NX') then
   if type(doc) ~= 'string' then return { 'CORRUPT', '' } end
   local h = parse_doc(doc)
   if not h then return { 'CORRUPT', version_text(doc) } end
-  if (not h.x or h.x > now) and ARGV[9] ~= 'replace' then return { 'EXISTS' } end
-  replaced = not h.x or h.x > now
-  -- expired (it does not exist, and its id is free), or replaced: its entries go, the new ones come
+  local live = is_live(h, id, now)
+  if live and ARGV[9] ~= 'replace' then return { 'EXISTS' } end
+  replaced = live
+  -- past its live-until instant (it does not exist, and its id is free), or replaced: its entries
+  -- go, the new ones come
   drop(id, doc)
   redis.call('SET', tkey, ARGV[3])
 end

@@ -13,7 +13,8 @@ if not doc then
 end
 local h = parse_doc(doc)
 if not h then return { 'CORRUPT', version_text(doc) } end
+local live = is_live(h, id, now)
 drop(id, doc)
-if h.x and h.x <= now then return { 'NOT_FOUND' } end
+if not live then return { 'NOT_FOUND' } end
 purge(now, tonumber(ARGV[3]), WRITE_PURGE_BUDGET)
 return { 'OK' }

@@ -1,6 +1,7 @@
 -- list: one bucket's share of a page, in (createdAt, taskId) order, walking ranges of the lex
 -- index with a keyset position (read only). Several driving indexes (one per wanted status) are merged.
--- Expired or dangling entries are skipped; other filters are checked per task on its header.
+-- Entries of tasks past their live-until instant (live.lua) or dangling are skipped; other filters
+-- are checked per task on its header.
 -- KEYS[1] P idx
 -- ARGV[1] now (ms)       ARGV[2] 'asc' | 'desc'     ARGV[3] keyset: lex member to start after ('' = none)
 -- ARGV[4] lower bound: '[' or '(' and a lex member prefix ('' = none)   ARGV[5] upper bound ('' = none)
@@ -84,11 +85,11 @@ while found < take do
     if not h then
       corrupt[#corrupt + 1] = id
       corrupt[#corrupt + 1] = version_text(doc)
-    elseif (not h.x or h.x > now)
-      and (best.status == nil or h.s == best.status)
+    elseif (best.status == nil or h.s == best.status)
       and (want_status == nil or want_status[h.s])
       and (want_session == nil or h.e == want_session)
-      and (want_user == nil or h.u == want_user) then
+      and (want_user == nil or h.u == want_user)
+      and is_live(h, id, now) then
       if skip > 0 then
         skip = skip - 1
       else

@@ -8,7 +8,10 @@
 -- ARGV[10] userId mode, ARGV[11] id, ARGV[12] JSON (as for sessionId)
 -- ARGV[13] expiresAt mode ('k', 'n', 's'), ARGV[14] expiresAt ms
 -- ARGV[15] expired tasks to purge
--- ARGV[16...] n, data member * n ('\n<key JSON>\t:<value JSON>'), r, requestId * r (distinct),
+-- ARGV[16] ARGV[17] ARGV[18] the retention of completed, failed and cancelled tasks (ms, '' = kept):
+--         the task's live-until instant (see live.lua), its score in exp and ex:<status>, is the
+--         earlier of its resulting expiresAt and updatedAt + the retention of its resulting status
+-- ARGV[19...] n, data member * n ('\n<key JSON>\t:<value JSON>'), r, requestId * r (distinct),
 --             k, item * k ('\n[<requestId JSON>\t,...]')
 -- Returns {'OK', the new document} | {'OK', the old document, its new bytes 6-104, its new end from
 --         byte #old - 1 on} | {'NOT_FOUND'} | {'CONFLICT', stored version}
@@ -25,9 +28,19 @@ local e = ARGV[7] == 'k' and h.e or (ARGV[7] == 'n' and 'null' or ARGV[9])
 local u = ARGV[10] == 'k' and h.u or (ARGV[10] == 'n' and 'null' or ARGV[12])
 local xt = ARGV[13] == 'k' and h.xt or (ARGV[13] == 'n' and 'null' or ARGV[14])
 local x = xt ~= 'null' and xt or nil
+-- its live-until instant, from the status and expiresAt it ends up with (the stored ones when the
+-- patch keeps them): the same step that stores the task fixes it
+local keep = (status == 'completed' and ARGV[16]) or (status == 'failed' and ARGV[17])
+  or (status == 'cancelled' and ARGV[18]) or nil
+local l, lt = x and tonumber(x) or nil, xt
+if keep and keep ~= '' then
+  local deadline = tonumber(ARGV[5]) + tonumber(keep)
+  if not l or deadline < l then l, lt = deadline, string.format('%.0f', deadline) end
+end
+local lx = l and lt or nil
 
-local nd = tonumber(ARGV[16])
-local r_at = 17 + nd
+local nd = tonumber(ARGV[19])
+local r_at = 20 + nd
 local nr = tonumber(ARGV[r_at])
 local i_at = r_at + 1 + nr
 local ni = tonumber(ARGV[i_at])
@@ -65,7 +78,7 @@ else
       slot[string.sub(data, pos + 1, key_end - 1)] = #members
       pos = last + 2
     end
-    for i = 17, 16 + nd do
+    for i = 20, 19 + nd do
       local member = ARGV[i]
       local key = string.sub(member, 2, string.find(member, '\t', 2, true) - 1)
       local at = slot[key]
@@ -103,18 +116,18 @@ for i = r_at + 1, r_at + nr do
     rids[#rids + 1] = f
   end
 end
-local moves = status ~= h.s or e ~= h.e or u ~= h.u or (xt == 'null') ~= (h.xt == 'null')
+local moves = status ~= h.s or e ~= h.e or u ~= h.u or (lt == 'null') ~= (h.lt == 'null')
 local bad, reply
 if not moves and #added == 0 then
-  -- the usual append: only expiry scores move
+  -- the usual append: only expiry (live-until) scores move
   local scored = {}
-  if x then scored = { 'exp', 'ex:' .. status } end
-  bad, reply = sync(id, nil, scored, scored, ARGV[5], x, h.m, h.xt, nil, true)
+  if l then scored = { 'exp', 'ex:' .. status } end
+  bad, reply = sync(id, nil, scored, scored, ARGV[5], lx, h.m, h.lt, nil, true)
 else
   local text = redis.pcall('HGET', IX, id)
   if type(text) == 'table' then return refused(IX, text) end
   local old_lex, old, old_rids = ix_parts(text, id, h)
-  local new = base_suffixes(status, nil, nil, x)
+  local new = base_suffixes(status, nil, nil, l)
   for _, f in ipairs(old) do
     local head = string.sub(f, 1, 3)
     if (head == 'ss:' and e == h.e) or (head == 'us:' and u == h.u) then new[#new + 1] = f end
@@ -123,7 +136,7 @@ else
   if u ~= h.u and ARGV[10] == 's' then new[#new + 1] = 'us:' .. ARGV[11] end
   local rid_text = #rids > 0 and ('\31' .. table.concat(rids, '\31')) or ''
   local text = old_lex .. '\31' .. table.concat(new, '\31') .. old_rids .. rid_text
-  bad, reply = move_entries(id, old_lex, old, new, added, {}, ARGV[5], x, h.m, h.xt, text)
+  bad, reply = move_entries(id, old_lex, old, new, added, {}, ARGV[5], lx, h.m, h.lt, text)
 end
 if bad then return refused(bad, reply) end
 

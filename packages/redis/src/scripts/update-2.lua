@@ -5,6 +5,7 @@
 -- ARGV[4] updatedAt (ms) ARGV[5] expiresAt (ms, '' = none)             ARGV[6] expired tasks to purge
 -- ARGV[7] the new document (its version and createdAt are set here, in its fixed-width head)
 -- ARGV[8] suffixes of the indexes the task is to be in, joined by \31
+-- ARGV[9] its live-until instant (ms, '' = none: see live.lua), its score in exp and ex:<status>
 
 -- Returns {'OK', createdAt, version} | {'NOT_FOUND'} | {'CONFLICT', stored version}
 --       | {'CORRUPT', version text} | {'REFUSED', key, error reply} (nothing written)
@@ -15,12 +16,13 @@ local doc, h = read_live(id, tkey, now, ARGV[3])
 if not doc then return h end -- h is the reply then
 
 local x = ARGV[5] ~= '' and ARGV[5] or nil
+local l = ARGV[9] ~= '' and ARGV[9] or nil
 local rest = ARGV[7]
 local s, e, u = string.match(rest, '^{"v":%d+ *\t,"m":%-?%d+ *\t,"s":"(%l+)" *\t,"x":[%-%dnul]+ *\t,"c":%-?%d+ *\t,"e":([^\t]*)\t,"u":([^\t]*)\t')
 if not s then return { 'UNEXPECTED' } end
 
 -- index entries. An update that leaves every index set as it was (the usual one) only moves expiry
--- scores: it is one when the stored bookkeeping lists exactly the suffixes sent (one string
+-- (live-until) scores: it is one when the stored bookkeeping lists exactly the suffixes sent (one string
 -- comparison, no walk of the items). Otherwise the other suffixes move (sync, a short list), and
 -- the request ids are diffed only when their part of the bookkeeping differs from the one sent
 -- (linear in the task's request ids). The bookkeeping is then rewritten as sent.
@@ -29,8 +31,8 @@ if type(text) == 'table' then return refused(IX, text) end
 local bad, reply
 if text and text == lex_of(h.c, id) .. '\31' .. ARGV[8] then
   local scored = {}
-  if x then scored = { 'exp', 'ex:' .. s } end
-  bad, reply = sync(id, nil, scored, scored, ARGV[4], x, h.m, h.xt, nil, true)
+  if l then scored = { 'exp', 'ex:' .. s } end
+  bad, reply = sync(id, nil, scored, scored, ARGV[4], l, h.m, h.lt, nil, true)
 else
   local lex, old, old_rids = ix_parts(text, id, h)
   local at = string.find(ARGV[8], '\31rq:', 1, true)
@@ -50,7 +52,7 @@ else
     end
     for f in pairs(had) do gone[#gone + 1] = f .. '\0' .. lex end
   end
-  bad, reply = move_entries(id, lex, old, new, added, gone, ARGV[4], x, h.m, h.xt, lex .. '\31' .. ARGV[8])
+  bad, reply = move_entries(id, lex, old, new, added, gone, ARGV[4], l, h.m, h.lt, lex .. '\31' .. ARGV[8])
 end
 if bad then return refused(bad, reply) end
 local version = h.v + 1

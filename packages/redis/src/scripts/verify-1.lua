@@ -30,7 +30,8 @@ local function problem(kind, id, index, detail)
   problems[#problems + 1] = repair and '1' or '0'
 end
 
--- The live task's document and parsed head, or nil: gone (or expired), or unreadable (then noted).
+-- The live task's document and parsed head with its live-until instant (h.l, h.lt; see live.lua),
+-- or nil: gone (or past its live-until instant), or unreadable (then noted).
 local function live(id)
   local doc = redis.pcall('GET', P .. 't:' .. id)
   if not doc then return nil end
@@ -40,7 +41,13 @@ local function live(id)
     corrupt[#corrupt + 1] = type(doc) == 'string' and version_text(doc) or ''
     return nil, true
   end
-  if h.x and h.x <= now then return nil end
+  h.l, h.lt = live_until(h, id)
+  if TERMINAL[h.s] then
+    -- a retention deadline its ex:<status> entry kept where the exp one was lost counts too
+    local kept = redis.call('ZSCORE', P .. 'ex:' .. h.s, id)
+    if kept and (not h.l or tonumber(kept) < h.l) then h.l, h.lt = tonumber(kept), kept end
+  end
+  if h.l and h.l <= now then return nil end
   return doc, h
 end
 
@@ -81,7 +88,7 @@ end
 local function check_task(id, doc, h)
   local lex = lex_of(h.c, id)
   local session, user = json_id(h.e), json_id(h.u)
-  local base = base_suffixes(h.s, session, user, h.x)
+  local base = base_suffixes(h.s, session, user, h.l)
   local rids, rid_set = request_suffixes(doc, h)
   for _, f in ipairs(base) do
     local k = kind_of(f)
@@ -105,12 +112,14 @@ local function check_task(id, doc, h)
     problem('missing-index-entry', id, 'up:' .. h.s, up and 'its updatedAt score is too late' or 'no entry in the up:' .. h.s .. ' index')
     if repair then redis.call('ZADD', P .. 'up:' .. h.s, h.m, id) end
   end
+  -- both expiry indexes hold its live-until instant: its expiresAt, or (terminal tasks) the earlier
+  -- retention deadline its last write set
   for _, f in ipairs({ 'exp', 'ex:' .. h.s }) do
     local score = redis.call('ZSCORE', P .. f, id)
-    if h.x and (not score or tonumber(score) ~= h.x) then
+    if h.l and (not score or tonumber(score) ~= h.l) then
       problem('missing-index-entry', id, f, score and 'its expiry score is wrong' or 'no entry in the ' .. f .. ' index')
-      if repair then redis.call('ZADD', P .. f, h.xt, id) end
-    elseif not h.x and score then
+      if repair then redis.call('ZADD', P .. f, h.lt, id) end
+    elseif not h.l and score then
       problem('orphan-index-entry', id, f, 'an expiry entry for a task that does not expire')
       if repair then redis.call('ZREM', P .. f, id) end
     end
@@ -265,9 +274,9 @@ else -- 'scored': cursor "<key number>:<rank>"
     local belongs = nil
     if doc then
       if f == 'exp' then
-        belongs = h.x ~= nil
+        belongs = h.l ~= nil
       else
-        belongs = string.sub(f, 4) == h.s and (string.sub(f, 1, 3) == 'up:' or h.x ~= nil)
+        belongs = string.sub(f, 4) == h.s and (string.sub(f, 1, 3) == 'up:' or h.l ~= nil)
       end
     elseif gone then
       belongs = false

@@ -40,7 +40,19 @@ export async function indexProblems(redis: Redis, bucket: Bucket): Promise<strin
     const lex = lexMember(doc.c, id);
     updatedAt.set(id, doc.m);
     const suffixes = ['all', `st:${doc.s}`, `up:${doc.s}`];
-    if (doc.x !== null) suffixes.push('exp', `ex:${doc.s}`);
+    // in the expiry indexes when it has a live-until instant: its expiresAt, or (a terminal task)
+    // the earlier retention deadline its writer's policy set, the same score in both
+    const until = await redis.zscore(`${p}exp`, id);
+    const terminal = ['completed', 'failed', 'cancelled'].includes(doc.s);
+    if (doc.x !== null || (terminal && until !== null)) {
+      suffixes.push('exp', `ex:${doc.s}`);
+      const wanted = terminal ? Number(until) : doc.x;
+      if (until === null || Number(until) !== wanted || (doc.x !== null && Number(until) > doc.x))
+        problems.push(`task ${id}: exp score ${until} is not its live-until instant`);
+      const byStatus = await redis.zscore(`${p}ex:${doc.s}`, id);
+      if (byStatus !== until)
+        problems.push(`task ${id}: ex:${doc.s} score ${byStatus} != exp score ${until}`);
+    }
     if (doc.e !== null) suffixes.push(`ss:${doc.e}`);
     if (doc.u !== null) suffixes.push(`us:${doc.u}`);
     for (const requestId of new Set(doc.i.map((item) => item[0]))) suffixes.push(`rq:${requestId}`);
@@ -73,7 +85,12 @@ export async function indexProblems(redis: Redis, bucket: Bucket): Promise<strin
   }
   for (const key of keys) {
     const rest = key.slice(p.length);
-    if (['ix', 'sz', 'shards'].includes(rest) || rest.startsWith('t:') || rest.startsWith('quarantine:'))
+    if (
+      ['ix', 'sz', 'shards'].includes(rest) ||
+      rest.startsWith('t:') ||
+      rest.startsWith('quarantine:') ||
+      rest.startsWith('sweep:')
+    )
       continue;
     if ((await redis.type(key)) !== 'zset') {
       problems.push(`unexpected key ${key}`);

@@ -47,6 +47,7 @@ export const INIT_OBJECTS: readonly SchemaObject[] = [
     sql: 'CREATE INDEX IF NOT EXISTS taskvault_tasks_status_updated ON taskvault_tasks (namespace, status, updated_at)',
   },
   // expired rows: the sweeper, cleanup, and the expired rows counts subtract from the counters
+  // (retired by 0002-live-until, which indexes live_until instead)
   {
     kind: 'index',
     name: 'taskvault_tasks_expiry',

@@ -7,7 +7,9 @@
 --   upd: up:<status> — sorted set of ids scored by updatedAt as of when the task got that status:
 --        a lower bound of its updatedAt, refreshed by cleanup (so a write that keeps the status
 --        does not move the entry)
---   exp: exp, ex:<status> — sorted sets of ids scored by expiresAt (purge, counts)
+--   exp: exp, ex:<status> — sorted sets of ids scored by their live-until instant (live.lua): the
+--        expiresAt, or earlier the retention deadline (purge, counts, the sweeper); a task is in
+--        them when it has one
 -- The bookkeeping hash IX holds, per task, its lex member and all its suffixes, so its entries can
 -- be found even when its document is unreadable. Counts are read off the st:<status> ranges
 -- (ZLEXCOUNT), so no write keeps a counter.
@@ -22,10 +24,11 @@ local function kind_of(f)
   return 'l'
 end
 
--- Suffixes of the indexes a task with these fields is in, request ids left out.
-local function base_suffixes(s, session, user, has_x)
+-- Suffixes of the indexes a task with these fields is in, request ids left out; `has_until`: it
+-- has a live-until instant (an expiresAt or a retention deadline), so it is in the expiry indexes.
+local function base_suffixes(s, session, user, has_until)
   local f = { 'all', 'st:' .. s, 'up:' .. s }
-  if has_x then
+  if has_until then
     f[#f + 1] = 'exp'
     f[#f + 1] = 'ex:' .. s
   end
@@ -54,10 +57,11 @@ end
 -- request ids (a short list), and its request-id part as text ('\31rq:<id>\31rq:<id>...', '' when
 -- none), so a write that moves its status, session, user or expiry entries never walks its request
 -- ids. Writes keep the request ids last; bookkeeping written otherwise is split whole, once. Without
--- bookkeeping (damage), what the document's head says (its request ids cannot be known then).
+-- bookkeeping (damage), what the document's head and its live-until instant (h.l, set by
+-- read_live) say (its request ids cannot be known then).
 -- `text` is the bookkeeping as read (HGET: nil when there is none). Returns lex, list, request-id text.
 local function ix_parts(text, id, h)
-  if not text then return lex_of(h.c, id), base_suffixes(h.s, json_id(h.e), json_id(h.u), h.x), '' end
+  if not text then return lex_of(h.c, id), base_suffixes(h.s, json_id(h.e), json_id(h.u), h.l), '' end
   local at = string.find(text, '\31rq:', 1, true)
   if not at then
     local lex, list = split_ix(text)
@@ -106,8 +110,8 @@ end
 -- under its key, or the server out of memory), what was added before it is taken out again (moved
 -- scores put back) and that key and the error reply are returned. Then the bookkeeping (unless
 -- `keep_ix`), then the removal of entries no longer wanted (a foreign value under an index we leave
--- must not stop that half way). `m` and `x` are the new updatedAt and expiresAt, `old_m` and
--- `old_x` the previous ones. Returns nil when done.
+-- must not stop that half way). `m` and `x` are the new updatedAt and live-until instant (texts),
+-- `old_m` and `old_x` the previous ones. Returns nil when done.
 local function sync(id, lex, old, new, m, x, old_m, old_x, old_text, keep_ix)
   local had, wanted = {}, {}
   for _, f in ipairs(old) do had[f] = true end
@@ -200,7 +204,9 @@ local function drop(id, doc)
     local h = type(doc) == 'string' and parse_doc(doc)
     if h then
       lex = lex_of(h.c, id)
-      list = base_suffixes(h.s, json_id(h.e), json_id(h.u), h.x)
+      -- its expiry entries whether or not it has an expiresAt: a retention deadline puts a
+      -- terminal task there too
+      list = base_suffixes(h.s, json_id(h.e), json_id(h.u), true)
     else
       -- nothing readable: every index holding the id itself
       list = { 'exp' }
@@ -225,16 +231,18 @@ local function drop(id, doc)
   return math.max(#list, 1)
 end
 
--- The live task under `tkey`: its document and parsed head (parse_doc), or nil and the reply the
--- script gives instead: NOT_FOUND (none, or expired: then it is dropped on the way), CORRUPT, or
--- CONFLICT when `expected` (a version as text, '' = any) is not the stored version.
+-- The live task under `tkey`: its document and parsed head (parse_doc, plus l and lt: its
+-- live-until instant and that as text, see live.lua), or nil and the reply the script gives
+-- instead: NOT_FOUND (none, or past its live-until instant: then it is dropped on the way),
+-- CORRUPT, or CONFLICT when `expected` (a version as text, '' = any) is not the stored version.
 local function read_live(id, tkey, now, expected)
   local doc = redis.pcall('GET', tkey)
   if type(doc) == 'table' then return nil, { 'CORRUPT', '' } end
   if not doc then return nil, { 'NOT_FOUND' } end
   local h = parse_doc(doc)
   if not h then return nil, { 'CORRUPT', version_text(doc) } end
-  if h.x and h.x <= now then
+  h.l, h.lt = live_until(h, id)
+  if h.l and h.l <= now then
     drop(id, doc)
     return nil, { 'NOT_FOUND' }
   end
@@ -249,7 +257,7 @@ local ENTRY_BUDGET = 20000
 -- What a write spends on purging expired tasks on the way, beyond the first one.
 local WRITE_PURGE_BUDGET = 2000
 
--- Drops up to `limit` tasks whose expiry passed, within `budget` index entries (default: the
+-- Drops up to `limit` tasks whose live-until instant passed, within `budget` index entries (default: the
 -- entry budget; a write passes less, purging being a side job of it); returns how many, and the
 -- entries that took. A foreign value under the expiry index only skips this (it runs after a
 -- write has been done).
