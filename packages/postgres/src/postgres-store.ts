@@ -30,10 +30,13 @@ import {
   resolveOptions,
 } from './options.js';
 import { countActiveRows, countRows } from './queries/counts.js';
+import { deleteTaskRow } from './queries/delete.js';
+import { insertTaskRow } from './queries/insert.js';
 import { cleanupRows, clearRows, deleteExpiredRows, quarantineRow } from './queries/maintenance.js';
+import { patchTaskRow } from './queries/patch.js';
 import { listTaskRows, readRowByRequestId, readTaskRow } from './queries/reads.js';
+import { replaceTaskRow } from './queries/replace.js';
 import { QueryLayer } from './queries/template.js';
-import { deleteTaskRow, insertTaskRow, patchTaskRow, replaceTaskRow } from './queries/writes.js';
 import { type TaskRow, taskFromRow } from './rows.js';
 import type { TaskvaultDatabase } from './schema.js';
 import { Sweeper } from './sweeper.js';
