@@ -5,12 +5,14 @@
 import { hostname } from 'node:os';
 import { parseArgs } from 'node:util';
 import { isTaskStoreError, type TaskStore, type TaskStoreConfig } from '@taskvault/core';
+import { formatRetention, parseRetention } from '@taskvault/core/adapter';
 import { DemoAgent } from './agent.js';
 import { createLogger } from './logger.js';
 import { startMetrics } from './metrics.js';
 import { openStore } from './open-store.js';
 import { runScenario } from './scenario.js';
 import { buildServer } from './server.js';
+import { SweepLog } from './sweep-log.js';
 import { Worker } from './worker.js';
 
 const HELP = `demo-agent: a small agent service without a language model whose every step is
@@ -26,6 +28,12 @@ Store (any command):
                         'run' uses a fresh demo-run-* namespace unless this is given)
   TASKVAULT_REDIS_URL, TASKVAULT_POSTGRES_URL, TASKVAULT_SQLITE_PATH (default ./taskvault.db)
   and the other TASKVAULT_* variables apply.
+
+Retention (serve):
+  --retention SPEC      how long finished tasks are kept after their last write, e.g.
+                        completed=1h,failed=1d,cancelled=10m (default: TASKVAULT_RETENTION,
+                        else that example; 'none' keeps them)
+  --sweep-ms N          how often the background sweeper runs (default 30000)
 
 Workers:
   --step-delay-ms N     pretend work per step (run: 60, serve: 300)
@@ -58,7 +66,12 @@ const OPTIONS = {
   'lease-ms': { type: 'string' },
   'step-delay-ms': { type: 'string' },
   'poll-ms': { type: 'string' },
+  retention: { type: 'string' },
+  'sweep-ms': { type: 'string' },
 } as const;
+
+/** The demo's retention when neither --retention nor TASKVAULT_RETENTION says otherwise. */
+const DEMO_RETENTION = 'completed=1h,failed=1d,cancelled=10m';
 
 class UsageError extends Error {}
 
@@ -140,7 +153,20 @@ async function serve(values: Values): Promise<number> {
 
   // Before the store: its instruments bind to the meter provider registered when it is made.
   const metrics = startMetrics();
-  const store: TaskStore = await openStore(storeConfig(values));
+  const retentionText = values.retention ?? process.env.TASKVAULT_RETENTION ?? DEMO_RETENTION;
+  const sweepMs = integer('sweep-ms', values['sweep-ms'], 30_000, 100, 86_400_000);
+  let retention: ReturnType<typeof parseRetention>;
+  try {
+    retention = retentionText.trim() === 'none' ? null : parseRetention(retentionText, '--retention');
+  } catch (error) {
+    throw new UsageError((error as Error).message);
+  }
+  const sweeps = new SweepLog(formatRetention(retention));
+  sweeps.logTo(logger);
+  const config = storeConfig(values);
+  config.retention = retention;
+  config.options = { sweep: { intervalMs: sweepMs }, onSweep: sweeps.onSweep };
+  const store: TaskStore = await openStore(config);
   const health = await store.healthCheck();
   if (!health.ok)
     logger.warn({ backend: store.backend, detail: health.detail }, 'the store is not answering yet');
@@ -157,10 +183,18 @@ async function serve(values: Values): Promise<number> {
         logger,
       }),
   );
-  const app = buildServer({ agent: new DemoAgent(store), workers, logger, metrics });
+  const app = buildServer({ agent: new DemoAgent(store), workers, logger, metrics, sweeps });
   const address = await app.listen({ port, host });
   logger.info(
-    { url: address, backend: store.backend, workers: workers.map((w) => w.id), leaseMs, stepDelayMs },
+    {
+      url: address,
+      backend: store.backend,
+      workers: workers.map((w) => w.id),
+      leaseMs,
+      stepDelayMs,
+      retention: sweeps.policy,
+      sweepMs,
+    },
     `demo agent listening on ${address}`,
   );
   for (const w of workers) w.start();

@@ -16,6 +16,7 @@ import Fastify, {
 import { AgentError, type DemoAgent } from './agent.js';
 import { clientErrorResponse, toHttpError } from './http-errors.js';
 import type { Metrics } from './metrics.js';
+import type { SweepLog } from './sweep-log.js';
 import { toView } from './view.js';
 import type { Worker } from './worker.js';
 
@@ -30,6 +31,8 @@ export interface ServerOptions {
   pageDir?: string;
   /** Serves `GET /metrics` (Prometheus text) when given. */
   metrics?: Metrics;
+  /** The retention policy and last sweep, reported by `/healthz` (and shown on the page). */
+  sweeps?: SweepLog;
 }
 
 /** The page's directory: `page/` next to this module (copied into dist by the build), else `src/page`. */
@@ -180,6 +183,7 @@ export function buildServer(options: ServerOptions): FastifyInstance {
     return reply.code(health.ok ? 200 : 503).send({
       ...health,
       activeTasks: count,
+      retention: options.sweeps?.view() ?? null,
       workers: workers.map((w) => ({ id: w.id, currentTaskId: w.currentTaskId, stats: w.stats })),
     });
   });

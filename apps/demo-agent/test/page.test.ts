@@ -7,6 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DemoAgent } from '../src/agent.js';
 import { PACKAGE_DIR } from '../src/open-store.js';
 import { buildServer } from '../src/server.js';
+import { SweepLog } from '../src/sweep-log.js';
 import { Worker } from '../src/worker.js';
 import { memoryStore, waitForTask } from './helpers.js';
 
@@ -24,7 +25,7 @@ describe('the page in headless Chromium', () => {
     store = await memoryStore();
     const agent = new DemoAgent(store);
     worker = new Worker({ store, workerId: 'page-worker', pollMs: 20, stepDelayMs: 40 });
-    app = buildServer({ agent, workers: [worker] });
+    app = buildServer({ agent, workers: [worker], sweeps: new SweepLog('completed=1h') });
     baseUrl = await app.listen({ host: '127.0.0.1', port: 0 });
     worker.start();
   });
@@ -77,6 +78,9 @@ describe('the page in headless Chromium', () => {
       .poll(() => card.textContent())
       .toContain('approval needed to send an email to alice@example.com');
     await expect.poll(() => page.locator('#health').textContent()).toMatch(/memory store/);
+    await expect
+      .poll(() => page.locator('#health').textContent())
+      .toMatch(/retention completed=1h · no sweep yet/);
     mkdirSync(dirname(SCREENSHOT), { recursive: true });
     await page.screenshot({ path: SCREENSHOT, fullPage: true });
 

@@ -4,8 +4,9 @@ import { MemoryRegistry } from './registry.js';
 
 /**
  * Builds a {@link MemoryTaskStore} for `createTaskStore` from the resolved configuration:
- * namespace, ttlMs and maxTaskBytes, plus `options.registry` (a {@link MemoryRegistry}) to share
- * tasks with other memory stores. Without a registry each built store has its own tasks.
+ * namespace, ttlMs, retention and maxTaskBytes, plus `options.registry` (a {@link MemoryRegistry}) to
+ * share tasks with other memory stores (without one each built store has its own tasks); the other
+ * `config.options` are passed to the constructor as they are.
  * @throws TaskStoreConfigError CONFIG_INVALID when `options.registry` is not a MemoryRegistry.
  */
 export function createFromConfig(config: ResolvedTaskStoreConfig): MemoryTaskStore {
@@ -15,7 +16,7 @@ export function createFromConfig(config: ResolvedTaskStoreConfig): MemoryTaskSto
     retention: config.retention,
   };
   if (config.maxTaskBytes !== undefined) options.maxTaskBytes = config.maxTaskBytes;
-  const registry = config.options.registry;
+  const { registry, ...extra } = config.options as MemoryTaskStoreOptions;
   if (registry !== undefined) {
     if (!(registry instanceof MemoryRegistry)) {
       throw taskStoreError('config', 'CONFIG_INVALID', {
@@ -25,5 +26,6 @@ export function createFromConfig(config: ResolvedTaskStoreConfig): MemoryTaskSto
     }
     options.registry = registry;
   }
-  return new MemoryTaskStore(options);
+  // the other extra options (onSweep, sweep, onCorrupt, telemetry...) go to the constructor as they are
+  return new MemoryTaskStore({ ...options, ...extra });
 }

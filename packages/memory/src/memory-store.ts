@@ -290,7 +290,12 @@ export class MemoryTaskStore<TData extends JsonObject = JsonObject> extends Task
   protected override async sweepDeadTasks(request: SweepBatchRequest): Promise<number | null> {
     const lease = this.#table.sweepLease;
     if (lease === null || lease.token !== request.token) return null;
-    return this.#table.purgeExpired(request.now.getTime(), request.limit);
+    // Reads remove the dead tasks they meet before any sweep: report those with this batch.
+    const table = this.#table;
+    table.purgeExpired(request.now.getTime(), request.limit);
+    const removed = table.expiredRemoved - table.expiredReported;
+    table.expiredReported = table.expiredRemoved;
+    return removed;
   }
 
   protected override async releaseSweepLease(request: { holder: string; token: number }): Promise<void> {

@@ -52,6 +52,7 @@ export class NamespaceTable {
     if (!this.#expiry.hasDue(now)) return 0;
     const due = this.#expiry.popDue(now, limit);
     this.removeMany(due);
+    this.expiredRemoved += due.length;
     return due.length;
   }
 
@@ -223,6 +224,12 @@ export class NamespaceTable {
     return removed;
   }
 
+  /**
+   * Tasks removed because their live-until passed, by reads and sweeps alike, and how many of them
+   * a sweep has reported: reads remove what they meet first, and the sweeper reports those too.
+   */
+  expiredRemoved = 0;
+  expiredReported = 0;
   /** The namespace's sweep lease: who holds it until when, and its fencing token. */
   sweepLease: { holder: string; token: number; until: number } | null = null;
   /** The last fencing token handed out: each change of holder takes the next one. */

@@ -9,4 +9,11 @@ export { type PostgresServerHandle, postgresForTests, startPostgres } from './po
 export { type RedisServerHandle, redisForTests, type StartRedisOptions, startRedis } from './redis.js';
 export { type RedisClusterHandle, startRedisCluster } from './redis-cluster.js';
 export { RespError, type RespValue, redisCommand } from './resp.js';
+export {
+  checkOneSweeper,
+  followSweepChild,
+  type OneSweeperOutcome,
+  type OneSweeperScenario,
+  type SweepChild,
+} from './sweep-processes.js';
 export type { Endpoint } from './types.js';

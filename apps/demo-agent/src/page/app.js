@@ -181,6 +181,16 @@ function render(tasks) {
   board.replaceChildren(...sections);
 }
 
+/** The retention policy and what the last sweep removed, from /healthz. */
+function retentionText(retention) {
+  if (!retention) return '';
+  const last = retention.lastSweep;
+  const sweep = last
+    ? `last sweep ${new Date(last.at).toLocaleTimeString()} removed ${last.removed}`
+    : 'no sweep yet';
+  return ` · retention ${retention.policy} · ${sweep}`;
+}
+
 let refreshing = false;
 async function refresh() {
   if (refreshing) return;
@@ -193,7 +203,7 @@ async function refresh() {
     render(page.tasks);
     health.className = h.ok ? '' : 'bad';
     health.textContent = h.ok
-      ? `${h.backend} store · ${h.latencyMs} ms · ${h.activeTasks ?? '?'} active · ${h.workers.length} worker(s) here`
+      ? `${h.backend} store · ${h.latencyMs} ms · ${h.activeTasks ?? '?'} active · ${h.workers.length} worker(s) here${retentionText(h.retention)}`
       : `store not ok: ${h.detail || h.error?.message || 'unknown'}`;
   } catch (error) {
     health.className = 'bad';
