@@ -4,30 +4,19 @@
  * Only one child sweeps; once it is SIGKILLed, another takes over after its lease ran out (the
  * server's clock decides), and is then the only one.
  */
-import { execFileSync, spawn } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
-import { existsSync, readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { checkOneSweeper } from '@taskvault/test-servers';
+import { buildIfStale, checkOneSweeper } from '@taskvault/test-servers';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { sqlRows, storeOn, useServer } from './helpers.js';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
 const server = useServer();
 
-/** The children run the built package: build it when dist is missing or older than src. */
-beforeAll(() => {
-  const built = join(root, 'dist', 'index.js');
-  const newest = Math.max(
-    ...readdirSync(join(root, 'src'), { recursive: true }).map(
-      (f) => statSync(join(root, 'src', String(f))).mtimeMs,
-    ),
-  );
-  if (!existsSync(built) || statSync(built).mtimeMs < newest) {
-    execFileSync('pnpm', ['exec', 'tsup'], { cwd: root, stdio: 'ignore' });
-  }
-}, 120_000);
+/** The children run the built package. */
+beforeAll(() => buildIfStale(root), 120_000);
 
 describe('several processes on one namespace', () => {
   it('exactly one sweeps; a SIGKILLed holder is replaced once its lease ran out, by exactly one', async () => {

@@ -15,7 +15,8 @@
  */
 import { TASK_STATUSES, type TaskStatus } from '@taskvault/core';
 import type { NormalizedFilter } from '@taskvault/core/adapter';
-import { sql } from 'kysely';
+import { type ExpressionBuilder, sql } from 'kysely';
+import type { TaskvaultDatabase } from '../schema.js';
 import { type FilterValues, filterConditions, filterShape, filterValues } from './reads.js';
 import type { QueryLayer } from './template.js';
 
@@ -33,6 +34,25 @@ function ofStatuses(statuses: string[]) {
   return sql<number>`count(*) filter (where ${sql.ref('tasks.status')} = any (${statuses}::text[]))`;
 }
 
+type Eb = ExpressionBuilder<TaskvaultDatabase, never>;
+
+/** The sum of the namespace's counters of `statuses`, as a subquery. */
+function counters(eb: Eb, namespace: string, statuses: readonly TaskStatus[]) {
+  return eb
+    .selectFrom('task_counts')
+    .select(summedCounters(statuses).as('n'))
+    .where('task_counts.namespace', '=', namespace);
+}
+
+/**
+ * The namespace's rows with an expiry (`expires_at`) or a retention deadline (`retain_until`):
+ * the rows of that column's partial index. No condition on status here: it would fit no index.
+ */
+function rowsWith(eb: Eb, namespace: string, column: 'expires_at' | 'retain_until') {
+  const ref = `tasks.${column}` as const;
+  return eb.selectFrom('tasks').where('tasks.namespace', '=', namespace).where(ref, 'is not', null);
+}
+
 /** Live tasks in `statuses`, from the counters minus dead rows. */
 async function countByStatus(
   q: QueryLayer,
@@ -45,22 +65,12 @@ async function countByStatus(
     { counted: number | null; first_expiry: number | null; first_deadline: number | null }
   >(`countByStatus:quick:${statuses.join(',')}`, (b) =>
     q.db.selectNoFrom((eb) => [
-      eb
-        .selectFrom('task_counts')
-        .select(summedCounters(statuses).as('n'))
-        .where('task_counts.namespace', '=', b('namespace'))
-        .as('counted'),
-      eb
-        .selectFrom('tasks')
+      counters(eb, b('namespace'), statuses).as('counted'),
+      rowsWith(eb, b('namespace'), 'expires_at')
         .select((e) => e.fn.min('tasks.expires_at').as('e'))
-        .where('tasks.namespace', '=', b('namespace'))
-        .where('tasks.expires_at', 'is not', null)
         .as('first_expiry'),
-      eb
-        .selectFrom('tasks')
+      rowsWith(eb, b('namespace'), 'retain_until')
         .select((e) => e.fn.min('tasks.retain_until').as('r'))
-        .where('tasks.namespace', '=', b('namespace'))
-        .where('tasks.retain_until', 'is not', null)
         .as('first_deadline'),
     ]),
   );
@@ -74,25 +84,14 @@ async function countByStatus(
     `countByStatus:${statuses.join(',')}`,
     (b) =>
       q.db.selectNoFrom((eb) => [
-        eb
-          .selectFrom('task_counts')
-          .select(summedCounters(statuses).as('n'))
-          .where('task_counts.namespace', '=', b('namespace'))
-          .as('counted'),
-        // no condition on status here: the only index that fits is the partial expiry index
-        eb
-          .selectFrom('tasks')
+        counters(eb, b('namespace'), statuses).as('counted'),
+        rowsWith(eb, b('namespace'), 'expires_at')
           .select(ofStatuses(b('statuses')).as('n'))
-          .where('tasks.namespace', '=', b('namespace'))
-          .where('tasks.expires_at', 'is not', null)
           .where('tasks.expires_at', '<=', b('now'))
           .as('expired'),
         // past their retention and not counted above: the retention index holds expires_at too
-        eb
-          .selectFrom('tasks')
+        rowsWith(eb, b('namespace'), 'retain_until')
           .select(ofStatuses(b('statuses')).as('n'))
-          .where('tasks.namespace', '=', b('namespace'))
-          .where('tasks.retain_until', 'is not', null)
           .where('tasks.retain_until', '<=', b('now'))
           .where((e) => e.or([e('tasks.expires_at', 'is', null), e('tasks.expires_at', '>', b('now'))]))
           .as('retained'),
