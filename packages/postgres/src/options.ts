@@ -2,6 +2,7 @@
  * Options of `PostgresTaskStore`, their defaults, and the pool the store builds when the caller
  * does not pass one. Every bad value is a TaskStoreConfigError (CONFIG_INVALID) naming the option.
  */
+import type { SweepOption } from '@taskvault/core';
 import { BASE_STORE_OPTION_NAMES, type BaseStoreOptions, taskStoreError } from '@taskvault/core/adapter';
 import pg from 'pg';
 import { DEFAULT_SCHEMA, DEFAULT_TABLE_PREFIX, type Naming, namingFor } from './naming.js';
@@ -24,7 +25,10 @@ export interface PostgresTaskStoreOptions extends BaseStoreOptions {
   statementTimeoutMs?: number;
   /** Longest wait for a connection (new or from the pool), ms. Default 5000. */
   connectionTimeoutMs?: number;
-  /** How often expired tasks are deleted in the background, ms; 0 turns the sweeper off. Default 60000. */
+  /**
+   * The background sweeper's interval, ms; 0 turns it off. Default 60000. The older spelling of
+   * `sweep: { intervalMs }` (or `sweep: false`); a `sweep` option wins over it.
+   */
   sweepIntervalMs?: number;
   /** Limit of a migration run (lock wait and DDL), ms. Default 60000. */
   migrationTimeoutMs?: number;
@@ -39,7 +43,8 @@ export interface ResolvedPostgresOptions {
   statementTimeoutMs: number;
   queryTimeoutMs: number;
   connectionTimeoutMs: number;
-  sweepIntervalMs: number;
+  /** The `sweep` option the store runs with: `sweep` if given, else from `sweepIntervalMs`. */
+  sweep: SweepOption;
   migrationTimeoutMs: number;
   preparedStatements: boolean;
 }
@@ -146,7 +151,7 @@ export function resolveOptions(options: PostgresTaskStoreOptions): ResolvedPostg
       options.connectionTimeoutMs,
       DEFAULT_CONNECTION_TIMEOUT_MS,
     ),
-    sweepIntervalMs: positiveMs('sweepIntervalMs', options.sweepIntervalMs, DEFAULT_SWEEP_INTERVAL_MS, true),
+    sweep: sweepOf(options),
     migrationTimeoutMs: positiveMs(
       'migrationTimeoutMs',
       options.migrationTimeoutMs,
@@ -154,6 +159,18 @@ export function resolveOptions(options: PostgresTaskStoreOptions): ResolvedPostg
     ),
     preparedStatements: flag('preparedStatements', options.preparedStatements, true),
   };
+}
+
+/**
+ * The `sweep` option from `sweep` or, failing that, `sweepIntervalMs` (0: off). On PostgreSQL the
+ * sweeper is on by default even without retention or a TTL: counts subtract the dead rows not yet
+ * deleted, which must stay few (core checks the `sweep` value itself).
+ */
+function sweepOf(options: PostgresTaskStoreOptions): SweepOption {
+  const intervalMs = positiveMs('sweepIntervalMs', options.sweepIntervalMs, DEFAULT_SWEEP_INTERVAL_MS, true);
+  if (options.sweep !== undefined) return options.sweep;
+  if (intervalMs === 0) return false;
+  return options.sweepIntervalMs === undefined ? true : { intervalMs };
 }
 
 function checkString(path: string, value: unknown, fallback: string): string {
