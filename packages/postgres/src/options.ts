@@ -3,7 +3,13 @@
  * does not pass one. Every bad value is a TaskStoreConfigError (CONFIG_INVALID) naming the option.
  */
 import type { SweepOption } from '@taskvault/core';
-import { BASE_STORE_OPTION_NAMES, type BaseStoreOptions, taskStoreError } from '@taskvault/core/adapter';
+import {
+  BASE_STORE_OPTION_NAMES,
+  type BaseStoreOptions,
+  DEFAULT_SWEEP_INTERVAL_MS as CORE_SWEEP_INTERVAL_MS,
+  sweepWithInterval,
+  taskStoreError,
+} from '@taskvault/core/adapter';
 import pg from 'pg';
 import { DEFAULT_SCHEMA, DEFAULT_TABLE_PREFIX, type Naming, namingFor } from './naming.js';
 
@@ -51,7 +57,8 @@ export interface ResolvedPostgresOptions {
 
 export const DEFAULT_STATEMENT_TIMEOUT_MS = 5000;
 export const DEFAULT_CONNECTION_TIMEOUT_MS = 5000;
-export const DEFAULT_SWEEP_INTERVAL_MS = 60_000;
+/** The background sweeper's interval when neither `sweep` nor `sweepIntervalMs` sets one, ms. */
+export const DEFAULT_SWEEP_INTERVAL_MS = CORE_SWEEP_INTERVAL_MS;
 export const DEFAULT_MIGRATION_TIMEOUT_MS = 60_000;
 /** The client waits this much longer than statement_timeout, so the server's cancel normally wins. */
 const CLIENT_GRACE_MS = 1000;
@@ -167,10 +174,9 @@ export function resolveOptions(options: PostgresTaskStoreOptions): ResolvedPostg
  * deleted, which must stay few (core checks the `sweep` value itself).
  */
 function sweepOf(options: PostgresTaskStoreOptions): SweepOption {
+  // checked even when `sweep` wins over it: a bad value is a mistake either way
   const intervalMs = positiveMs('sweepIntervalMs', options.sweepIntervalMs, DEFAULT_SWEEP_INTERVAL_MS, true);
-  if (options.sweep !== undefined) return options.sweep;
-  if (intervalMs === 0) return false;
-  return options.sweepIntervalMs === undefined ? true : { intervalMs };
+  return sweepWithInterval(options.sweep, intervalMs);
 }
 
 function checkString(path: string, value: unknown, fallback: string): string {
