@@ -81,7 +81,13 @@ export {
 } from './size.js';
 export { TASK_STORE_METHODS } from './store.js';
 export type { NormalizedSweep, SweepTarget } from './sweeper.js';
-export { checkSweep, DEFAULT_SWEEP_INTERVAL_MS, MAX_SWEEP_BATCH, Sweeper } from './sweeper.js';
+export {
+  checkSweep,
+  DEFAULT_SWEEP_INTERVAL_MS,
+  MAX_SWEEP_BATCH,
+  Sweeper,
+  sweepWithInterval,
+} from './sweeper.js';
 export type {
   ListPosition,
   NormalizedFilter,

@@ -64,6 +64,16 @@ export const DEFAULT_SWEEP_BATCH = 1000;
 export const MAX_SWEEP_BATCH = 10_000;
 export const DEFAULT_SWEEP_MAX_BATCHES = 100;
 
+/**
+ * The `sweep` option of a backend that also takes the older `sweepIntervalMs` (which the backend
+ * checks): `sweep` when given, else off for 0, else on at that interval — on by default, as the
+ * SQL backends need (their counts subtract expired rows, which must stay few).
+ */
+export function sweepWithInterval(sweep: SweepOption | undefined, intervalMs: number): SweepOption {
+  if (sweep !== undefined) return sweep;
+  return intervalMs === 0 ? false : { intervalMs };
+}
+
 function sweepInvalid(path: string, detail: string): never {
   throw taskStoreError('config', 'CONFIG_INVALID', { path, detail });
 }

@@ -26,6 +26,8 @@ export interface Naming {
   readonly counts: string;
   /** Table corrupt rows are moved to, unqualified. */
   readonly quarantine: string;
+  /** Table of sweep leases, one row per namespace, unqualified. */
+  readonly leases: string;
   /** Kysely's migration bookkeeping tables, unqualified. */
   readonly migrations: string;
   readonly migrationsLock: string;
@@ -93,6 +95,7 @@ export function namingFor(schema: string, prefix: string): Naming {
     requests: `${p}task_requests`,
     counts: `${p}task_counts`,
     quarantine: `${p}task_quarantine`,
+    leases: `${p}sweep_leases`,
     migrations: `${p}migrations`,
     migrationsLock: `${p}migrations_lock`,
     lockKey: lockKeyOf(s, p),

@@ -2,7 +2,14 @@
  * Options of `PostgresTaskStore`, their defaults, and the pool the store builds when the caller
  * does not pass one. Every bad value is a TaskStoreConfigError (CONFIG_INVALID) naming the option.
  */
-import { BASE_STORE_OPTION_NAMES, type BaseStoreOptions, taskStoreError } from '@taskvault/core/adapter';
+import type { SweepOption } from '@taskvault/core';
+import {
+  BASE_STORE_OPTION_NAMES,
+  type BaseStoreOptions,
+  DEFAULT_SWEEP_INTERVAL_MS as CORE_SWEEP_INTERVAL_MS,
+  sweepWithInterval,
+  taskStoreError,
+} from '@taskvault/core/adapter';
 import pg from 'pg';
 import { DEFAULT_SCHEMA, DEFAULT_TABLE_PREFIX, type Naming, namingFor } from './naming.js';
 
@@ -24,7 +31,10 @@ export interface PostgresTaskStoreOptions extends BaseStoreOptions {
   statementTimeoutMs?: number;
   /** Longest wait for a connection (new or from the pool), ms. Default 5000. */
   connectionTimeoutMs?: number;
-  /** How often expired tasks are deleted in the background, ms; 0 turns the sweeper off. Default 60000. */
+  /**
+   * The background sweeper's interval, ms; 0 turns it off. Default 60000. The older spelling of
+   * `sweep: { intervalMs }` (or `sweep: false`); a `sweep` option wins over it.
+   */
   sweepIntervalMs?: number;
   /** Limit of a migration run (lock wait and DDL), ms. Default 60000. */
   migrationTimeoutMs?: number;
@@ -39,14 +49,16 @@ export interface ResolvedPostgresOptions {
   statementTimeoutMs: number;
   queryTimeoutMs: number;
   connectionTimeoutMs: number;
-  sweepIntervalMs: number;
+  /** The `sweep` option the store runs with: `sweep` if given, else from `sweepIntervalMs`. */
+  sweep: SweepOption;
   migrationTimeoutMs: number;
   preparedStatements: boolean;
 }
 
 export const DEFAULT_STATEMENT_TIMEOUT_MS = 5000;
 export const DEFAULT_CONNECTION_TIMEOUT_MS = 5000;
-export const DEFAULT_SWEEP_INTERVAL_MS = 60_000;
+/** The background sweeper's interval when neither `sweep` nor `sweepIntervalMs` sets one, ms. */
+export const DEFAULT_SWEEP_INTERVAL_MS = CORE_SWEEP_INTERVAL_MS;
 export const DEFAULT_MIGRATION_TIMEOUT_MS = 60_000;
 /** The client waits this much longer than statement_timeout, so the server's cancel normally wins. */
 const CLIENT_GRACE_MS = 1000;
@@ -146,7 +158,7 @@ export function resolveOptions(options: PostgresTaskStoreOptions): ResolvedPostg
       options.connectionTimeoutMs,
       DEFAULT_CONNECTION_TIMEOUT_MS,
     ),
-    sweepIntervalMs: positiveMs('sweepIntervalMs', options.sweepIntervalMs, DEFAULT_SWEEP_INTERVAL_MS, true),
+    sweep: sweepOf(options),
     migrationTimeoutMs: positiveMs(
       'migrationTimeoutMs',
       options.migrationTimeoutMs,
@@ -154,6 +166,17 @@ export function resolveOptions(options: PostgresTaskStoreOptions): ResolvedPostg
     ),
     preparedStatements: flag('preparedStatements', options.preparedStatements, true),
   };
+}
+
+/**
+ * The `sweep` option from `sweep` or, failing that, `sweepIntervalMs` (0: off). On PostgreSQL the
+ * sweeper is on by default even without retention or a TTL: counts subtract the dead rows not yet
+ * deleted, which must stay few (core checks the `sweep` value itself).
+ */
+function sweepOf(options: PostgresTaskStoreOptions): SweepOption {
+  // checked even when `sweep` wins over it: a bad value is a mistake either way
+  const intervalMs = positiveMs('sweepIntervalMs', options.sweepIntervalMs, DEFAULT_SWEEP_INTERVAL_MS, true);
+  return sweepWithInterval(options.sweep, intervalMs);
 }
 
 function checkString(path: string, value: unknown, fallback: string): string {

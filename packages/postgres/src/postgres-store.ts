@@ -1,6 +1,7 @@
 /**
  * `PostgresTaskStore`: the TaskStore contract on PostgreSQL. Each hook is one SQL statement
- * (see queries/); validation, cursors and error shapes come from core's TaskStoreBase.
+ * (see queries/); validation, cursors, error shapes and the background sweeper come from core's
+ * TaskStoreBase.
  */
 import type { AgentTask, TaskStoreError } from '@taskvault/core';
 import {
@@ -12,6 +13,9 @@ import {
   type ReplaceRequest,
   type RestoreBatchResult,
   type RestoreRequest,
+  retentionOf,
+  type SweepBatchRequest,
+  type SweepLeaseRequest,
   TaskStoreBase,
   type TaskStoreOperation,
   taskStoreError,
@@ -32,19 +36,16 @@ import {
 import { countActiveRows, countRows } from './queries/counts.js';
 import { deleteTaskRow } from './queries/delete.js';
 import { insertTaskRow } from './queries/insert.js';
-import { cleanupRows, clearRows, deleteExpiredRows, quarantineRow } from './queries/maintenance.js';
-import { patchTaskRow } from './queries/patch.js';
+import { cleanupRows, clearRows, quarantineRow } from './queries/maintenance.js';
+import { patchTaskRow, type RetentionDurations } from './queries/patch.js';
 import { listTaskRows, readRowByRequestId, readTaskRow } from './queries/reads.js';
 import { replaceTaskRow } from './queries/replace.js';
+import { acquireLease, releaseLease, sweepLeasedBatch } from './queries/sweep.js';
 import { QueryLayer } from './queries/template.js';
 import { type TaskRow, taskFromRow } from './rows.js';
 import type { TaskvaultDatabase } from './schema.js';
-import { Sweeper } from './sweeper.js';
 import { TableNamesPlugin } from './table-names-plugin.js';
 import { verifyNamespace } from './verify-walk.js';
-
-/** Batches one background sweep may delete (10 000 rows); the next tick continues. */
-const SWEEP_MAX_BATCHES = 10;
 
 /**
  * A TaskStore on PostgreSQL (`pg` + Kysely). Build it with a connection string (the store owns
@@ -70,7 +71,8 @@ export class PostgresTaskStore extends TaskStoreBase {
   readonly #db: Kysely<TaskvaultDatabase>;
   readonly #queries: QueryLayer;
   readonly #migrationDb: Kysely<unknown>;
-  readonly #sweeper: Sweeper | null;
+  /** The policy's durations, as every patch passes them. */
+  readonly #retentionDurations: RetentionDurations;
   #migrated = false;
   #migrating: Promise<void> | null = null;
   #lastPoolError: Error | null = null;
@@ -80,9 +82,15 @@ export class PostgresTaskStore extends TaskStoreBase {
 
   /** @throws TaskStoreConfigError CONFIG_INVALID (or INVALID_INPUT for namespace, ttlMs, maxTaskBytes) */
   constructor(options: PostgresTaskStoreOptions) {
-    super(options);
+    // checked before the base class starts the sweeper: a store that fails here leaves no timer
     const settings = resolveOptions(options);
+    super({ ...options, sweep: settings.sweep });
     this.#settings = settings;
+    this.#retentionDurations = {
+      completed: retentionOf(this.retention, 'completed'),
+      failed: retentionOf(this.retention, 'failed'),
+      cancelled: retentionOf(this.retention, 'cancelled'),
+    };
     this.#naming = settings.naming;
     this.schema = settings.naming.schema;
     this.tablePrefix = settings.naming.prefix;
@@ -104,8 +112,15 @@ export class PostgresTaskStore extends TaskStoreBase {
     });
     this.#queries = new QueryLayer(this.#db, settings.naming);
     this.#migrationDb = new Kysely<unknown>({ dialect: dialect(settings.migrationTimeoutMs + 1000, false) });
-    this.#sweeper =
-      settings.sweepIntervalMs > 0 ? new Sweeper(settings.sweepIntervalMs, () => this.#sweep()) : null;
+  }
+
+  /**
+   * The task's retention deadline, stored with it (`retain_until`): `updatedAtMs` + the retention
+   * of `status`, or null. Its live-until instant is the earlier of this and its expiry.
+   */
+  #retainUntil(status: AgentTask['status'], updatedAtMs: number): number | null {
+    const keep = retentionOf(this.retention, status);
+    return keep === null ? null : updatedAtMs + keep;
   }
 
   /**
@@ -247,7 +262,8 @@ export class PostgresTaskStore extends TaskStoreBase {
 
   protected async insertTask(task: AgentTask): Promise<AgentTask> {
     const db = await this.#ready();
-    const written = await insertTaskRow(db, this.namespace, task, this.now().getTime());
+    const retainUntil = this.#retainUntil(task.status, task.updatedAt.getTime());
+    const written = await insertTaskRow(db, this.namespace, task, retainUntil, this.now().getTime());
     if (!written) throw taskStoreError('create', 'TASK_EXISTS', { taskId: task.taskId });
     return task;
   }
@@ -261,7 +277,14 @@ export class PostgresTaskStore extends TaskStoreBase {
   protected async replaceTask(request: ReplaceRequest): Promise<AgentTask> {
     const db = await this.#ready();
     const { replacement, expectedVersion, now } = request;
-    const outcome = await replaceTaskRow(db, this.namespace, replacement, expectedVersion, now.getTime());
+    const outcome = await replaceTaskRow(
+      db,
+      this.namespace,
+      replacement,
+      expectedVersion,
+      this.#retainUntil(replacement.status, now.getTime()),
+      now.getTime(),
+    );
     const taskId = replacement.taskId;
     if (outcome.kind === 'missing') throw taskStoreError('update', 'TASK_NOT_FOUND', { taskId });
     if (outcome.kind === 'corrupt') throw await this.#quarantineStored('update', taskId);
@@ -298,6 +321,7 @@ export class PostgresTaskStore extends TaskStoreBase {
       now.getTime(),
       this.maxTaskBytes,
       size,
+      this.#retentionDurations,
     );
     switch (outcome.kind) {
       case 'missing':
@@ -361,7 +385,14 @@ export class PostgresTaskStore extends TaskStoreBase {
 
   protected async cleanupTasks(request: CleanupRequest): Promise<number> {
     const db = await this.#ready();
-    return cleanupRows(db, this.namespace, request.cutoff, request.includeActive, request.now.getTime());
+    return cleanupRows(
+      db,
+      this.namespace,
+      request.cutoff,
+      request.includeActive,
+      request.now.getTime(),
+      request.onBatch,
+    );
   }
 
   protected async clearTasks(): Promise<number> {
@@ -396,7 +427,8 @@ export class PostgresTaskStore extends TaskStoreBase {
     const result: RestoreBatchResult = { restored: 0, replaced: 0, skipped: 0, conflict: null };
     for (const { task } of request.tasks) {
       const now = request.now.getTime();
-      if (await insertTaskRow(db, this.namespace, task, now)) {
+      const retainUntil = this.#retainUntil(task.status, task.updatedAt.getTime());
+      if (await insertTaskRow(db, this.namespace, task, retainUntil, now)) {
         result.restored++;
         continue;
       }
@@ -411,7 +443,7 @@ export class PostgresTaskStore extends TaskStoreBase {
       for (let attempt = 0; ; attempt++) {
         const gone = await deleteTaskRow(db, this.namespace, task.taskId, now);
         if (gone === 'corrupt') await this.#quarantineStored('restore', task.taskId);
-        if (await insertTaskRow(db, this.namespace, task, now)) break;
+        if (await insertTaskRow(db, this.namespace, task, retainUntil, now)) break;
         if (attempt >= 3) throw taskStoreError('restore', 'TASK_EXISTS', { taskId: task.taskId });
       }
       result.replaced++;
@@ -421,7 +453,7 @@ export class PostgresTaskStore extends TaskStoreBase {
 
   protected async ping(): Promise<void> {
     const n = this.#naming;
-    const tables = [n.tasks, n.requests, n.counts, n.quarantine];
+    const tables = [n.tasks, n.requests, n.counts, n.quarantine, n.leases];
     const { rows } = await sql<{ read_only: string; recovery: boolean; missing: string | null }>`
       select current_setting('transaction_read_only') as read_only, pg_is_in_recovery() as recovery,
         (select string_agg(t, ', ') from unnest(${tables}::text[]) as t
@@ -450,14 +482,27 @@ export class PostgresTaskStore extends TaskStoreBase {
     }
   }
 
-  /** One background sweep; skipped until the store has been used (and migrated). */
-  async #sweep(): Promise<void> {
-    if (this.closed || (this.#settings.autoMigrate && !this.#migrated)) return;
-    await deleteExpiredRows(this.#queries, this.namespace, this.now().getTime(), SWEEP_MAX_BATCHES);
+  /**
+   * Takes or renews the namespace's sweep lease (one upsert, timed by the server's clock). Until
+   * the store has been used, and so migrated, it does not ask: a store nobody calls does not
+   * create tables from a timer.
+   */
+  protected override async acquireSweepLease(request: SweepLeaseRequest): Promise<number | null> {
+    if (this.#settings.autoMigrate && !this.#migrated) return null;
+    return acquireLease(this.#queries, this.namespace, request.holder, request.leaseMs);
+  }
+
+  /** Deletes one batch of dead rows in one statement that first checks the lease's token. */
+  protected override async sweepDeadTasks(request: SweepBatchRequest): Promise<number | null> {
+    const { holder, token, limit, now } = request;
+    return sweepLeasedBatch(this.#queries, this.namespace, holder, token, limit, now.getTime());
+  }
+
+  protected override async releaseSweepLease(request: { holder: string; token: number }): Promise<void> {
+    await releaseLease(this.#queries, this.namespace, request.holder, request.token);
   }
 
   protected async closeBackend(): Promise<void> {
-    await this.#sweeper?.stop();
     if (!this.#ownsPool) {
       this.#pool.off('error', this.#onPoolError);
       return;

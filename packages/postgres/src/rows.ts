@@ -70,8 +70,11 @@ export function msOrNull(date: Date | null): number | null {
   return date === null ? null : date.getTime();
 }
 
-/** The column values `create` writes. */
-export function insertValues(namespace: string, task: AgentTask) {
+/**
+ * The column values `create` writes. `retainUntil`: `updatedAt` + the retention of the task's
+ * status under the store's policy, or null (see migration 0004).
+ */
+export function insertValues(namespace: string, task: AgentTask, retainUntil: number | null) {
   const items = itemsJson(task.items);
   const data = dataWithSizes(task.data);
   return {
@@ -83,6 +86,7 @@ export function insertValues(namespace: string, task: AgentTask) {
     created_at: task.createdAt.getTime(),
     updated_at: task.updatedAt.getTime(),
     expires_at: msOrNull(task.expiresAt),
+    retain_until: retainUntil,
     version: task.version,
     request_ids: requestIdsOf(task.items),
     data: data.json,
@@ -95,8 +99,9 @@ export function insertValues(namespace: string, task: AgentTask) {
 /**
  * The column values `update` writes (version and updated_at are set in SQL), and `bytes_base`:
  * the task's size but for the digits of created_at and version, which the server adds.
+ * `retainUntil` as for {@link insertValues}, from `nowMs`, the new updated_at.
  */
-export function replacementValues(replacement: TaskReplacement, nowMs: number) {
+export function replacementValues(replacement: TaskReplacement, nowMs: number, retainUntil: number | null) {
   const items = itemsJson(replacement.items);
   const data = dataWithSizes(replacement.data);
   return {
@@ -104,6 +109,7 @@ export function replacementValues(replacement: TaskReplacement, nowMs: number) {
     session_id: replacement.sessionId,
     user_id: replacement.userId,
     expires_at: msOrNull(replacement.expiresAt),
+    retain_until: retainUntil,
     request_ids: requestIdsOf(replacement.items),
     data: data.json,
     items,

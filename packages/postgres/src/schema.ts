@@ -22,6 +22,11 @@ export interface TasksTable {
   created_at: Int8;
   updated_at: Int8;
   expires_at: ColumnType<number | null, number | null, number | null>;
+  /**
+   * `updated_at` + the retention of the task's status, epoch ms; null when none applies. The
+   * task's live-until instant is the earlier of this and `expires_at` (migration 0004).
+   */
+  retain_until: ColumnType<number | null, number | null, number | null>;
   version: Int8;
   /** Distinct request ids of `items`, in first-seen order; the triggers keep `task_requests` equal to it. */
   request_ids: ColumnType<string[], string[], string[]>;
@@ -66,14 +71,32 @@ export interface TaskQuarantineTable {
   row_data: Jsonb;
 }
 
+/** The sweep lease of each namespace that has had a sweeper (migration 0004). */
+export interface SweepLeasesTable {
+  namespace: string;
+  /** The store instance holding (or that last held) the lease. */
+  holder: string;
+  /** The fencing token: grows each time the lease changes hands. */
+  token: Int8;
+  /** When the lease runs out, by the server's clock. */
+  expires_at: ColumnType<Date, Date, Date>;
+}
+
 /** The logical database. */
 export interface TaskvaultDatabase {
   tasks: TasksTable;
   task_requests: TaskRequestsTable;
   task_counts: TaskCountsTable;
   task_quarantine: TaskQuarantineTable;
+  sweep_leases: SweepLeasesTable;
 }
 
 /** The logical table names, as used in queries. */
-export const LOGICAL_TABLES = ['tasks', 'task_requests', 'task_counts', 'task_quarantine'] as const;
+export const LOGICAL_TABLES = [
+  'tasks',
+  'task_requests',
+  'task_counts',
+  'task_quarantine',
+  'sweep_leases',
+] as const;
 export type LogicalTable = (typeof LOGICAL_TABLES)[number];

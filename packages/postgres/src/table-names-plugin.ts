@@ -29,6 +29,7 @@ class TableNamesTransformer extends OperationNodeTransformer {
       task_requests: naming.requests,
       task_counts: naming.counts,
       task_quarantine: naming.quarantine,
+      sweep_leases: naming.leases,
     };
     this.#names = new Map(Object.entries(names));
   }

@@ -24,6 +24,7 @@ afterAll(async () => {
   expect(tables.trim().split('\n').sort()).toEqual([
     'agent_state.tv2_migrations',
     'agent_state.tv2_migrations_lock',
+    'agent_state.tv2_sweep_leases',
     'agent_state.tv2_task_counts',
     'agent_state.tv2_task_quarantine',
     'agent_state.tv2_task_requests',

@@ -1,8 +1,9 @@
 /**
  * Index use on a table of 100k tasks: the list page, loadByRequestId, countActive and count by
- * status are answered through indexes (no Seq Scan on the tasks table), and every write reaches
- * its row by the primary key, with both the plan for the actual values and the generic plan a
- * prepared statement may switch to.
+ * status (with tasks past their expiry or retention too), and the sweeper's batch are answered
+ * through indexes (no Seq Scan on the tasks table), and every write reaches its row by the
+ * primary key, with both the plan for the actual values and the generic plan a prepared
+ * statement may switch to.
  */
 import { type AgentTask, TASK_STATUSES, type TaskItem } from '@taskvault/core';
 import type { NormalizedListQuery } from '@taskvault/core/adapter';
@@ -16,6 +17,7 @@ import { insertTaskRow } from '../src/queries/insert.js';
 import { patchTaskRow } from '../src/queries/patch.js';
 import { listTaskRows, readRowByRequestId, readTaskRow } from '../src/queries/reads.js';
 import { replaceTaskRow } from '../src/queries/replace.js';
+import { acquireLease, sweepLeasedBatch } from '../src/queries/sweep.js';
 import { QueryLayer } from '../src/queries/template.js';
 import type { TaskvaultDatabase } from '../src/schema.js';
 import { TableNamesPlugin } from '../src/table-names-plugin.js';
@@ -28,6 +30,11 @@ const NS = 'bulk';
 const T0 = 1_700_000_000_000;
 const NOW = T0 + ROWS * 1000 + 1;
 const NO_FILTER = { statuses: null, sessionId: null, userId: null, createdAfter: null, createdBefore: null };
+/** Completed tasks are kept 3e8 ms after their last write (retain_until, written by hand below). */
+const KEPT_MS = ROWS * 3000;
+const KEEP = { completed: KEPT_MS, failed: null, cancelled: null };
+/** When the completed tasks created in the first half are past their retention (and every expiry has passed). */
+const HALF_RETAINED = T0 + KEPT_MS + (ROWS / 2) * 1000 + 1;
 
 /** SQL literal of a bound value, for EXPLAIN EXECUTE. */
 function literal(client: pg.Client, value: unknown): string {
@@ -57,11 +64,12 @@ describe(`query plans on ${ROWS} tasks`, () => {
     for (let from = 1; from <= ROWS; from += 10_000) {
       await client.query(
         `insert into taskvault_tasks (namespace, task_id, status, session_id, user_id, created_at, updated_at,
-                                      expires_at, version, request_ids, data, items)
+                                      expires_at, retain_until, version, request_ids, data, items)
          select $1, 'task-' || lpad(i::text, 6, '0'),
                 (array['pending','running','paused','completed','failed','cancelled'])[1 + i % 6],
                 'session-' || (i % 1000), 'user-' || (i % 100), $2::bigint + i * 1000, $2::bigint + i * 1000,
-                case when i % 10 = 0 then $2::bigint + ${ROWS * 2000} end, 1, array['req-' || i],
+                case when i % 10 = 0 then $2::bigint + ${ROWS * 2000} end,
+                case when i % 6 = 3 then $2::bigint + i * 1000 + ${KEPT_MS} end, 1, array['req-' || i],
                 jsonb_build_object('query', 'task number ' || i),
                 jsonb_build_array(jsonb_build_object('requestId', 'req-' || i, 'role', 'user',
                                                      'content', 'hello', 'createdAt', $2::bigint + i * 1000))
@@ -198,6 +206,27 @@ describe(`query plans on ${ROWS} tasks`, () => {
         countRows(db, NS, { ...NO_FILTER, statuses: ['completed', 'failed'] }, NOW),
       ),
     );
+    // tasks past their retention: counted through the retention index
+    const retained = await plans('count status in (completed, failed), half past their retention', () =>
+      countRows(db, NS, { ...NO_FILTER, statuses: ['completed', 'failed'] }, HALF_RETAINED),
+    );
+    expectIndexOnly(retained);
+    expect(retained.actual).toMatch(/Scan on taskvault_tasks_retention_idx/);
+  });
+
+  it("the sweeper's batch: dead rows by the expiry and retention indexes, once the lease row was read", async () => {
+    const token = await acquireLease(db, NS, 'explain', 60_000);
+    expect(token).not.toBeNull();
+    // nothing is dead yet at NOW: the batch deletes nothing, its plan shows the way it would.
+    // It is planned for its values on every call: the generic plan is never used.
+    const { actual } = await plans('sweep batch', () =>
+      sweepLeasedBatch(db, NS, 'explain', token!, 1000, NOW),
+    );
+    expect(actual).not.toMatch(/Seq Scan on taskvault_tasks/);
+    expect(actual).toMatch(/Index Scan using taskvault_tasks_expiry_idx/);
+    expect(actual).toMatch(/Index Scan using taskvault_tasks_retention_idx/);
+    // the delete runs only once the lease row was read (and locked)
+    expect(actual).toMatch(/One-Time Filter/);
   });
 
   it('hand-written bulk SQL keeps the request-id index and the counters right', async () => {
@@ -287,12 +316,12 @@ describe(`query plans on ${ROWS} tasks`, () => {
     };
     const MAX = 8 * 1024 * 1024;
     const writes: [string, number, () => Promise<unknown>][] = [
-      ['create', 1, () => insertTaskRow(db, 'other', task, NOW)],
-      ['create of a live id (lean, then general)', 2, () => insertTaskRow(db, 'other', task, NOW)],
+      ['create', 1, () => insertTaskRow(db, 'other', task, null, NOW)],
+      ['create of a live id (lean, then general)', 2, () => insertTaskRow(db, 'other', task, null, NOW)],
       [
         'update keeping status and items',
         1,
-        () => replaceTaskRow(db, 'other', { ...same, items: [], data: { a: 1 } }, 1, NOW),
+        () => replaceTaskRow(db, 'other', { ...same, items: [], data: { a: 1 } }, 1, null, NOW),
       ],
       [
         'update changing status and items (lean, then general)',
@@ -303,6 +332,7 @@ describe(`query plans on ${ROWS} tasks`, () => {
             'other',
             { ...same, status: 'running', items: [item('rq-5')], data: {} },
             2,
+            null,
             NOW,
           ),
       ],
@@ -310,10 +340,17 @@ describe(`query plans on ${ROWS} tasks`, () => {
         'patch merging data',
         1,
         () =>
-          patchTaskRow(db, 'other', 'o-6', { data: { x: 1 } }, null, NOW, MAX, {
-            items: 0,
-            data: [['x', 5]],
-          }),
+          patchTaskRow(
+            db,
+            'other',
+            'o-6',
+            { data: { x: 1 } },
+            null,
+            NOW,
+            MAX,
+            { items: 0, data: [['x', 5]] },
+            KEEP,
+          ),
       ],
       [
         'patch changing status with a new request id (lean, then general)',
@@ -331,6 +368,7 @@ describe(`query plans on ${ROWS} tasks`, () => {
               items: 100,
               data: [],
             },
+            KEEP,
           ),
       ],
     ];
@@ -352,5 +390,12 @@ describe(`query plans on ${ROWS} tasks`, () => {
     expect(await countRows(db, NS, { ...NO_FILTER, statuses: [...TASK_STATUSES] }, NOW)).toBe(ROWS);
     // one in ten expires at T0 + 2e8 ms: from then on, those are subtracted
     expect(await countRows(db, NS, NO_FILTER, T0 + ROWS * 2000 + 1)).toBe(ROWS - ROWS / 10);
+    // and the completed ones (none of which expire) of the first half once their retention passed
+    const completedFirstHalf = Math.floor((ROWS / 2 - 3) / 6) + 1;
+    expect(await countRows(db, NS, NO_FILTER, HALF_RETAINED)).toBe(ROWS - ROWS / 10 - completedFirstHalf);
+    // retention never ends an active task
+    expect(await countActiveRows(db, NS, HALF_RETAINED)).toBe(
+      await countActiveRows(db, NS, T0 + ROWS * 2000 + 1),
+    );
   });
 });

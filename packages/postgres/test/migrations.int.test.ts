@@ -1,6 +1,9 @@
 /** Migrations: exactly once under concurrency, per schema and prefix, and as a script for other tools. */
+import pg from 'pg';
 import { afterEach, describe, expect, it } from 'vitest';
 import { MIGRATION_NAMES, type MigrationProgress, type PostgresTaskStore } from '../src/index.js';
+import { MIGRATIONS } from '../src/migrations/index.js';
+import { namingFor } from '../src/naming.js';
 import { CONSISTENT, findInconsistencies } from './consistency.js';
 import { sqlRows, storeOn, useServer } from './helpers.js';
 
@@ -107,6 +110,59 @@ describe('migrations', () => {
     const store = open(url);
     await store.create({ taskId: 'still-works' });
     expect(await store.count()).toBe(1);
+  });
+
+  it('a database at 0003 (before retention) migrates; its tasks keep their expiry, the expired stay gone', async () => {
+    const url = await server().createDatabase();
+    const admin = new pg.Client({ connectionString: url });
+    await admin.connect();
+    const now = Date.now();
+    try {
+      for (const m of MIGRATIONS.slice(0, 3))
+        for (const statement of m.statements(namingFor('public', 'taskvault_'))) await admin.query(statement);
+      await admin.query(`create table taskvault_migrations (name varchar(255) primary key, timestamp varchar(255) not null);
+        insert into taskvault_migrations values ('0001-init', 'x'), ('0002-linear-index-upkeep', 'x'), ('0003-task-bytes', 'x')`);
+      // rows as a store of that version left them (through the hand-written-SQL triggers)
+      await admin.query(
+        `insert into taskvault_tasks (namespace, task_id, status, created_at, updated_at, expires_at, version, request_ids, data, items)
+         select 'default', t.id, t.status, $1::bigint, $1::bigint, t.expires, 1, array[t.id || '-r'], '{}',
+                jsonb_build_array(jsonb_build_object('requestId', t.id || '-r', 'role', 'user', 'content', 1, 'createdAt', 1))
+         from (values ('ttl', 'running', $2::bigint), ('expired', 'pending', $3::bigint),
+                      ('kept', 'completed', null::bigint), ('old-done', 'completed', $2::bigint)) as t(id, status, expires)`,
+        [now - 3_600_000, now + 3_600_000, now - 1000],
+      );
+    } finally {
+      await admin.end();
+    }
+    // a store with a retention policy: rows written before it keep their own expiry, nothing more
+    const store = open(url, { retention: { completed: '1m' } });
+    expect((await store.migrate()).applied).toEqual(['0004-retention']);
+    expect((await store.load('ttl'))?.expiresAt).toEqual(new Date(now + 3_600_000));
+    expect((await store.load('old-done'))?.expiresAt).toEqual(new Date(now + 3_600_000));
+    expect((await store.load('kept'))?.expiresAt).toBeNull();
+    expect(await store.load('expired')).toBeNull();
+    expect(await store.loadByRequestId('expired-r')).toBeNull();
+    expect((await store.loadByRequestId('ttl-r'))?.taskId).toBe('ttl');
+    expect(await store.count()).toBe(3);
+    expect(await store.countActive()).toBe(1);
+    expect((await store.list()).tasks.map((t) => t.taskId).sort()).toEqual(['kept', 'old-done', 'ttl']);
+    // the next write of a completed task gives it its retention deadline
+    await store.patch('kept', { data: { seen: true } });
+    expect(
+      await query(
+        url,
+        'select task_id, retain_until is not null as retained from taskvault_tasks order by 1',
+      ),
+    ).toEqual([
+      { task_id: 'expired', retained: false },
+      { task_id: 'kept', retained: true },
+      { task_id: 'old-done', retained: false },
+      { task_id: 'ttl', retained: false },
+    ]);
+    // cleanup: the expired row, and the completed task last written an hour ago
+    expect(await store.cleanup({ olderThan: new Date(now - 60_000) })).toBe(2);
+    expect((await store.list()).tasks.map((t) => t.taskId).sort()).toEqual(['kept', 'ttl']);
+    expect(await findInconsistencies(url)).toEqual(CONSISTENT);
   });
 
   const withItem = (taskId: string, requestId: string, status: 'running' | 'completed' = 'running') => ({

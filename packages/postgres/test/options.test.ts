@@ -60,6 +60,33 @@ describe('options', () => {
     await expect(store.load('x')).rejects.toMatchObject({ code: 'STORE_CLOSED' });
     await expect(store.migrate()).rejects.toMatchObject({ code: 'STORE_CLOSED' });
   });
+
+  it.each<[string, Partial<PostgresTaskStoreOptions>, boolean]>([
+    ['by default (even without retention or a TTL)', {}, true],
+    ['with sweepIntervalMs', { sweepIntervalMs: 5000 }, true],
+    ['not with sweepIntervalMs: 0', { sweepIntervalMs: 0 }, false],
+    ['not with sweep: false', { sweep: false }, false],
+    [
+      'with sweep settings, which win over sweepIntervalMs: 0',
+      { sweepIntervalMs: 0, sweep: { intervalMs: 500 } },
+      true,
+    ],
+    [
+      'not with sweep: false, which wins over sweepIntervalMs',
+      { sweepIntervalMs: 5000, sweep: false },
+      false,
+    ],
+  ])('the background sweeper runs %s', async (_, options, runs) => {
+    const store = new PostgresTaskStore({ connectionString: URL_OK, ...options });
+    expect(store.sweepStatus !== null).toBe(runs);
+    await store.close();
+  });
+
+  it('sweep settings are checked by core: a lease no longer than the interval is CONFIG_INVALID', () => {
+    expect(
+      () => new PostgresTaskStore({ connectionString: URL_OK, sweep: { intervalMs: 1000, leaseMs: 1000 } }),
+    ).toThrow(expect.objectContaining({ code: 'CONFIG_INVALID', path: 'sweep.leaseMs' }));
+  });
 });
 
 describe('migration script', () => {
@@ -71,11 +98,13 @@ describe('migration script', () => {
       'tv_task_requests',
       'tv_task_counts',
       'tv_task_quarantine',
+      'tv_sweep_leases',
       'tv_migrations',
     ]) {
       expect(script).toContain(`"agents"."${name}"`);
     }
     expect(script).toContain('"tv_tasks_created_idx"');
+    expect(script).toContain('"tv_tasks_retention_idx"');
     expect(script).toContain("('0001-init', ");
     expect(script).not.toContain('taskvault_');
     expect(script).not.toContain('undefined');

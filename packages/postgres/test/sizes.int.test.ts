@@ -113,6 +113,7 @@ describe('kept task sizes', () => {
       try {
         expect((await upgraded.migrate({ onProgress: (e) => events.push(e) })).applied).toEqual([
           '0003-task-bytes',
+          '0004-retention',
         ]);
         expect(events.filter((e) => e.phase === 'backfill').map((e) => e.rows)).toEqual([500, 1000, 1200]);
         for (const i of [1, 777, 1200]) {

@@ -3,7 +3,13 @@
  * (CONFIG_INVALID) naming the option.
  */
 import type { SweepOption } from '@taskvault/core';
-import { BASE_STORE_OPTION_NAMES, type BaseStoreOptions, configInvalid } from '@taskvault/core/adapter';
+import {
+  BASE_STORE_OPTION_NAMES,
+  type BaseStoreOptions,
+  configInvalid,
+  DEFAULT_SWEEP_INTERVAL_MS,
+  sweepWithInterval,
+} from '@taskvault/core/adapter';
 import type Database from 'better-sqlite3';
 
 /** How hard SQLite works to keep a committed write on disk (`PRAGMA synchronous`). */
@@ -53,7 +59,7 @@ export interface ResolvedSqliteOptions {
 
 export const DEFAULT_BUSY_TIMEOUT_MS = 5000;
 /** The background sweeper's interval when neither `sweep` nor `sweepIntervalMs` sets one, ms. */
-export const DEFAULT_SQLITE_SWEEP_INTERVAL_MS = 60_000;
+export const DEFAULT_SQLITE_SWEEP_INTERVAL_MS = DEFAULT_SWEEP_INTERVAL_MS;
 /** The file the factory uses when neither `TASKVAULT_SQLITE_PATH` nor `config.sqlite.path` is set. */
 export const DEFAULT_SQLITE_PATH = './taskvault.db';
 
@@ -132,6 +138,5 @@ export function resolveOptions(options: SqliteTaskStoreOptions): ResolvedSqliteO
 function sweepOf(options: SqliteTaskStoreOptions): SweepOption {
   // checked even when `sweep` wins over it: a bad value is a mistake either way
   const intervalMs = ms('sweepIntervalMs', options.sweepIntervalMs, DEFAULT_SQLITE_SWEEP_INTERVAL_MS, true);
-  if (options.sweep !== undefined) return options.sweep;
-  return intervalMs === 0 ? false : { intervalMs };
+  return sweepWithInterval(options.sweep, intervalMs);
 }

@@ -8,6 +8,7 @@ import type { Naming } from '../naming.js';
 import { initStatements } from './0001-init.js';
 import { linearIndexUpkeepStatements } from './0002-linear-index-upkeep.js';
 import { taskBytesStatements } from './0003-task-bytes.js';
+import { retentionStatements } from './0004-retention.js';
 
 /** One migration: a name that sorts after its predecessor's, and its statements. */
 export interface MigrationDefinition {
@@ -20,6 +21,7 @@ export const MIGRATIONS: readonly MigrationDefinition[] = Object.freeze([
   { name: '0001-init', statements: initStatements },
   { name: '0002-linear-index-upkeep', statements: linearIndexUpkeepStatements },
   { name: '0003-task-bytes', statements: taskBytesStatements },
+  { name: '0004-retention', statements: retentionStatements },
 ]);
 
 /** Names of every migration, oldest first. */

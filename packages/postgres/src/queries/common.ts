@@ -8,10 +8,24 @@ export type Db = Kysely<TaskvaultDatabase>;
 /** Rows per cleanup/clear/sweep statement: short enough to never hold locks for long. */
 export const BATCH_SIZE = 1000;
 
-/** `expires_at IS NULL OR expires_at > now`: the row is a task that exists. */
+/**
+ * The row is a task that exists: neither its expiry nor its retention deadline has passed (its
+ * live-until instant, the earlier of the two, is later than now or there is none).
+ */
 export function live(nowMs: number) {
   return (eb: ExpressionBuilder<TaskvaultDatabase, 'tasks'>) =>
-    eb.or([eb('tasks.expires_at', 'is', null), eb('tasks.expires_at', '>', nowMs)]);
+    eb.and([
+      eb.or([eb('tasks.expires_at', 'is', null), eb('tasks.expires_at', '>', nowMs)]),
+      eb.or([eb('tasks.retain_until', 'is', null), eb('tasks.retain_until', '>', nowMs)]),
+    ]);
+}
+
+/**
+ * `(<alias>.expires_at <= now OR <alias>.retain_until <= now)`: the row's live-until instant has
+ * passed (true), or it has not (false or null, which a WHERE also rejects).
+ */
+export function dead(alias: string, now: unknown): RawBuilder<boolean> {
+  return sql<boolean>`(${sql.ref(`${alias}.expires_at`)} <= ${now} or ${sql.ref(`${alias}.retain_until`)} <= ${now})`;
 }
 
 /** `namespace = $1 AND task_id = $2`. */

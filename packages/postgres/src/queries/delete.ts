@@ -1,6 +1,6 @@
 /** `delete` as SQL: one statement that removes a live or expired task row, never a corrupt live one. */
 import { sql } from 'kysely';
-import { taskKey } from './common.js';
+import { dead, taskKey } from './common.js';
 import { rowHasTaskShape } from './shape.js';
 import type { QueryLayer } from './template.js';
 
@@ -20,16 +20,14 @@ export async function deleteTaskRow(
 ): Promise<DeleteOutcome> {
   const binder = q.template<
     { namespace: string; task_id: string; now: number },
-    { sound: boolean; deleted: boolean | null; expires_at: number | null }
+    { sound: boolean; deleted: boolean | null; was_live: boolean | null }
   >('delete', (b) =>
     q.db
       .with('cur', (qb) =>
         qb
           .selectFrom('tasks')
-          // an expired row is no task either way: it goes, whatever its shape
-          .select(
-            sql<boolean>`(${rowHasTaskShape()} or ${sql.ref('tasks.expires_at')} <= ${b('now')})`.as('sound'),
-          )
+          // an expired row (or one past its retention) is no task either way: it goes, whatever its shape
+          .select(sql<boolean>`(${rowHasTaskShape()} or ${dead('tasks', b('now'))} is true)`.as('sound'))
           .where(taskKey(b('namespace'), b('task_id')))
           .forUpdate(),
       )
@@ -40,14 +38,17 @@ export async function deleteTaskRow(
           .where(({ exists, selectFrom }) =>
             exists(selectFrom('cur').select('cur.sound').where('cur.sound', '=', true)),
           )
-          .returning(['tasks.expires_at', sql<boolean>`true`.as('deleted')]),
+          .returning([
+            sql<boolean>`${dead('tasks', b('now'))} is not true`.as('was_live'),
+            sql<boolean>`true`.as('deleted'),
+          ]),
       )
       .selectFrom('cur')
       .leftJoin('gone', (join) => join.onTrue())
-      .select(['cur.sound', 'gone.deleted', 'gone.expires_at']),
+      .select(['cur.sound', 'gone.deleted', 'gone.was_live']),
   );
   const row = await q.first(binder({ namespace, task_id: taskId, now: nowMs }));
   if (row === undefined) return 'missing';
   if (!row.sound) return 'corrupt';
-  return row.deleted === true && (row.expires_at === null || row.expires_at > nowMs) ? 'deleted' : 'missing';
+  return row.deleted === true && row.was_live === true ? 'deleted' : 'missing';
 }

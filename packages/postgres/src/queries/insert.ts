@@ -1,12 +1,13 @@
 /**
  * `create` as SQL: a lean plain insert for an id that has no row, else the general statement that
  * also replaces an expired row with the id (see write-parts.ts for why every write is one
- * statement and tries a lean one first).
+ * statement and tries a lean one first). "Expired" here and below: past its live-until instant,
+ * by its expiry or its retention deadline.
  */
 import type { AgentTask } from '@taskvault/core';
 import { sql } from 'kysely';
 import { insertValues, TASK_COLUMNS } from '../rows.js';
-import { markStoreWriter, taskKey } from './common.js';
+import { dead, markStoreWriter, taskKey } from './common.js';
 import { counterSlot, statusDeltas, upsertCounters } from './counters.js';
 import type { Bind, QueryLayer } from './template.js';
 import { idsExcept, insertRequestRows, type RequestRows } from './write-parts.js';
@@ -18,16 +19,17 @@ interface CreateValues extends InsertRow {
 
 /**
  * Inserts the task with its request-id rows and counts; a row with its id that has expired is
- * replaced (its request-id rows and count go with it).
+ * replaced (its request-id rows and count go with it). `retainUntil`: see {@link insertValues}.
  * @returns false when a live task has the id (nothing changed)
  */
 export async function insertTaskRow(
   q: QueryLayer,
   namespace: string,
   task: AgentTask,
+  retainUntil: number | null,
   nowMs: number,
 ): Promise<boolean> {
-  const values: CreateValues = { ...insertValues(namespace, task), now: nowMs };
+  const values: CreateValues = { ...insertValues(namespace, task, retainUntil), now: nowMs };
   if (await insertNewTaskRow(q, values)) return true;
   return insertOrReplaceExpired(q, values);
 }
@@ -36,7 +38,14 @@ export async function insertTaskRow(
 const UNIQUE_VIOLATION = '23505';
 
 /** The columns `create` writes, in order: a task row's columns and its key and request ids. */
-const INSERT_COLUMNS = ['namespace', ...TASK_COLUMNS, 'request_ids', 'bytes', 'data_sizes'] as const;
+const INSERT_COLUMNS = [
+  'namespace',
+  ...TASK_COLUMNS,
+  'retain_until',
+  'request_ids',
+  'bytes',
+  'data_sizes',
+] as const;
 
 /** The request-id rows of the task `create` inserts (the CTE `ins`). */
 function createdRequestRows(b: Bind<CreateValues>): RequestRows {
@@ -107,6 +116,7 @@ const INSERT_TYPES: Record<(typeof INSERT_COLUMNS)[number], string> = {
   created_at: 'bigint',
   updated_at: 'bigint',
   expires_at: 'bigint',
+  retain_until: 'bigint',
   version: 'bigint',
   data: 'jsonb',
   items: 'jsonb',
@@ -137,7 +147,7 @@ async function insertOrReplaceExpired(q: QueryLayer, values: CreateValues): Prom
           // `IS TRUE`: no index serves this, so the one id is found by the primary key; as a
           // plain `<=`, the planner may walk every expired row of the namespace in the expiry
           // index to find it, when its statistics say there are few
-          .where(sql<boolean>`(${sql.ref('tasks.expires_at')} <= ${b('now')}) is true`)
+          .where(sql<boolean>`${dead('tasks', b('now'))} is true`)
           .forUpdate(),
       )
       .with('ins', (qb) =>
@@ -168,6 +178,7 @@ async function insertOrReplaceExpired(q: QueryLayer, values: CreateValues): Prom
                 created_at: eb.ref('excluded.created_at'),
                 updated_at: eb.ref('excluded.updated_at'),
                 expires_at: eb.ref('excluded.expires_at'),
+                retain_until: eb.ref('excluded.retain_until'),
                 version: eb.ref('excluded.version'),
                 request_ids: eb.ref('excluded.request_ids'),
                 data: eb.ref('excluded.data'),
@@ -175,7 +186,7 @@ async function insertOrReplaceExpired(q: QueryLayer, values: CreateValues): Prom
                 bytes: eb.ref('excluded.bytes'),
                 data_sizes: eb.ref('excluded.data_sizes'),
               }))
-              .where('tasks.expires_at', '<=', b('now')),
+              .where(dead('tasks', b('now'))),
           )
           .returning(sql<boolean>`xmax = 0`.as('inserted')),
       )

@@ -4,16 +4,31 @@
  * DELETE trigger removes the rows' request-id entries and counts in the same statement.
  */
 import { ACTIVE_STATUSES, type TaskStatus, TERMINAL_STATUSES } from '@taskvault/core';
-import { sql } from 'kysely';
-import { BATCH_SIZE, taskKey } from './common.js';
+import { type RawBuilder, sql } from 'kysely';
+import { BATCH_SIZE, dead, taskKey } from './common.js';
 import type { QueryLayer } from './template.js';
 
-/** What a batched delete removes: the expired rows of a namespace, or all of its rows. */
+/** What a batched delete removes: the dead rows of a namespace, or all of its rows. */
 type BatchedDelete = 'expired' | 'all';
 
 /**
+ * `(tasks.namespace, tasks.task_id) IN (<up to limit dead rows of the namespace>)`: rows past
+ * their expiry (the partial expiry index), then rows past their retention deadline (the
+ * partial retention index). A row past both may come twice; IN takes it once. The caller
+ * re-checks {@link dead} on the row it deletes (a task written meanwhile stays).
+ */
+export function amongDeadRows(namespace: unknown, now: unknown, limit: unknown): RawBuilder<boolean> {
+  const past = (column: 'expires_at' | 'retain_until') =>
+    sql`(select c.namespace, c.task_id from ${sql.table('tasks')} as c
+      where c.namespace = ${namespace} and ${sql.ref(`c.${column}`)} is not null and ${sql.ref(`c.${column}`)} <= ${now}
+      limit ${limit})`;
+  return sql<boolean>`(${sql.ref('tasks.namespace')}, ${sql.ref('tasks.task_id')}) in (
+    select d.namespace, d.task_id from (${past('expires_at')} union all ${past('retain_until')}) as d limit ${limit})`;
+}
+
+/**
  * One batch of a batched delete: up to BATCH_SIZE rows of the namespace (`expired`: found through
- * the partial expiry index), removed in one statement.
+ * the partial expiry and retention indexes), removed in one statement.
  * @returns how many rows went, and how many of them were live tasks
  */
 async function deleteBatch(
@@ -28,39 +43,49 @@ async function deleteBatch(
     (b) =>
       q.db
         .with('gone', (qb) => {
-          let gone = qb.deleteFrom('tasks').where((eb) => {
-            let batch = eb
-              .selectFrom('tasks as c')
-              .select(['c.namespace', 'c.task_id'])
-              .where('c.namespace', '=', b('namespace'));
-            if (expired) {
-              batch = batch.where('c.expires_at', 'is not', null).where('c.expires_at', '<=', b('now'));
-            }
-            return eb(
-              eb.refTuple('tasks.namespace', 'tasks.task_id'),
-              'in',
-              batch.limit(BATCH_SIZE).$asTuple('namespace', 'task_id'),
+          if (expired) {
+            return (
+              qb
+                .deleteFrom('tasks')
+                .where(amongDeadRows(b('namespace'), b('now'), BATCH_SIZE))
+                // re-checked on the newest row version: a task written meanwhile stays
+                .where(dead('tasks', b('now')))
+                .returning(sql<boolean>`false`.as('was_live'))
             );
-          });
-          // re-checked on the newest row version: a task extended meanwhile stays
-          if (expired) gone = gone.where('tasks.expires_at', '<=', b('now'));
-          return gone.returning('tasks.expires_at');
+          }
+          return qb
+            .deleteFrom('tasks')
+            .where((eb) =>
+              eb(
+                eb.refTuple('tasks.namespace', 'tasks.task_id'),
+                'in',
+                eb
+                  .selectFrom('tasks as c')
+                  .select(['c.namespace', 'c.task_id'])
+                  .where('c.namespace', '=', b('namespace'))
+                  .limit(BATCH_SIZE)
+                  .$asTuple('namespace', 'task_id'),
+              ),
+            )
+            .returning(sql<boolean>`${dead('tasks', b('now'))} is not true`.as('was_live'));
         })
         .selectFrom('gone')
         .select((eb) => [
           eb.fn.countAll<number>().as('removed'),
-          sql<number>`count(*) filter (where gone.expires_at is null or gone.expires_at > ${b('now')})`.as(
-            'live',
-          ),
+          sql<number>`count(*) filter (where gone.was_live)`.as('live'),
         ]),
+    // how many rows are dead varies from none to all: a generic plan might scan the table for them
+    { planPerCall: expired },
   );
   const row = await q.first(binder({ namespace, now: nowMs }));
   return { removed: Number(row?.removed ?? 0), live: Number(row?.live ?? 0) };
 }
 
+/** Hears how many rows each batch removed. */
+export type OnBatch = (removed: number) => void;
+
 /**
- * Runs batches of a batched delete until one removes fewer than BATCH_SIZE rows, or
- * `maxBatches` ran (one sweep).
+ * Runs batches of a batched delete until one removes fewer than BATCH_SIZE rows.
  * @returns how many rows went (`expired`), or how many live tasks went (`all`)
  */
 async function deleteInBatches(
@@ -68,25 +93,26 @@ async function deleteInBatches(
   what: BatchedDelete,
   namespace: string,
   nowMs: number,
-  maxBatches = Number.POSITIVE_INFINITY,
+  onBatch: OnBatch = () => {},
 ): Promise<number> {
   let total = 0;
-  for (let i = 0; i < maxBatches; i++) {
+  for (;;) {
     const { removed, live } = await deleteBatch(q, what, namespace, nowMs);
-    total += what === 'expired' ? removed : live;
-    if (removed < BATCH_SIZE) break;
+    const counted = what === 'expired' ? removed : live;
+    total += counted;
+    onBatch(counted);
+    if (removed < BATCH_SIZE) return total;
   }
-  return total;
 }
 
-/** Removes expired rows of the namespace; returns how many. `maxBatches` bounds one sweep. */
+/** Removes the dead rows of the namespace (past expiry or retention); returns how many. */
 export function deleteExpiredRows(
   q: QueryLayer,
   namespace: string,
   nowMs: number,
-  maxBatches = Number.POSITIVE_INFINITY,
+  onBatch?: OnBatch,
 ): Promise<number> {
-  return deleteInBatches(q, 'expired', namespace, nowMs, maxBatches);
+  return deleteInBatches(q, 'expired', namespace, nowMs, onBatch);
 }
 
 /** Where a cleanup walk of one status stands: after this (created_at, task_id). */
@@ -189,21 +215,29 @@ async function deleteStaleBatch(
   return { removed: Number(row?.removed ?? 0), next };
 }
 
-/** What `cleanup` removes: every expired row, then rows not updated since the cutoff. */
+/**
+ * What `cleanup` removes: every dead row, then rows not updated since the cutoff. `onBatch` hears
+ * each batch that removed something.
+ */
 export async function cleanupRows(
   q: QueryLayer,
   namespace: string,
   cutoffMs: number,
   includeActive: boolean,
   nowMs: number,
+  onBatch: OnBatch,
 ): Promise<number> {
-  let total = await deleteExpiredRows(q, namespace, nowMs);
+  const heard: OnBatch = (removed) => {
+    if (removed > 0) onBatch(removed);
+  };
+  let total = await deleteExpiredRows(q, namespace, nowMs, heard);
   const statuses = includeActive ? [...TERMINAL_STATUSES, ...ACTIVE_STATUSES] : TERMINAL_STATUSES;
   for (const status of statuses) {
     let after: WalkPosition | null = null;
     do {
       const batch = await deleteStaleBatch(q, namespace, status, cutoffMs, after);
       total += batch.removed;
+      heard(batch.removed);
       after = batch.next;
     } while (after !== null);
   }

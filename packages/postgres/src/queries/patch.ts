@@ -36,8 +36,21 @@ function appendNewIds(stored: Expression<string[]>, added: Expression<string[]>)
     group by s.rid having min(s.n) > 0 order by min(s.n))`;
 }
 
+/**
+ * The retention of each terminal status under the store's policy, ms (null: kept). Parameters of
+ * every patch, so the statement text stays the same whatever the policy.
+ */
+export interface RetentionDurations {
+  completed: number | null;
+  failed: number | null;
+  cancelled: number | null;
+}
+
 interface PatchValues extends PatchSizeValues {
   namespace: string;
+  keep_completed: number | null;
+  keep_failed: number | null;
+  keep_cancelled: number | null;
   task_id: string;
   now: number;
   expected: number;
@@ -53,10 +66,11 @@ interface PatchValues extends PatchSizeValues {
 
 /**
  * Applies a patch in SQL: `data || patch` (shallow merge; a key set to null stays null),
- * `items || appended`, the given fields, version + 1, updated_at = now. New request ids get
- * their index rows in the same statement. With data or items in the patch, the merged task's
- * size is checked against `maxTaskBytes` in the same statement, so a patch that would make the
- * task too large changes nothing.
+ * `items || appended`, the given fields, version + 1, updated_at = now, and the retention
+ * deadline of the resulting status (`now` + its duration in `retention`, or null). New request
+ * ids get their index rows in the same statement. With data or items in the patch, the merged
+ * task's size is checked against `maxTaskBytes` in the same statement, so a patch that would make
+ * the task too large changes nothing.
  */
 export async function patchTaskRow(
   q: QueryLayer,
@@ -67,6 +81,7 @@ export async function patchTaskRow(
   nowMs: number,
   maxTaskBytes: number,
   size: PatchSize,
+  retention: RetentionDurations,
 ): Promise<WriteOutcome<TaskRow>> {
   const has: PatchShape = {
     status: patch.status !== undefined,
@@ -91,6 +106,9 @@ export async function patchTaskRow(
     now: nowMs,
     expected: expectedVersion ?? 0,
     max_bytes: maxTaskBytes,
+    keep_completed: retention.completed,
+    keep_failed: retention.failed,
+    keep_cancelled: retention.cancelled,
     status: patch.status ?? 'pending',
     session_id: patch.sessionId ?? null,
     user_id: patch.userId ?? null,
@@ -126,8 +144,23 @@ function mergedValues(b: Bind<PatchValues>, has: PatchShape) {
 }
 
 /**
- * The SET of `patch`, lean and general: version + 1, updated_at, the fields the patch has, and
- * data and items set to `merged` (the values {@link mergedValues} computes) when it has them.
+ * `now + <retention of the resulting status>`: the patched task's retention deadline, null when
+ * its status (the patch's, else the stored one) has none. The server picks the duration, since
+ * only it knows the stored status; an active status never has one, so an active task's value
+ * stays null and its patch stays HOT.
+ */
+function retainUntil(b: Bind<PatchValues>, has: PatchShape) {
+  const status = has.status ? sql`${b('status')}::text` : sql.ref('tasks.status');
+  return sql<number | null>`${b('now')}::bigint + case ${status}
+    when 'completed' then ${b('keep_completed')}::bigint
+    when 'failed' then ${b('keep_failed')}::bigint
+    when 'cancelled' then ${b('keep_cancelled')}::bigint end`;
+}
+
+/**
+ * The SET of `patch`, lean and general: version + 1, updated_at, the retention deadline, the
+ * fields the patch has, and data and items set to `merged` (the values {@link mergedValues}
+ * computes) when it has them.
  */
 function patchAssignments(
   b: Bind<PatchValues>,
@@ -137,6 +170,7 @@ function patchAssignments(
   return {
     version: nextVersion,
     updated_at: b('now'),
+    retain_until: retainUntil(b, has),
     bytes: merged.bytes,
     ...(has.data ? { data_sizes: patchedDataSizes(b) } : {}),
     ...(has.session ? { session_id: b('session_id') } : {}),

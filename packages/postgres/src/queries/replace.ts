@@ -33,18 +33,20 @@ interface ReplaceValues extends ReplacementRow {
 
 /**
  * Replaces the fields `update` replaces, checking the version unless `expectedVersion` is null.
- * Keeps created_at; sets updated_at and version + 1; adds and removes request-id rows so they
- * match the new items; moves the counters if the status changed.
+ * Keeps created_at; sets updated_at and version + 1, and the retention deadline `retainUntil`
+ * (see {@link replacementValues}); adds and removes request-id rows so they match the new items;
+ * moves the counters if the status changed.
  */
 export async function replaceTaskRow(
   q: QueryLayer,
   namespace: string,
   replacement: TaskReplacement,
   expectedVersion: number | null,
+  retainUntil: number | null,
   nowMs: number,
 ): Promise<WriteOutcome<{ created_at: number; version: number }>> {
   const values: ReplaceValues = {
-    ...replacementValues(replacement, nowMs),
+    ...replacementValues(replacement, nowMs, retainUntil),
     namespace,
     task_id: replacement.taskId,
     now: nowMs,
@@ -57,8 +59,9 @@ export async function replaceTaskRow(
 }
 
 /**
- * The SET of `update`, lean and general: the replaced fields, updated_at and version + 1.
- * `indexed` adds status and request ids, which the lean statement's guard keeps as they are.
+ * The SET of `update`, lean and general: the replaced fields, updated_at, version + 1 and the
+ * retention deadline (null, so unchanged, for an active task). `indexed` adds status and request
+ * ids, which the lean statement's guard keeps as they are.
  */
 function replacementAssignments(b: Bind<ReplaceValues>, indexed: boolean) {
   return {
@@ -66,6 +69,7 @@ function replacementAssignments(b: Bind<ReplaceValues>, indexed: boolean) {
     session_id: b('session_id'),
     user_id: b('user_id'),
     expires_at: b('expires_at'),
+    retain_until: b('retain_until'),
     data: b('data'),
     items: b('items'),
     updated_at: b('now'),
