@@ -12,9 +12,11 @@ import {
   type NormalizedFilter,
   type NormalizedListQuery,
   type PatchRequest,
+  type ReadChangesRequest,
   type ReplaceRequest,
   type RestoreBatchResult,
   type RestoreRequest,
+  type StoredChange,
   type SweepBatchRequest,
   type SweepLeaseRequest,
   TaskStoreBase,
@@ -24,6 +26,7 @@ import {
 } from '@taskvault/core/adapter';
 import Database from 'better-sqlite3';
 import { wrapDriverError } from './driver-errors.js';
+import { feedEnd, readChanges } from './feed.js';
 import { cleanupRows, clearRows, moveAside } from './maintenance.js';
 import { MIGRATIONS } from './migrations/index.js';
 import {
@@ -105,7 +108,7 @@ export class SqliteTaskStore extends TaskStoreBase {
       runMigrations(db);
       this.#migrated = true;
     }
-    this.#table ??= new NamespaceTable(db, this.namespace);
+    this.#table ??= new NamespaceTable(db, this.namespace, this.changeFeedRetainMs);
     return this.#table;
   }
 
@@ -268,6 +271,19 @@ export class SqliteTaskStore extends TaskStoreBase {
     verifyNamespace(this.#ready(), request, this.#liveUntil, (taskId, detail) =>
       this.reportCorrupt('verify', taskId, detail, QUARANTINE),
     );
+  }
+
+  /** The last change id handed out in the file (see feed.ts). */
+  protected override async feedEnd(): Promise<string> {
+    return feedEnd(this.#ready());
+  }
+
+  /**
+   * The namespace's changes after `request.after`, waiting for some (polling the file for other
+   * connections' commits, woken at once by this connection's) without ever taking the write lock.
+   */
+  protected override async readChanges(request: ReadChangesRequest): Promise<StoredChange[]> {
+    return readChanges(this.#ready(), request);
   }
 
   /** Opens the file if need be, reads it, and checks the store's tables are there. */
