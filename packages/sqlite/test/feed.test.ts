@@ -129,6 +129,27 @@ describe('sqlite change feed', () => {
     }
   });
 
+  it('a changes table dropped behind the store is made again by migrate(), without the old trim marks', async () => {
+    const path = newPath();
+    const store = new SqliteTaskStore({ path, sweep: false });
+    try {
+      await store.create({ taskId: 'one' });
+      const db = new Database(path);
+      db.exec(`INSERT INTO taskvault_changes_trimmed (namespace, through) VALUES ('default', 1000);
+               DROP TABLE taskvault_changes`);
+      db.close();
+      expect((await store.migrate()).restored).toEqual([
+        'table:taskvault_changes',
+        'index:taskvault_changes_namespace',
+      ]);
+      const start = await store.watch().ready;
+      await store.create({ taskId: 'two' });
+      expect(summary(await changesAfter(store, start, 1))).toEqual(['created:two:1']);
+    } finally {
+      await store.close();
+    }
+  });
+
   it('a position the file never handed out, or no number at all, is INVALID_INPUT at opts.after', async () => {
     const store = new SqliteTaskStore({ path: newPath(), sweep: false });
     try {

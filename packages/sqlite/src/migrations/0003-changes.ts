@@ -12,6 +12,15 @@ import type { SchemaObject } from './index.js';
 export const CHANGES_OBJECTS: readonly SchemaObject[] = [
   {
     kind: 'table',
+    name: 'taskvault_changes_trimmed',
+    // the highest change id trimming deleted from the namespace: resuming below it is a gap
+    sql: `CREATE TABLE IF NOT EXISTS taskvault_changes_trimmed (
+  namespace TEXT NOT NULL PRIMARY KEY,
+  through   INTEGER NOT NULL
+) WITHOUT ROWID`,
+  },
+  {
+    kind: 'table',
     name: 'taskvault_changes',
     // type: created | updated | deleted | expired; at and created_at in epoch ms; version, status,
     // session_id and user_id are the task's after the change (for removals, the last it had)
@@ -27,20 +36,15 @@ export const CHANGES_OBJECTS: readonly SchemaObject[] = [
   user_id    TEXT,
   created_at INTEGER NOT NULL
 )`,
+    // Run when the table is made: on a new file it deletes nothing; when `migrate()` re-creates a
+    // table dropped behind the store, its ids start again at 1, and marks of the old ids would
+    // make every new position look trimmed.
+    fill: 'DELETE FROM taskvault_changes_trimmed',
   },
   // a namespace's changes after a position, oldest first (readers), and its oldest (trimming)
   {
     kind: 'index',
     name: 'taskvault_changes_namespace',
     sql: 'CREATE INDEX IF NOT EXISTS taskvault_changes_namespace ON taskvault_changes (namespace, id)',
-  },
-  {
-    kind: 'table',
-    name: 'taskvault_changes_trimmed',
-    // the highest change id trimming deleted from the namespace: resuming below it is a gap
-    sql: `CREATE TABLE IF NOT EXISTS taskvault_changes_trimmed (
-  namespace TEXT NOT NULL PRIMARY KEY,
-  through   INTEGER NOT NULL
-) WITHOUT ROWID`,
   },
 ];

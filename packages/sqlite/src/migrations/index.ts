@@ -21,7 +21,10 @@ export interface SchemaObject {
    * IF EXISTS`.
    */
   sql: string;
-  /** Run right after a column was added: fills it in for the rows already there. */
+  /**
+   * Run right after the object was made: fills a new column in for the rows already there, or
+   * sets up what a new table needs.
+   */
   fill?: string;
 }
 
