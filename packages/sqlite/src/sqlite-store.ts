@@ -354,16 +354,18 @@ export class SqliteTaskStore extends TaskStoreBase {
 
   protected wrapError(operation: TaskStoreOperation, error: unknown, taskId?: string): TaskStoreError {
     const message = (error as Error | null)?.message ?? '';
-    if (/no such table: taskvault_|no (such )?column( named)?:? live_until/.test(message)) {
-      // dropped behind the store, or never made or brought up to date (autoMigrate off): let the
+    if (/no such table: (taskvault_|sqlite_sequence)|no (such )?column( named)?:? live_until/.test(message)) {
+      // dropped behind the store, or never made or brought up to date (autoMigrate off; no
+      // sqlite_sequence: no AUTOINCREMENT table yet, so 0003-changes has not run): let the
       // next call migrate
       this.#migrated = false;
       return taskStoreError(operation, 'BACKEND_ERROR', {
         backend: 'sqlite',
         taskId,
-        detail: message.startsWith('no such table')
-          ? 'the taskvault tables are missing: run store.migrate(), enable autoMigrate, or apply store.migrationSql()'
-          : 'the taskvault schema is older than this version of the store: run store.migrate() or enable autoMigrate',
+        detail:
+          message.startsWith('no such table') && !/taskvault_changes|sqlite_sequence/.test(message)
+            ? 'the taskvault tables are missing: run store.migrate(), enable autoMigrate, or apply store.migrationSql()'
+            : 'the taskvault schema is older than this version of the store: run store.migrate() or enable autoMigrate',
         cause: error,
       });
     }

@@ -9,6 +9,8 @@ import Database from 'better-sqlite3';
 import { describe, expect, it } from 'vitest';
 import { TRIM_BATCH } from '../src/change-log.js';
 import { SqliteTaskStore } from '../src/index.js';
+import { MIGRATIONS } from '../src/migrations/index.js';
+import { runMigrations } from '../src/migrator.js';
 import { damageSqliteTask } from './damage.js';
 import { tempDir } from './helpers.js';
 
@@ -145,6 +147,27 @@ describe('sqlite change feed', () => {
       const start = await store.watch().ready;
       await store.create({ taskId: 'two' });
       expect(summary(await changesAfter(store, start, 1))).toEqual(['created:two:1']);
+    } finally {
+      await store.close();
+    }
+  });
+
+  it('on a file brought up to 0002 only, with autoMigrate off, writes and watches say to migrate', async () => {
+    const path = newPath();
+    const db = new Database(path);
+    runMigrations(db, {}, MIGRATIONS.slice(0, 2));
+    db.close();
+    const store = new SqliteTaskStore({ path, autoMigrate: false, sweep: false });
+    try {
+      for (const call of [store.create({ taskId: 'one' }), store.watch().ready]) {
+        const error = await call.catch((e: unknown) => e);
+        expect(isTaskStoreError(error, 'BACKEND_ERROR'), String(error)).toBe(true);
+        expect((error as Error).message).toMatch(/older than this version.*store\.migrate\(\)/);
+      }
+      await store.migrate();
+      const start = await store.watch().ready;
+      await store.create({ taskId: 'one' });
+      expect(summary(await changesAfter(store, start, 1))).toEqual(['created:one:1']);
     } finally {
       await store.close();
     }
