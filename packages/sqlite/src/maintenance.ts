@@ -7,7 +7,7 @@
 import { ACTIVE_STATUSES, TERMINAL_STATUSES } from '@taskvault/core';
 import { CorruptRecord } from '@taskvault/core/adapter';
 import { taskFromRow } from './rows.js';
-import { isLive, type NamespaceTable, type StoredRow } from './table.js';
+import { isLive, type NamespaceTable, VICTIM_COLUMNS, type Victim } from './table.js';
 
 /** Rows per batch of cleanup and clear. */
 export const BATCH_ROWS = 500;
@@ -31,8 +31,8 @@ export function moveAside(t: NamespaceTable, taskId: string, detail: string, now
   });
 }
 
-/** What removing a row needs of it. */
-export type Victim = Pick<StoredRow, 'id' | 'task_id' | 'status'>;
+/** A row to remove, and the change its removal is: `expired` past its live-until, else `deleted`. */
+type Doomed = Victim & { live_until: number | null };
 
 /**
  * Removes the rows `select` picks, batch by batch, until it picks none; returns how many.
@@ -40,14 +40,15 @@ export type Victim = Pick<StoredRow, 'id' | 'task_id' | 'status'>;
  */
 function removeInBatches(
   t: NamespaceTable,
-  select: () => Victim[],
+  now: number,
+  select: () => Doomed[],
   onBatch: (removed: number) => void = () => {},
 ): number {
   let removed = 0;
   for (;;) {
     const n = t.write(() => {
       const rows = select();
-      for (const row of rows) t.remove(row);
+      for (const row of rows) t.remove(row, isLive(row.live_until, now) ? 'deleted' : 'expired', now);
       return rows.length;
     });
     removed += n;
@@ -58,13 +59,13 @@ function removeInBatches(
 }
 
 /** Up to `limit` rows past their live-until at `now` (a range of the live-until index). */
-export function deadRows(t: NamespaceTable, now: number, limit: number): Victim[] {
+export function deadRows(t: NamespaceTable, now: number, limit: number): Doomed[] {
   return t
     .stmt(
-      `SELECT id, task_id, status FROM taskvault_tasks
+      `SELECT ${VICTIM_COLUMNS}, live_until FROM taskvault_tasks
        WHERE namespace = ? AND live_until IS NOT NULL AND live_until <= ? LIMIT ?`,
     )
-    .all(t.namespace, now, limit) as Victim[];
+    .all(t.namespace, now, limit) as Doomed[];
 }
 
 /**
@@ -79,26 +80,26 @@ export function cleanupRows(
   now: number,
   onBatch?: (removed: number) => void,
 ): number {
-  let removed = removeInBatches(t, () => deadRows(t, now, BATCH_ROWS), onBatch);
+  let removed = removeInBatches(t, now, () => deadRows(t, now, BATCH_ROWS), onBatch);
   const select = t.stmt(
-    `SELECT id, task_id, status FROM taskvault_tasks
+    `SELECT ${VICTIM_COLUMNS}, live_until FROM taskvault_tasks
      WHERE namespace = ? AND status = ? AND updated_at < ? LIMIT ${BATCH_ROWS}`,
   );
   const statuses = includeActive ? [...TERMINAL_STATUSES, ...ACTIVE_STATUSES] : TERMINAL_STATUSES;
   for (const status of statuses) {
-    removed += removeInBatches(t, () => select.all(t.namespace, status, cutoff) as Victim[], onBatch);
+    removed += removeInBatches(t, now, () => select.all(t.namespace, status, cutoff) as Doomed[], onBatch);
   }
   return removed;
 }
 
-/** `clear`: every row of the namespace; returns how many were live. */
+/** `clear`: every row of the namespace (a `deleted` change each; `expired` for the dead); returns how many were live. */
 export function clearRows(t: NamespaceTable, now: number): number {
   const select = t.stmt(
-    `SELECT id, task_id, status, live_until FROM taskvault_tasks WHERE namespace = ? LIMIT ${BATCH_ROWS}`,
+    `SELECT ${VICTIM_COLUMNS}, live_until FROM taskvault_tasks WHERE namespace = ? LIMIT ${BATCH_ROWS}`,
   );
   let live = 0;
-  removeInBatches(t, () => {
-    const rows = select.all(t.namespace) as (Victim & { live_until: number | null })[];
+  removeInBatches(t, now, () => {
+    const rows = select.all(t.namespace) as Doomed[];
     for (const row of rows) if (isLive(row.live_until, now)) live++;
     return rows;
   });

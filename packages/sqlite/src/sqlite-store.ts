@@ -12,9 +12,11 @@ import {
   type NormalizedFilter,
   type NormalizedListQuery,
   type PatchRequest,
+  type ReadChangesRequest,
   type ReplaceRequest,
   type RestoreBatchResult,
   type RestoreRequest,
+  type StoredChange,
   type SweepBatchRequest,
   type SweepLeaseRequest,
   TaskStoreBase,
@@ -24,6 +26,7 @@ import {
 } from '@taskvault/core/adapter';
 import Database from 'better-sqlite3';
 import { wrapDriverError } from './driver-errors.js';
+import { feedEnd, readChanges } from './feed.js';
 import { cleanupRows, clearRows, moveAside } from './maintenance.js';
 import { MIGRATIONS } from './migrations/index.js';
 import {
@@ -105,7 +108,7 @@ export class SqliteTaskStore extends TaskStoreBase {
       runMigrations(db);
       this.#migrated = true;
     }
-    this.#table ??= new NamespaceTable(db, this.namespace);
+    this.#table ??= new NamespaceTable(db, this.namespace, this.changeFeedRetainMs);
     return this.#table;
   }
 
@@ -270,6 +273,19 @@ export class SqliteTaskStore extends TaskStoreBase {
     );
   }
 
+  /** The last change id handed out in the file (see feed.ts). */
+  protected override async feedEnd(): Promise<string> {
+    return feedEnd(this.#ready());
+  }
+
+  /**
+   * The namespace's changes after `request.after`, waiting for some (polling the file for other
+   * connections' commits, woken at once by this connection's) without ever taking the write lock.
+   */
+  protected override async readChanges(request: ReadChangesRequest): Promise<StoredChange[]> {
+    return readChanges(this.#ready(), request);
+  }
+
   /** Opens the file if need be, reads it, and checks the store's tables are there. */
   protected async ping(): Promise<void> {
     const db = this.#settings.autoMigrate ? this.#ready().db : this.#connection();
@@ -338,16 +354,18 @@ export class SqliteTaskStore extends TaskStoreBase {
 
   protected wrapError(operation: TaskStoreOperation, error: unknown, taskId?: string): TaskStoreError {
     const message = (error as Error | null)?.message ?? '';
-    if (/no such table: taskvault_|no (such )?column( named)?:? live_until/.test(message)) {
-      // dropped behind the store, or never made or brought up to date (autoMigrate off): let the
+    if (/no such table: (taskvault_|sqlite_sequence)|no (such )?column( named)?:? live_until/.test(message)) {
+      // dropped behind the store, or never made or brought up to date (autoMigrate off; no
+      // sqlite_sequence: no AUTOINCREMENT table yet, so 0003-changes has not run): let the
       // next call migrate
       this.#migrated = false;
       return taskStoreError(operation, 'BACKEND_ERROR', {
         backend: 'sqlite',
         taskId,
-        detail: message.startsWith('no such table')
-          ? 'the taskvault tables are missing: run store.migrate(), enable autoMigrate, or apply store.migrationSql()'
-          : 'the taskvault schema is older than this version of the store: run store.migrate() or enable autoMigrate',
+        detail:
+          message.startsWith('no such table') && !/taskvault_changes|sqlite_sequence/.test(message)
+            ? 'the taskvault tables are missing: run store.migrate(), enable autoMigrate, or apply store.migrationSql()'
+            : 'the taskvault schema is older than this version of the store: run store.migrate() or enable autoMigrate',
         cause: error,
       });
     }

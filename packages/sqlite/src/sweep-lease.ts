@@ -73,7 +73,7 @@ export function sweepBatch(
     const lease = leaseOf(t);
     if (lease === undefined || lease.holder !== holder || lease.token !== token) return null;
     const rows = deadRows(t, now, limit);
-    for (const row of rows) t.remove(row);
+    for (const row of rows) t.remove(row, 'expired', now);
     return rows.length;
   });
 }

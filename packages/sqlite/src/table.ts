@@ -6,6 +6,7 @@
  */
 import type { AgentTask } from '@taskvault/core';
 import type Database from 'better-sqlite3';
+import { type ChangeSource, type ChangeType, recordChange, trimChanges, wakeReaders } from './change-log.js';
 import { dataJson, itemsJson, requestIdsOf, TASK_COLUMNS, type TaskRow } from './rows.js';
 
 /** A task row with its rowid and live-until instant, as the write steps read it. */
@@ -21,12 +22,30 @@ export interface StoredRow extends TaskRow {
  */
 export type LiveUntilOf = (task: Pick<AgentTask, 'status' | 'updatedAt' | 'expiresAt'>) => number | null;
 
+/** What removing a row needs of it: its rowid, and what its `deleted` or `expired` change says. */
+export type Victim = Pick<
+  StoredRow,
+  'id' | 'task_id' | 'status' | 'version' | 'session_id' | 'user_id' | 'created_at'
+>;
+
+/** The columns of a {@link Victim}, for SELECTs. */
+export const VICTIM_COLUMNS = 'id, task_id, status, version, session_id, user_id, created_at';
+
 export class NamespaceTable {
   readonly #statements = new Map<string, Database.Statement>();
+  /** The latest `at` of a change the running write recorded, or null while it recorded none. */
+  #recordedAt: number | null = null;
+  /**
+   * Before this instant (epoch ms) no change of the namespace is old enough to trim, as far as
+   * this store last looked: writes until then skip the trimming step without a statement.
+   */
+  trimDueAt = 0;
 
+  /** `retainMs`: how long the namespace's changes are kept (the store's `changeFeed.retainMs`). */
   constructor(
     readonly db: Database.Database,
     readonly namespace: string,
+    readonly retainMs: number,
   ) {}
 
   /** The prepared statement of `sql`, made once. */
@@ -45,7 +64,44 @@ export class NamespaceTable {
    * them. A throw rolls everything back.
    */
   write<T>(fn: () => T): T {
-    return this.db.transaction(fn).immediate();
+    let recorded = false;
+    const result = this.db
+      .transaction(() => {
+        this.#recordedAt = null;
+        const value = fn();
+        const at = this.#recordedAt;
+        if (at !== null) {
+          recorded = true;
+          // the feed's oldest changes go in the same transaction: its write lock is held already
+          trimChanges(this, at);
+        }
+        return value;
+      })
+      .immediate();
+    if (recorded) wakeReaders(this.db);
+    return result;
+  }
+
+  /** Records a change of the namespace, in the running write's transaction. */
+  record(type: ChangeType, source: ChangeSource, at: number): void {
+    recordChange(this, type, source, at);
+    if (this.#recordedAt === null || at > this.#recordedAt) this.#recordedAt = at;
+  }
+
+  /** Records a change of `task` as it now is (created, or updated). */
+  recordTask(type: ChangeType, task: AgentTask, at: number): void {
+    this.record(
+      type,
+      {
+        task_id: task.taskId,
+        version: task.version,
+        status: task.status,
+        session_id: task.sessionId,
+        user_id: task.userId,
+        created_at: task.createdAt.getTime(),
+      },
+      at,
+    );
   }
 
   /** The row of `taskId`, live or expired. */
@@ -101,9 +157,13 @@ export class NamespaceTable {
     this.count(task.status, 1);
   }
 
-  /** Removes a row, every index entry of its task id, and its count. */
-  remove(row: Pick<StoredRow, 'id' | 'task_id' | 'status'>): void {
+  /**
+   * Removes a row, every index entry of its task id, and its count; records `change` at `at`
+   * (null: records nothing, for a row a restore replaces, which records `updated`).
+   */
+  remove(row: Victim, change: 'deleted' | 'expired' | null, at: number): void {
     this.stmt('DELETE FROM taskvault_tasks WHERE id = ?').run(row.id);
+    if (change !== null) this.record(change, row, at);
     this.stmt('DELETE FROM taskvault_requests WHERE namespace = ? AND task_id = ?').run(
       this.namespace,
       row.task_id,
@@ -111,14 +171,14 @@ export class NamespaceTable {
     this.count(row.status, -1);
   }
 
-  /** Moves a row to the quarantine table (all its columns as JSON) and removes it. */
+  /** Moves a row to the quarantine table (all its columns as JSON) and removes it: a `deleted` change. */
   quarantine(row: StoredRow, detail: string, now: number): void {
     const { id: _id, ...columns } = row;
     this.stmt(
       `INSERT INTO taskvault_quarantine (namespace, task_id, reason, quarantined_at, row_data)
        VALUES (?, ?, ?, ?, ?)`,
     ).run(this.namespace, row.task_id, detail, now, JSON.stringify(columns));
-    this.remove(row);
+    this.remove(row, 'deleted', now);
   }
 }
 

@@ -5,7 +5,7 @@
  * is moved to the quarantine in the same transaction, and the outcome says so; the store reports
  * it and rejects with CORRUPT_DATA. Each write stores the task's live-until instant (its expiry or,
  * earlier, its retention deadline) in the same statement as the task, and a row past its own is
- * treated as gone.
+ * treated as gone. Each records its change (see change-log.ts) in the same transaction.
  */
 import type { AgentTask, JsonObject } from '@taskvault/core';
 import {
@@ -60,9 +60,10 @@ export function insertTask(
     const row = t.find(task.taskId);
     if (row !== undefined) {
       if (isLive(row.live_until, now)) return { kind: 'exists' };
-      t.remove(row);
+      t.remove(row, 'expired', now);
     }
     t.insert(task, liveUntil(task));
+    t.recordTask('created', task, task.updatedAt.getTime());
     return { kind: 'written', task };
   });
 }
@@ -121,6 +122,7 @@ export function replaceTask(
       t.count(previous.status, -1);
       t.count(task.status, 1);
     }
+    t.recordTask('updated', task, task.updatedAt.getTime());
     return { kind: 'written', task };
   });
 }
@@ -189,6 +191,7 @@ export function patchTask(
       t.count(previous.status, -1);
       t.count(task.status, 1);
     }
+    t.recordTask('updated', task, task.updatedAt.getTime());
     return { kind: 'written', task };
   });
 }
@@ -198,7 +201,7 @@ export function deleteTask(t: NamespaceTable, taskId: string, now: number): Writ
   return t.write(() => {
     const found = readForWrite(t, taskId, now);
     if (found.kind !== 'task') return found;
-    t.remove(found.row);
+    t.remove(found.row, 'deleted', now);
     return { kind: 'written', task: null };
   });
 }
@@ -221,7 +224,7 @@ export function restoreTasks(
     for (const { task } of request.tasks) {
       let row = t.find(task.taskId);
       if (row !== undefined && !isLive(row.live_until, now)) {
-        t.remove(row);
+        t.remove(row, 'expired', now);
         row = undefined;
       }
       if (row !== undefined) {
@@ -243,10 +246,12 @@ export function restoreTasks(
         done.conflict = task.taskId;
         return done;
       } else {
-        t.remove(row);
+        // the replacement is one `updated` change, recorded below
+        t.remove(row, null, now);
         done.replaced++;
       }
       t.insert(task, liveUntil(task));
+      t.recordTask(row === undefined ? 'created' : 'updated', task, now);
     }
     return done;
   });

@@ -9,6 +9,8 @@ import type { TaskStatus } from '@taskvault/core';
 import type { NormalizedFilter, NormalizedListQuery } from '@taskvault/core/adapter';
 import Database from 'better-sqlite3';
 import { beforeAll, describe, expect, it } from 'vitest';
+import { trimChanges } from '../src/change-log.js';
+import { feedEnd, readChanges } from '../src/feed.js';
 import { SqliteTaskStore } from '../src/index.js';
 import { cleanupRows, deadRows } from '../src/maintenance.js';
 import { countActiveRows, countRows, listRows, readRow, readRowByRequestId } from '../src/reads.js';
@@ -93,7 +95,7 @@ beforeAll(async () => {
 
 /** The plan lines of every statement `run` made that touch a taskvault table. */
 function plansOf(run: (t: RecordingTable) => void): string[][] {
-  const t = new RecordingTable(db, 'explain');
+  const t = new RecordingTable(db, 'explain', 3_600_000);
   run(t);
   expect(t.seen.length).toBeGreaterThan(0);
   return t.seen.map(({ sql, params }) =>
@@ -150,6 +152,21 @@ describe('every read and maintenance statement searches an index (EXPLAIN QUERY 
     // (an INSERT has no plan)
     expectIndexed(plans.filter((plan) => plan.length > 0));
     expect(plans.flat().join('\n')).toMatch(/INDEX taskvault_tasks_live_until/);
+  });
+  it('the change feed: its end, a read after a position, and trimming', () => {
+    const signal = new AbortController().signal;
+    const plans = plansOf((t) => {
+      feedEnd(t);
+      // with changes there, the read runs its statements before its first await
+      void readChanges(t, { after: '10', limit: 100, waitMs: 0, signal });
+      t.trimDueAt = 0;
+      trimChanges(t, now());
+    });
+    // sqlite_sequence holds one row per AUTOINCREMENT table; a PRAGMA and a DELETE by key have no
+    // plan of their own to check here
+    const checked = plans.filter((plan) => plan.length > 0 && !plan.join().includes('sqlite_sequence'));
+    expectIndexed(checked);
+    expect(checked.flat().join('\n')).toMatch(/taskvault_changes_namespace|INTEGER PRIMARY KEY/);
   });
   it('the row lookups of every write', () => {
     expectIndexed(plansOf((t) => t.find('t7')));

@@ -12,7 +12,7 @@ import { existsSync, readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
-import { isTaskStoreError } from '@taskvault/core';
+import { isTaskStoreError, type TaskChange } from '@taskvault/core';
 import { checkOneSweeper } from '@taskvault/test-servers';
 import Database from 'better-sqlite3';
 import { beforeAll, describe, expect, it } from 'vitest';
@@ -141,6 +141,63 @@ describe('several processes on one file', () => {
       await store.close();
     }
   }, 30_000);
+
+  it('the change feed: a watcher here gets every change two writer processes make, once, in commit order', async () => {
+    const path = join(dir, 'feed.db');
+    const namespace = 'feed';
+    const store = new SqliteTaskStore({ path, namespace, sweep: false });
+    await store.create({ taskId: 'shared', items: [] });
+    const controller = new AbortController();
+    const stream = store.watch(undefined, { signal: controller.signal });
+    const got: TaskChange[] = [];
+    const watching = (async () => {
+      for await (const change of stream) got.push(change);
+    })();
+    await stream.ready;
+    const writers = ['a', 'b'].map((name) => start('feed-writer.mjs', [path, namespace, name, '60']));
+    try {
+      await Promise.all(writers.map((w) => w.next('done')));
+      const written = writers.flatMap((w) => w.lines.filter((l) => l !== 'done'));
+      const deadline = Date.now() + 10_000;
+      while (got.length < written.length && Date.now() < deadline)
+        await new Promise((r) => setTimeout(r, 20));
+      await new Promise((r) => setTimeout(r, 200)); // nothing more comes
+      controller.abort();
+      await watching;
+      const seen = got.map((c) => `${c.type} ${c.taskId} ${c.version}`);
+      // every resolved write once, nothing else
+      expect(seen.length).toBe(written.length);
+      expect(new Set(seen)).toEqual(new Set(written));
+      // in commit order: ids rise, and each writer's writes and each task's versions keep theirs
+      const ids = got.map((c) => Number(c.id));
+      expect(ids).toEqual([...ids].sort((x, y) => x - y));
+      expect(new Set(ids).size).toBe(ids.length);
+      for (const w of writers) {
+        const own = new Set(w.lines);
+        expect(seen.filter((l) => own.has(l))).toEqual(w.lines.filter((l) => l !== 'done'));
+      }
+      const shared = got.filter((c) => c.taskId === 'shared').map((c) => c.version);
+      expect(shared).toEqual(shared.map((_, k) => k + 2));
+      // a watch resumed from the middle gets exactly the rest
+      const middle = got[Math.floor(got.length / 2)]!;
+      const rest: string[] = [];
+      const resumed = new AbortController();
+      const done = (async () => {
+        for await (const change of store.watch(undefined, { after: middle.id, signal: resumed.signal }))
+          rest.push(change.id);
+      })();
+      const tail = got.slice(got.indexOf(middle) + 1).map((c) => c.id);
+      while (rest.length < tail.length && Date.now() < deadline + 5000)
+        await new Promise((r) => setTimeout(r, 20));
+      resumed.abort();
+      await done;
+      expect(rest).toEqual(tail);
+    } finally {
+      controller.abort();
+      for (const w of writers) w.child.kill('SIGKILL');
+      await store.close();
+    }
+  }, 60_000);
 
   it('retention: ten processes on one namespace, one sweeper; a SIGKILLed holder is replaced after its lease', async () => {
     const path = join(dir, 'sweepers.db');

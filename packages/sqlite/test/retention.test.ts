@@ -142,7 +142,10 @@ describe('retention: live_until of existing rows (migration 0002-live-until)', (
     const path = oldFile('old.db');
     const store = new SqliteTaskStore({ path, retention: { completed: 1000 }, sweep: false });
     try {
-      expect(await store.migrate()).toEqual({ applied: ['0002-live-until'], alreadyApplied: ['0001-init'] });
+      expect(await store.migrate()).toEqual({
+        applied: ['0002-live-until', '0003-changes'],
+        alreadyApplied: ['0001-init'],
+      });
       const db = new Database(path, { readonly: true });
       const rows = db
         .prepare('SELECT task_id, expires_at, live_until FROM taskvault_tasks ORDER BY task_id')

@@ -8,6 +8,7 @@
  */
 import { INIT_OBJECTS } from './0001-init.js';
 import { LIVE_UNTIL_OBJECTS, LIVE_UNTIL_RETIRED } from './0002-live-until.js';
+import { CHANGES_OBJECTS } from './0003-changes.js';
 
 /** A table, index or column a migration creates, or retires. */
 export interface SchemaObject {
@@ -20,7 +21,10 @@ export interface SchemaObject {
    * IF EXISTS`.
    */
   sql: string;
-  /** Run right after a column was added: fills it in for the rows already there. */
+  /**
+   * Run right after the object was made: fills a new column in for the rows already there, or
+   * sets up what a new table needs.
+   */
   fill?: string;
 }
 
@@ -36,6 +40,7 @@ export interface MigrationDefinition {
 export const MIGRATIONS: readonly MigrationDefinition[] = Object.freeze([
   { name: '0001-init', objects: INIT_OBJECTS },
   { name: '0002-live-until', objects: LIVE_UNTIL_OBJECTS, retires: LIVE_UNTIL_RETIRED },
+  { name: '0003-changes', objects: CHANGES_OBJECTS },
 ]);
 
 /** Names of every migration, oldest first. */
