@@ -28,7 +28,10 @@ function sleep(ms: number): Promise<void> {
 /** Collects a watch in the background. */
 function collect(store: RedisTaskStore, after?: string) {
   const controller = new AbortController();
-  const stream = store.watch(undefined, { after, signal: controller.signal });
+  const stream = store.watch(undefined, {
+    ...(after === undefined ? {} : { after }),
+    signal: controller.signal,
+  });
   const changes: TaskChange[] = [];
   let error: unknown = null;
   let endedAt = 0;
