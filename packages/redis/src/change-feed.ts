@@ -2,7 +2,8 @@
  * The change feed on Redis: each namespace bucket keeps a stream `P ch` that every write script
  * appends its change to (lib/feed.lua); this reads them. `end()` is the last id of every bucket's
  * stream as one position (feed-position.ts); `read()` returns the changes after a position, the
- * buckets' streams merged by id (per bucket in order, so per task in version order), waiting on
+ * buckets' streams merged by id (ids are the server's clock in µs; per bucket in order, so per task
+ * in version order), waiting on
  * the store's dedicated reading connection when there are none (feed-waiter.ts).
  */
 import type { TaskChangeType } from '@taskvault/core';
@@ -24,6 +25,8 @@ export class ChangeFeed {
   constructor(
     private readonly conn: Connection,
     private readonly layout: KeyLayout,
+    /** This store's `changeFeed.retainMs`: an entry older than that counts as trimmed. */
+    private readonly retainMs: number,
     /** The dedicated reading connection, opened on first use. */
     reader: () => Connection,
   ) {
@@ -61,7 +64,7 @@ export class ChangeFeed {
     const script = SCRIPTS.feedRead;
     const replies = await Promise.all(
       this.layout.buckets.map((b, i) =>
-        this.conn.script(script, [...scriptArgs(script, b.idx), 'read', from[i]!, limit]),
+        this.conn.script(script, [...scriptArgs(script, b.idx), 'read', from[i]!, limit, this.retainMs]),
       ),
     );
     return replies.map((reply) => {

@@ -119,7 +119,7 @@ export class RedisTaskStore<TData extends JsonObject = JsonObject> extends TaskS
       this.changeFeedRetainMs,
     );
     this.#lease = new SweepLease(this.#conn, this.#layout, this.#fanout);
-    this.#feed = new ChangeFeed(this.#conn, this.#layout, () => {
+    this.#feed = new ChangeFeed(this.#conn, this.#layout, this.changeFeedRetainMs, () => {
       if (this.#closed) throw taskStoreError('watch', 'STORE_CLOSED', {});
       this.#reader ??= new Connection(
         openFeedReader(this.#conn.client, resolved, BLOCK_MS),

@@ -2,7 +2,8 @@
 -- after a position, with the check that nothing after that position was trimmed, in one step.
 -- KEYS[1] P idx
 -- ARGV[1] 'end' | 'read'  ARGV[2] the position (a stream id, '0-0' before the first)
--- ARGV[3] entries at most
+-- ARGV[3] entries at most    ARGV[4] the reader's retention (ms): an entry older than that (by the
+--         server's clock) counts as trimmed, whether or not a write to this bucket trimmed it yet
 -- Returns, for 'end': the id of the last entry ever added ('0-0' for none). For 'read':
 -- {'OK', {id, {field, value, ...}} ...} | {'FOREIGN', last id} (a position past the end: not one of
 -- this feed's) | {'GAP'} (an entry after the position was trimmed: the caller must re-list).
@@ -45,6 +46,11 @@ if first then
   local fields = first[2]
   local p = fields[#fields - 1] == 'p' and fields[#fields] or nil
   if p and less(after, p) then return { 'GAP' } end
+  -- older than the retention: trimmed in all but fact (a bucket is trimmed when it is written to,
+  -- and may not have been since), so the reader's successor is as good as lost
+  local t = redis.call('TIME')
+  local cutoff = tonumber(t[1]) * 1000000 + tonumber(t[2]) - tonumber(ARGV[4]) * 1000
+  if tonumber(string.match(first[1], '^(%d+)')) < cutoff then return { 'GAP' } end
   return { 'OK', entries }
 end
 local last, err = last_id()
