@@ -1,8 +1,8 @@
 /**
  * The change feed across processes and server failures: a second process writing while this one
- * watches delivers every change once, in version order per task; a killed server ends the watch
- * with BACKEND_UNAVAILABLE within seconds, and a new watch resuming from the last id gets every
- * resolved write from before the kill and after the restart.
+ * watches delivers every change once, in version order per task; a killed (or frozen) server ends
+ * the watch with BACKEND_UNAVAILABLE within seconds, and a new watch
+ * resuming from the last id gets every resolved write from before the kill and after the restart.
  */
 import { spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
@@ -98,6 +98,42 @@ describe.each([1, 4])('redis change feed (shards: %i)', (shards) => {
         expect(c.type).toBe(c.version === 1 ? 'created' : 'updated');
         last.set(c.taskId, c.version);
       }
+    } finally {
+      await store.close();
+    }
+  }, 60_000);
+
+  it('server frozen mid-watch: BACKEND_UNAVAILABLE within the bound (commandTimeoutMs + the block); after thaw a watch from the last id resumes', async () => {
+    const namespace = `feed-freeze-${shards}-${process.pid}`;
+    const store = new RedisTaskStore({ url: server.url, namespace, shards, commandTimeoutMs: 800 });
+    try {
+      const w = collect(store);
+      await w.stream.ready;
+      await store.create({ taskId: 'f0' });
+      expect(await w.until(1)).toBe(true);
+      await sleep(100); // the watch is waiting now
+      const frozenAt = Date.now();
+      server.freeze();
+      try {
+        await w.ended;
+      } finally {
+        server.thaw();
+      }
+      expect(isTaskStoreError(w.error()) && (w.error() as { code: string }).code).toBe('BACKEND_UNAVAILABLE');
+      // the reading connection's bound: commandTimeoutMs + the 1000 ms block, plus slack
+      expect(w.endedAt() - frozenAt).toBeLessThan(800 + 1000 + 1500);
+      const last = w.changes.at(-1)!.id;
+      const deadline = Date.now() + 15_000;
+      while (!(await store.healthCheck()).ok) {
+        if (Date.now() > deadline) throw new Error('store not healthy after thaw');
+        await sleep(100);
+      }
+      await store.create({ taskId: 'f1' });
+      const resumed = collect(store, last);
+      expect(await resumed.until(1)).toBe(true);
+      await sleep(200);
+      await resumed.stop();
+      expect(resumed.changes.map((c) => c.taskId)).toEqual(['f1']);
     } finally {
       await store.close();
     }
