@@ -34,6 +34,8 @@ export class BucketFanout {
     private readonly conn: Connection,
     private readonly layout: KeyLayout,
     private readonly now: () => number,
+    /** The change feed's retention (ms): the sweep script records an `expired` change per task. */
+    private readonly feedRetainMs: number,
   ) {
     this.#perNode = conn.isCluster;
   }
@@ -108,6 +110,7 @@ export class BucketFanout {
           token,
           limit - removed,
           b.index === 0 ? '1' : '0',
+          this.feedRetainMs,
         ]);
         if (reply === null) return { kind: 'lost' };
         if (!Array.isArray(reply)) throw unexpected(script.name, reply);

@@ -105,6 +105,41 @@ export function openClient(o: ResolvedRedisOptions): { client: RedisClient; owne
   return { client, owned: true };
 }
 
+/**
+ * The change feed's reading connection: a duplicate of the store's client (its address, auth and
+ * TLS) with the same fault-safe settings, and a command timeout that lets a blocking read of
+ * `blockMs` finish: commandTimeout applies to XREAD BLOCK too, so it is the usual bound plus the
+ * block. A server that goes away fails the read at once (the socket closes); a frozen one, within
+ * that bound. Always the store's own, closed at store close (also for a caller's client).
+ */
+export function openFeedReader(client: RedisClient, o: ResolvedRedisOptions, blockMs: number): RedisClient {
+  const settings = {
+    ...faultSettings(o),
+    commandTimeout: o.commandTimeoutMs + blockMs,
+    connectionName: 'taskvault-feed',
+  };
+  if (client instanceof Cluster) {
+    return client.duplicate([], {
+      enableOfflineQueue: false,
+      clusterRetryStrategy: reconnectDelay,
+      clusterNodeRetryStrategy: reconnectDelay,
+      retryDelayOnFailover: 0,
+      retryDelayOnClusterDown: 0,
+      // as the store's cluster: without it, a call before the slot map is known fails
+      enableAutoPipelining: true,
+      redisOptions: { ...client.options.redisOptions, ...settings, replyMapping: 'legacy' },
+    });
+  }
+  return client.duplicate({
+    ...settings,
+    enableOfflineQueue: false,
+    retryStrategy: reconnectDelay,
+    lazyConnect: false,
+    enableAutoPipelining: false,
+    replyMapping: 'legacy',
+  });
+}
+
 function withDeadline<T>(promise: Promise<T>, ms: number, what: string): Promise<T> {
   let timer: NodeJS.Timeout | undefined;
   const deadline = new Promise<never>((_, reject) => {
@@ -358,12 +393,15 @@ export class Connection {
     return this.#mode !== 'scripts';
   }
 
-  /** Closes the connection if the store opened it; a caller's client is left alone. */
-  async close(): Promise<void> {
+  /**
+   * Closes the connection if the store opened it; a caller's client is left alone. `abrupt`: no
+   * QUIT (the change feed's reader: a QUIT would wait for the blocking read in flight).
+   */
+  async close(abrupt = false): Promise<void> {
     if (!this.owned) return;
     const client = this.client;
     try {
-      if (client.status === 'ready') await withDeadline(client.quit(), this.waitMs, 'QUIT');
+      if (client.status === 'ready' && !abrupt) await withDeadline(client.quit(), this.waitMs, 'QUIT');
     } catch {
       // the server is gone or slow: disconnecting below is all that is left to do
     }

@@ -38,6 +38,8 @@ export class Quarantine {
     private readonly conn: Connection,
     private readonly layout: KeyLayout,
     private readonly report: ReportCorrupt,
+    /** The change feed's retention (ms): the quarantine script records a `deleted` change. */
+    private readonly feedRetainMs: number,
   ) {}
 
   /**
@@ -68,9 +70,10 @@ export class Quarantine {
    * since it was read (then nothing was moved).
    */
   async move(found: CorruptFound, operation: TaskStoreOperation): Promise<boolean> {
-    const suffix = this.layout.quarantineSuffix(found.taskId, Date.now());
+    const at = Date.now();
+    const suffix = this.layout.quarantineSuffix(found.taskId, at);
     const args = scriptArgs(SCRIPTS.quarantine, ...this.layout.taskKeys(found.taskId));
-    args.push(found.taskId, suffix, found.version);
+    args.push(found.taskId, suffix, found.version, at, this.feedRetainMs);
     const [status, rest] = replyOf(await this.conn.script(SCRIPTS.quarantine, args));
     if (status !== 'OK') return false;
     const movedTo = Number(rest[0]) === 1 ? this.layout.quarantineKey(found.taskId, suffix) : null;

@@ -10,9 +10,11 @@ import {
   type NormalizedFilter,
   type NormalizedListQuery,
   type PatchRequest,
+  type ReadChangesRequest,
   type ReplaceRequest,
   type RestoreBatchResult,
   type RestoreRequest,
+  type StoredChange,
   type SweepBatchRequest,
   type SweepLeaseRequest,
   TaskStoreBase,
@@ -22,11 +24,13 @@ import {
 } from '@taskvault/core/adapter';
 import type { Cluster, Redis } from 'ioredis';
 import { BucketFanout } from './bucket-fanout.js';
-import { Connection, openClient, type ScriptArg, scriptArgs } from './connection.js';
+import { ChangeFeed } from './change-feed.js';
+import { Connection, openClient, openFeedReader, type ScriptArg, scriptArgs } from './connection.js';
 import { CORRUPT_RETRIES, decodeTask, Quarantine } from './corruption.js';
 import { patchedDoc } from './doc.js';
 import { wrapDriverError } from './driver-errors.js';
 import { EvictionPolicyCheck } from './eviction-policy.js';
+import { BLOCK_MS } from './feed-waiter.js';
 import { KeyLayout, lexMember } from './keys.js';
 import { loadLiveTask } from './load-task.js';
 import { type RedisTaskStoreOptions, resolveRedisOptions } from './options.js';
@@ -88,6 +92,11 @@ export class RedisTaskStore<TData extends JsonObject = JsonObject> extends TaskS
   readonly #quarantine: Quarantine;
   /** The background sweeper's lease and batches. */
   readonly #lease: SweepLease;
+  /** The change feed's reader (change-feed.ts). */
+  readonly #feed: ChangeFeed;
+  /** The feed's dedicated reading connection, opened by the first watch that waits. */
+  #reader: Connection | null = null;
+  #closed = false;
 
   constructor(options: RedisTaskStoreOptions = {}) {
     super(options);
@@ -97,9 +106,28 @@ export class RedisTaskStore<TData extends JsonObject = JsonObject> extends TaskS
     this.#conn = new Connection(client, owned, resolved.commandTimeoutMs);
     this.#policy = new EvictionPolicyCheck(this.#conn);
     this.#shards = new ShardRecord(this.#conn, this.#layout);
-    this.#fanout = new BucketFanout(this.#conn, this.#layout, () => this.now().getTime());
-    this.#quarantine = new Quarantine(this.#conn, this.#layout, (...report) => this.reportCorrupt(...report));
+    this.#fanout = new BucketFanout(
+      this.#conn,
+      this.#layout,
+      () => this.now().getTime(),
+      this.changeFeedRetainMs,
+    );
+    this.#quarantine = new Quarantine(
+      this.#conn,
+      this.#layout,
+      (...report) => this.reportCorrupt(...report),
+      this.changeFeedRetainMs,
+    );
     this.#lease = new SweepLease(this.#conn, this.#layout, this.#fanout);
+    this.#feed = new ChangeFeed(this.#conn, this.#layout, this.changeFeedRetainMs, () => {
+      if (this.#closed) throw taskStoreError('watch', 'STORE_CLOSED', {});
+      this.#reader ??= new Connection(
+        openFeedReader(this.#conn.client, resolved, BLOCK_MS),
+        true,
+        resolved.commandTimeoutMs,
+      );
+      return this.#reader;
+    });
   }
 
   /** A store on its own connection to `url` (`redis://` or `rediss://`). */
@@ -132,6 +160,7 @@ export class RedisTaskStore<TData extends JsonObject = JsonObject> extends TaskS
       now: task.updatedAt.getTime(),
       purge,
       mode: 'create',
+      feedRetainMs: this.changeFeedRetainMs,
     });
     return this.#quarantine.corruptionAware('create', async () => {
       const reply = await this.#conn.script(SCRIPTS.create, args);
@@ -149,7 +178,14 @@ export class RedisTaskStore<TData extends JsonObject = JsonObject> extends TaskS
     const now = request.now.getTime();
     const write = async ({ task, bytes }: RestoreRequest['tasks'][number]): Promise<string> => {
       const liveUntil = this.#liveUntilOf(task);
-      const args = wholeTaskArgs(this.#layout, task, { bytes, liveUntil, now, purge: NO_PURGE, mode });
+      const args = wholeTaskArgs(this.#layout, task, {
+        bytes,
+        liveUntil,
+        now,
+        purge: NO_PURGE,
+        mode,
+        feedRetainMs: this.changeFeedRetainMs,
+      });
       for (let attempt = 1; ; attempt++) {
         const reply = await this.#conn.script(SCRIPTS.create, args);
         const [status, rest] = replyOf(reply);
@@ -186,7 +222,7 @@ export class RedisTaskStore<TData extends JsonObject = JsonObject> extends TaskS
     const r = request.replacement;
     const now = request.now.getTime();
     const liveUntil = this.liveUntil(r.status, now, r.expiresAt?.getTime() ?? null);
-    const args = updateArgs(this.#layout, request, liveUntil, NO_PURGE);
+    const args = updateArgs(this.#layout, request, liveUntil, NO_PURGE, this.changeFeedRetainMs);
     return this.#quarantine.corruptionAware('update', async () => {
       const reply = await this.#conn.script(SCRIPTS.update, args);
       const [status, rest] = replyOf(reply);
@@ -211,7 +247,14 @@ export class RedisTaskStore<TData extends JsonObject = JsonObject> extends TaskS
   protected async patchTask(request: PatchRequest): Promise<AgentTask> {
     if (!this.#shards.checked) await this.#shards.check('patch');
     const taskId = request.taskId;
-    const args = patchArgs(this.#layout, request, this.maxTaskBytes, this.retention, NO_PURGE);
+    const args = patchArgs(
+      this.#layout,
+      request,
+      this.maxTaskBytes,
+      this.retention,
+      NO_PURGE,
+      this.changeFeedRetainMs,
+    );
     return this.#quarantine.corruptionAware('patch', async () => {
       const reply = await this.#conn.script(SCRIPTS.patch, args);
       const [status, rest] = replyOf(reply);
@@ -234,7 +277,7 @@ export class RedisTaskStore<TData extends JsonObject = JsonObject> extends TaskS
   protected async deleteTask(taskId: string): Promise<void> {
     if (!this.#shards.checked) await this.#shards.check('delete');
     const args = scriptArgs(SCRIPTS.delete, ...this.#layout.taskKeys(taskId));
-    args.push(this.now().getTime(), taskId, PURGE_ON_DELETE);
+    args.push(this.now().getTime(), taskId, PURGE_ON_DELETE, this.changeFeedRetainMs);
     return this.#quarantine.corruptionAware('delete', async () => {
       const reply = await this.#conn.script(SCRIPTS.delete, args);
       const [status, rest] = replyOf(reply);
@@ -339,7 +382,13 @@ export class RedisTaskStore<TData extends JsonObject = JsonObject> extends TaskS
    */
   protected async verifyTasks(request: VerifyRequest): Promise<void> {
     if (!this.#shards.checked) await this.#shards.check('verify');
-    await this.#fanout.batched(SCRIPTS.cleanup, (now) => [now, MIN_CUTOFF, '0', BATCH]);
+    await this.#fanout.batched(SCRIPTS.cleanup, (now) => [
+      now,
+      MIN_CUTOFF,
+      '0',
+      BATCH,
+      this.changeFeedRetainMs,
+    ]);
     await verifyBuckets(
       this.#conn,
       this.#layout.buckets,
@@ -353,7 +402,7 @@ export class RedisTaskStore<TData extends JsonObject = JsonObject> extends TaskS
     if (!this.#shards.checked) await this.#shards.check('cleanup');
     return this.#fanout.batched(
       SCRIPTS.cleanup,
-      (now) => [now, request.cutoff, request.includeActive ? '1' : '0', BATCH],
+      (now) => [now, request.cutoff, request.includeActive ? '1' : '0', BATCH, this.changeFeedRetainMs],
       request.onBatch,
     );
   }
@@ -375,7 +424,7 @@ export class RedisTaskStore<TData extends JsonObject = JsonObject> extends TaskS
 
   protected async clearTasks(): Promise<number> {
     if (!this.#shards.checked) await this.#shards.check('clear');
-    return this.#fanout.batched(SCRIPTS.clear, (now) => [now, BATCH]);
+    return this.#fanout.batched(SCRIPTS.clear, (now) => [now, BATCH, this.changeFeedRetainMs]);
   }
 
   /**
@@ -401,8 +450,21 @@ export class RedisTaskStore<TData extends JsonObject = JsonObject> extends TaskS
     this.#policyProblem = await policy;
   }
 
+  // ---- the change feed (change-feed.ts) ----
+
+  protected override async feedEnd(): Promise<string> {
+    if (!this.#shards.checked) await this.#shards.check('watch');
+    return this.#feed.end();
+  }
+
+  protected override async readChanges(request: ReadChangesRequest): Promise<StoredChange[]> {
+    if (!this.#shards.checked) await this.#shards.check('watch');
+    return this.#feed.read(request);
+  }
+
   protected async closeBackend(): Promise<void> {
-    await this.#conn.close();
+    this.#closed = true;
+    await Promise.all([this.#conn.close(), this.#reader?.close(true)]);
   }
 
   protected wrapError(operation: TaskStoreOperation, error: unknown, taskId?: string): TaskStoreError {

@@ -24,7 +24,9 @@ import countStatus from './scripts/count-status-1.lua';
 import countStatusNode from './scripts/count-status-node-1.lua';
 import create from './scripts/create-2.lua';
 import del from './scripts/delete-2.lua';
+import feedRead from './scripts/feed-read-1.lua';
 import doc from './scripts/lib/doc.lua';
+import feed from './scripts/lib/feed.lua';
 import index from './scripts/lib/index.lua';
 import live from './scripts/lib/live.lua';
 import prelude from './scripts/lib/prelude.lua';
@@ -59,7 +61,7 @@ export interface LuaScript {
 }
 
 /** Helpers a script can be built with; the prelude always comes first. */
-const HELPERS = { doc, live, index, range } as const;
+const HELPERS = { doc, live, feed, index, range } as const;
 
 /** The bodies of the library's functions, by script name. */
 const FUNCTION_BODIES = { create, update, patch } as const;
@@ -74,7 +76,7 @@ function buildLibrary(): { name: string; code: string; functions: Record<string,
   const bodies = Object.entries(FUNCTION_BODIES).map(
     ([name, body]) => `local function body_${name}()\n${body}\nend`,
   );
-  const shared = ['local KEYS, ARGV, IDX, P, IX', doc, live, index, ...bodies].join('\n');
+  const shared = ['local KEYS, ARGV, IDX, P, IX', doc, live, feed, index, ...bodies].join('\n');
   const tag = createHash('sha1').update(shared).digest('hex').slice(0, 12);
   const name = `taskvault_v${SCRIPT_VERSION}_${tag}`;
   const functions: Record<string, string> = {};
@@ -113,11 +115,11 @@ function define(
 
 /** Every script, by the operation it implements. File names say `name-<numKeys>.lua`. */
 export const SCRIPTS = {
-  create: define('create', 2, create, ['doc', 'live', 'index']),
-  update: define('update', 2, update, ['doc', 'live', 'index']),
-  patch: define('patch', 2, patch, ['doc', 'live', 'index']),
-  delete: define('delete', 2, del, ['doc', 'live', 'index']),
-  quarantine: define('quarantine', 2, quarantine, ['doc', 'live', 'index']),
+  create: define('create', 2, create, ['doc', 'live', 'feed', 'index']),
+  update: define('update', 2, update, ['doc', 'live', 'feed', 'index']),
+  patch: define('patch', 2, patch, ['doc', 'live', 'feed', 'index']),
+  delete: define('delete', 2, del, ['doc', 'live', 'feed', 'index']),
+  quarantine: define('quarantine', 2, quarantine, ['doc', 'live', 'feed', 'index']),
   byRequest: define('by_request', 1, byRequest, ['doc', 'live']),
   /** byRequest over the buckets one cluster node serves (Redis 7; see the script). */
   byRequestNode: define(
@@ -132,14 +134,16 @@ export const SCRIPTS = {
   /** countStatus over the buckets one cluster node serves (Redis 7; see the script). */
   countStatusNode: define('count_status_node', 1, countStatusNode, [], 'no-writes,allow-cross-slot-keys'),
   count: define('count', 1, count, ['doc', 'live', 'range']),
-  cleanup: define('cleanup', 1, cleanup, ['doc', 'live', 'index']),
-  clear: define('clear', 1, clear, ['doc', 'live', 'index']),
+  cleanup: define('cleanup', 1, cleanup, ['doc', 'live', 'feed', 'index']),
+  clear: define('clear', 1, clear, ['doc', 'live', 'feed', 'index']),
   shards: define('shards', 1, shards, []),
-  verify: define('verify', 1, verify, ['doc', 'live', 'index']),
+  verify: define('verify', 1, verify, ['doc', 'live', 'feed', 'index']),
   /** The background sweeper's lease (in bucket 0) and batches (per bucket, fenced): not hot, plain scripts. */
   sweepLease: define('sweep_lease', 1, sweepLease, []),
-  sweep: define('sweep', 1, sweep, ['doc', 'live', 'index']),
+  sweep: define('sweep', 1, sweep, ['doc', 'live', 'feed', 'index']),
   sweepRelease: define('sweep_release', 1, sweepRelease, []),
+  /** One bucket's change feed: its end, or the entries after a position (see feed-read-1.lua). */
+  feedRead: define('feed_read', 1, feedRead, [], 'no-writes'),
   /** load of a task in a terminal status: its document and live-until score in one step. */
   loadTerminal: define('load_terminal', 2, loadTerminal, [], 'no-writes'),
 } as const;

@@ -25,6 +25,8 @@ export interface WholeTaskWrite {
   purge: number;
   /** `replace` lets it overwrite a live task (restore); `create` answers EXISTS then. */
   mode: 'create' | 'replace';
+  /** The change feed's retention (ms): the script trims the bucket's stream to it. */
+  feedRetainMs: number;
 }
 
 /**
@@ -59,7 +61,7 @@ export function wholeTaskArgs(layout: KeyLayout, task: AgentTask, write: WholeTa
   );
   const lex = lexMember(createdAt, id);
   args.push(write.now, id, doc, `${lex}\x1f${suffixes}`, m, write.liveUntil ?? '', write.purge, task.status);
-  args.push(write.mode, write.bytes);
+  args.push(write.mode, write.bytes, write.feedRetainMs);
   pushLexEntries(args, lex, task.status, task.sessionId, task.userId, requestIds);
   return args;
 }

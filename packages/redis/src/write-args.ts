@@ -19,6 +19,7 @@ export function updateArgs(
   request: ReplaceRequest,
   liveUntil: number | null,
   purge: number,
+  feedRetainMs: number,
 ): ScriptArg[] {
   const r = request.replacement;
   const now = request.now.getTime();
@@ -43,6 +44,7 @@ export function updateArgs(
   args.push(
     indexSuffixes(r.status, r.sessionId, r.userId, liveUntil !== null, distinctRequestIds(r.items)),
     liveUntil ?? '',
+    feedRetainMs,
   );
   return args;
 }
@@ -59,6 +61,7 @@ export function patchArgs(
   maxTaskBytes: number,
   retention: RetentionPolicy | null,
   purge: number,
+  feedRetainMs: number,
 ): ScriptArg[] {
   const { taskId, patch } = request;
   const now = request.now.getTime();
@@ -72,6 +75,7 @@ export function patchArgs(
   args.push(x === undefined ? 'k' : x === null ? 'n' : 's', x ? x.getTime() : '', purge);
   if (retention === null) args.push('', '', '');
   else args.push(retention.completed ?? '', retention.failed ?? '', retention.cancelled ?? '');
+  args.push(feedRetainMs);
   const data = patch.data;
   if (data === undefined) {
     args.push(0);

@@ -5,10 +5,12 @@
 -- but its entry is moved to its real updatedAt, so each entry is looked at once per cutoff.
 -- KEYS[1] P idx
 -- ARGV[1] now (ms)       ARGV[2] cutoff (ms, exclusive)    ARGV[3] '1' = include active statuses
--- ARGV[4] batch size
+-- ARGV[4] batch size      ARGV[5] the change feed's retention (ms; feed.lua)
+-- Records `deleted` for each task removed (`expired` for those past their live-until instant).
 -- A batch also ends once the tasks it removed had ENTRY_BUDGET index entries (big tasks).
 -- Returns {tasks removed, 1 if more may remain else 0}
 local now = tonumber(ARGV[1])
+feed_begin(ARGV[5])
 local cutoff = tonumber(ARGV[2])
 local limit = tonumber(ARGV[4])
 local removed, spent = purge(now, limit)
@@ -29,7 +31,7 @@ for _, s in ipairs(statuses) do
       redis.pcall('ZADD', P .. 'up:' .. h.s, h.m, id)
       spent = spent + 1
     else
-      spent = spent + drop(id, type(doc) == 'string' and doc or nil)
+      spent = spent + drop(id, type(doc) == 'string' and doc or nil, 'd', now)
       redis.call('ZREM', key, id)
       removed = removed + 1
     end

@@ -8,12 +8,15 @@
 -- ARGV[8] status         ARGV[9] 'replace': a live task with this id is replaced (restore); else
 --         it is EXISTS
 -- ARGV[10] its stored size as maxTaskBytes counts it, worked out by the client ('' = measure it here)
--- ARGV[11...] its members of the lex index, "<suffix>\0<lex member>", for the lex suffixes of
+-- ARGV[11] the change feed's retention (ms; feed.lua)
+-- ARGV[12...] its members of the lex index, "<suffix>\0<lex member>", for the lex suffixes of
 --         ARGV[4] (all, st:, ss:, us:, rq:)
+-- Records `created` (or `updated` when it replaced a live task; a dead one it replaced is `expired`).
 -- Returns {'OK'} | {'REPLACED'} | {'EXISTS'} | {'CORRUPT', version text}
 --       | {'REFUSED', key, error reply} (nothing written)
 local now = tonumber(ARGV[1])
 local id, tkey = ARGV[2], KEYS[2]
+feed_begin(ARGV[11])
 
 -- the usual path (a new id): the document is stored at once, and taken back out if an index write fails
 local replaced = false
@@ -27,7 +30,7 @@ if not redis.call('SET', tkey, ARGV[3], 'NX') then
   replaced = live
   -- past its live-until instant (it does not exist, and its id is free), or replaced: its entries
   -- go, the new ones come
-  drop(id, doc)
+  drop(id, doc, not live and 'x' or nil, now)
   redis.call('SET', tkey, ARGV[3])
 end
 
@@ -42,7 +45,7 @@ if x then
   scored[3], scored[4] = 'exp', x
   scored[5], scored[6] = 'ex:' .. s, x
 end
-local reply = idx_call('ZADD', ARGV, 11)
+local reply = idx_call('ZADD', ARGV, 12)
 local bad = reply and IDX
 local added = {}
 if not bad then
@@ -59,9 +62,15 @@ if not bad then
   local r = redis.pcall('HSET', IX, id, ARGV[4])
   if type(r) == 'table' then bad, reply = IX, r end
 end
+if not bad then
+  -- its change, last: a refused XADD (a foreign value under P ch) takes the write back out too
+  local hd = parse_head(ARGV[3])
+  local r = note(replaced and 'u' or 'c', id, hd.vt, s, ARGV[1], hd.e, hd.u, hd.c)
+  if type(r) == 'table' then bad, reply = P .. 'ch', r end
+end
 if bad then
   for _, f in ipairs(added) do redis.call('ZREM', P .. f, id) end
-  idx_call('ZREM', ARGV, 11)
+  idx_call('ZREM', ARGV, 12)
   redis.call('DEL', tkey)
   return refused(bad, reply)
 end

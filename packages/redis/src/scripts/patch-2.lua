@@ -11,7 +11,8 @@
 -- ARGV[16] ARGV[17] ARGV[18] the retention of completed, failed and cancelled tasks (ms, '' = kept):
 --         the task's live-until instant (see live.lua), its score in exp and ex:<status>, is the
 --         earlier of its resulting expiresAt and updatedAt + the retention of its resulting status
--- ARGV[19...] n, data member * n ('\n<key JSON>\t:<value JSON>'), r, requestId * r (distinct),
+-- ARGV[19] the change feed's retention (ms; feed.lua). Records `updated`.
+-- ARGV[20...] n, data member * n ('\n<key JSON>\t:<value JSON>'), r, requestId * r (distinct),
 --             k, item * k ('\n[<requestId JSON>\t,...]')
 -- Returns {'OK', the new document} | {'OK', the old document, its new bytes 6-104, its new end from
 --         byte #old - 1 on} | {'NOT_FOUND'} | {'CONFLICT', stored version}
@@ -19,6 +20,7 @@
 --       | {'REFUSED', key, error reply} (nothing written)
 local now = tonumber(ARGV[1])
 local id, tkey = ARGV[2], KEYS[2]
+feed_begin(ARGV[19])
 
 local doc, h = read_live(id, tkey, now, ARGV[3])
 if not doc then return h end -- h is the reply then
@@ -39,8 +41,8 @@ if keep and keep ~= '' then
 end
 local lx = l and lt or nil
 
-local nd = tonumber(ARGV[19])
-local r_at = 20 + nd
+local nd = tonumber(ARGV[20])
+local r_at = 21 + nd
 local nr = tonumber(ARGV[r_at])
 local i_at = r_at + 1 + nr
 local ni = tonumber(ARGV[i_at])
@@ -78,7 +80,7 @@ else
       slot[string.sub(data, pos + 1, key_end - 1)] = #members
       pos = last + 2
     end
-    for i = 20, 19 + nd do
+    for i = 21, 20 + nd do
       local member = ARGV[i]
       local key = string.sub(member, 2, string.find(member, '\t', 2, true) - 1)
       local at = slot[key]
@@ -116,6 +118,10 @@ for i = r_at + 1, r_at + nr do
     rids[#rids + 1] = f
   end
 end
+-- its change before any write, so a refused XADD leaves everything as it was; taken back out
+-- (XDEL) when an index write below is refused
+local change = note('u', id, version, status, ARGV[5], e, u, h.c)
+if type(change) == 'table' then return refused(P .. 'ch', change) end
 local moves = status ~= h.s or e ~= h.e or u ~= h.u or (lt == 'null') ~= (h.lt == 'null')
 local bad, reply
 if not moves and #added == 0 then
@@ -138,7 +144,10 @@ else
   local text = old_lex .. '\31' .. table.concat(new, '\31') .. old_rids .. rid_text
   bad, reply = move_entries(id, old_lex, old, new, added, {}, ARGV[5], lx, h.m, h.lt, text)
 end
-if bad then return refused(bad, reply) end
+if bad then
+  redis.call('XDEL', P .. 'ch', change)
+  return refused(bad, reply)
+end
 
 if in_place then
   -- one SET of the spliced text, not SETRANGEs: a SETRANGE past the end grows the stored string

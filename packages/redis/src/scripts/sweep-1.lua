@@ -9,11 +9,13 @@
 -- when it starts a walk deletes nothing at all.
 -- KEYS[1] P idx
 -- ARGV[1] now (ms)       ARGV[2] token       ARGV[3] tasks to remove at most
--- ARGV[4] '1' in bucket 0: check the lease itself
+-- ARGV[4] '1' in bucket 0: check the lease itself    ARGV[5] the change feed's retention (ms; feed.lua)
+-- Records `expired` for each task removed.
 -- A batch also ends once the tasks it removed had ENTRY_BUDGET index entries (big tasks).
 -- Returns {tasks removed, 1 if more may remain else 0}; nothing removed: nil when bucket 0's lease
 -- has another token, {'FENCED', fence} when the bucket's fence is above the token.
 local token = tonumber(ARGV[2])
+feed_begin(ARGV[5])
 if ARGV[4] == '1' then
   local held = redis.call('GET', P .. 'sweep:lease')
   if not held or tonumber(string.match(held, '^(%d+):')) ~= token then return false end

@@ -6,11 +6,13 @@
 -- ARGV[7] the new document (its version and createdAt are set here, in its fixed-width head)
 -- ARGV[8] suffixes of the indexes the task is to be in, joined by \31
 -- ARGV[9] its live-until instant (ms, '' = none: see live.lua), its score in exp and ex:<status>
+-- ARGV[10] the change feed's retention (ms; feed.lua). Records `updated`.
 
 -- Returns {'OK', createdAt, version} | {'NOT_FOUND'} | {'CONFLICT', stored version}
 --       | {'CORRUPT', version text} | {'REFUSED', key, error reply} (nothing written)
 local now = tonumber(ARGV[1])
 local id, tkey = ARGV[2], KEYS[2]
+feed_begin(ARGV[10])
 
 local doc, h = read_live(id, tkey, now, ARGV[3])
 if not doc then return h end -- h is the reply then
@@ -28,6 +30,11 @@ if not s then return { 'UNEXPECTED' } end
 -- (linear in the task's request ids). The bookkeeping is then rewritten as sent.
 local text = redis.pcall('HGET', IX, id)
 if type(text) == 'table' then return refused(IX, text) end
+local version = h.v + 1
+-- its change first, so a refused XADD leaves everything as it was; taken back out (XDEL) when an
+-- index write below is refused
+local change = note('u', id, string.format('%d', version), s, ARGV[4], e, u, h.c)
+if type(change) == 'table' then return refused(P .. 'ch', change) end
 local bad, reply
 if text and text == lex_of(h.c, id) .. '\31' .. ARGV[8] then
   local scored = {}
@@ -54,8 +61,10 @@ else
   end
   bad, reply = move_entries(id, lex, old, new, added, gone, ARGV[4], l, h.m, h.lt, lex .. '\31' .. ARGV[8])
 end
-if bad then return refused(bad, reply) end
-local version = h.v + 1
+if bad then
+  redis.call('XDEL', P .. 'ch', change)
+  return refused(bad, reply)
+end
 -- the new document as sent, then its version and the stored createdAt in its fixed-width head
 -- (written in place: building the whole document in Lua would copy it three times, and those
 -- copies, garbage for Lua's collector, cost more than the second call)

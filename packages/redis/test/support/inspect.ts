@@ -86,7 +86,7 @@ export async function indexProblems(redis: Redis, bucket: Bucket): Promise<strin
   for (const key of keys) {
     const rest = key.slice(p.length);
     if (
-      ['ix', 'sz', 'shards'].includes(rest) ||
+      ['ix', 'sz', 'shards', 'ch'].includes(rest) ||
       rest.startsWith('t:') ||
       rest.startsWith('quarantine:') ||
       rest.startsWith('sweep:')

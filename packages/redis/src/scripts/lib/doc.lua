@@ -18,7 +18,7 @@ local function head_fixed(v, m, s, x, c)
   return string.format('%-16s\t,"m":%-16s\t,"s":%-11s\t,"x":%-16s\t,"c":%-16s', v, m, '"' .. s .. '"', x, c)
 end
 
--- The head of a stored document (status, expiry, sessionId, userId), or nil when it has none: what
+-- The head of a stored document (version, status, expiry, sessionId, userId, createdAt), or nil when it has none: what
 -- reads check per task, leaving the rest of the document to the client's parser.
 local function parse_head(doc)
   local v, m, s, x, c, e, u = string.match(doc, HEAD)
@@ -28,7 +28,7 @@ local function parse_head(doc)
     xn = tonumber(x)
     if not xn then return nil end
   end
-  return { vt = v, s = s, e = e, u = u, x = xn }
+  return { vt = v, s = s, e = e, u = u, x = xn, c = c }
 end
 
 -- The parts of a stored document, or nil when it is not one. Fields: v (number) and vt (its text),

@@ -194,11 +194,43 @@ local function move_entries(id, lex, old, new, added, gone, m, x, old_m, old_x, 
   return nil
 end
 
+-- An id as a JSON string (ids hold no control characters: only '"' and '\' are escaped).
+local function id_json(id)
+  return '"' .. string.gsub(id, '["\\]', '\\%0') .. '"'
+end
+
+-- Records the removal of `id` as `kind` at `at` (feed.lua): what its document's head says, else
+-- what its bookkeeping (lex member, suffixes) says, its version then read off the document if it
+-- can be (else 0). Nothing when neither is readable: there was no task to speak of.
+local function note_removal(kind, id, doc, lex, list, at)
+  local h = type(doc) == 'string' and parse_head(doc)
+  if h then return note(kind, id, h.vt, h.s, at, h.e, h.u, h.c) end
+  if not lex or not list then return end
+  local s, e, u = nil, 'null', 'null'
+  for _, f in ipairs(list) do
+    local head = string.sub(f, 1, 3)
+    if head == 'st:' then
+      s = string.sub(f, 4)
+    elseif head == 'ss:' then
+      e = id_json(string.sub(f, 4))
+    elseif head == 'us:' then
+      u = id_json(string.sub(f, 4))
+    end
+  end
+  if not s then return end
+  local c = string.format('%.0f', tonumber(string.sub(lex, 1, 13), 16) - 140737488355328)
+  local vt = type(doc) == 'string' and version_text(doc) or ''
+  note(kind, id, vt ~= '' and vt or '0', s, at, e, u, c)
+end
+
 -- Removes a task, its index entries and its bookkeeping. `doc` is its document when the caller
--- has it. Tolerates foreign values under index keys: removing must not stop half way. Returns how
+-- has it. Tolerates foreign values under index keys: removing must not stop half way. With `kind`
+-- ('d' deleted, 'x' expired), records the removal in the feed at `at` (ms); without, records
+-- nothing (a repair of damage, or a task a write replaces and records itself). Returns how
 -- many index entries it removed (at least 1), the measure of work the batch scripts budget by.
-local function drop(id, doc)
+local function drop(id, doc, kind, at)
   local text, lex, list = read_ix(id)
+  if kind and not doc then doc = redis.pcall('GET', P .. 't:' .. id) end
   if not text then
     if not doc then doc = redis.pcall('GET', P .. 't:' .. id) end
     local h = type(doc) == 'string' and parse_doc(doc)
@@ -228,6 +260,7 @@ local function drop(id, doc)
   if text then redis.pcall('HDEL', IX, id) end
   redis.pcall('HDEL', P .. 'sz', id)
   redis.call('DEL', P .. 't:' .. id)
+  if kind then note_removal(kind, id, doc, lex, text and list or nil, at) end
   return math.max(#list, 1)
 end
 
@@ -243,7 +276,7 @@ local function read_live(id, tkey, now, expected)
   if not h then return nil, { 'CORRUPT', version_text(doc) } end
   h.l, h.lt = live_until(h, id)
   if h.l and h.l <= now then
-    drop(id, doc)
+    drop(id, doc, 'x', now)
     return nil, { 'NOT_FOUND' }
   end
   if expected ~= '' and h.v ~= tonumber(expected) then return nil, { 'CONFLICT', h.v } end
@@ -269,7 +302,7 @@ local function purge(now, limit, budget)
   local spent = 0
   for i, id in ipairs(ids) do
     if spent >= budget then return i - 1, spent end
-    spent = spent + drop(id, nil)
+    spent = spent + drop(id, nil, 'x', now)
   end
   return #ids, spent
 end
