@@ -58,8 +58,8 @@ const FAMILIES: [string, (scenario: Scenario, options: SuiteOptions) => void][] 
   ['lifecycle', lifecycleCases],
 ];
 
-/** Families whose cases spend their time waiting for expiry or retention to pass. */
-const WAITING_FAMILIES = new Set(['expiry', 'retention']);
+/** Families whose cases spend their time waiting: for expiry or retention to pass, for changes to arrive. */
+const WAITING_FAMILIES = new Set(['expiry', 'retention', 'changes']);
 
 /**
  * Declares the conformance suite for one store (call it at the top level of a vitest test file).
