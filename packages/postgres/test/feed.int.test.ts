@@ -152,6 +152,21 @@ describe.skipIf(!canSpawnPostgres())('change feed (spawned PostgreSQL)', () => {
     for (const w of watchers) await w.stop();
   }, 30_000);
 
+  it('create over an expired row: expired for the old task, then created', async () => {
+    const s = store({ namespace: 'replaced' });
+    const old = await s.create({ taskId: 'again', status: 'running', ttlMs: 50 });
+    const w = collect(s);
+    await w.stream.ready;
+    await sleep(120);
+    const fresh = await s.create({ taskId: 'again', status: 'pending' });
+    expect(await until(() => w.changes.length === 2, 5000)).toBe(true);
+    await w.stop();
+    expect(w.changes.map((c) => `${c.type}:${c.taskId}:${c.version}:${c.status}`)).toEqual([
+      `expired:again:${old.version}:running`,
+      `created:again:${fresh.version}:pending`,
+    ]);
+  }, 30_000);
+
   it('a row written by hand-written SQL is a change too', async () => {
     const s = store({ namespace: 'by-hand' });
     await s.migrate();

@@ -14,9 +14,10 @@
  *
  * `at`: the write's `updated_at` for created/updated; for removals the server's clock. A removed
  * row past its expiry or retention deadline is `expired`, otherwise `deleted`. An UPDATE whose
- * old row was already dead (create or restore replacing an expired task) is `created`. An UPDATE
- * that changes neither version, status, updated_at nor created_at (a backfill, the retention
- * trigger dropping a deadline) records nothing.
+ * old row was already dead (create or restore replacing an expired task) records `expired` for
+ * the old task (its last columns) then `created` for the new one. An UPDATE that changes neither
+ * version, status, updated_at nor created_at (a backfill, the retention trigger dropping a
+ * deadline) records nothing.
  */
 import type { Naming } from '../naming.js';
 import { quoteIdent } from '../naming.js';
@@ -72,12 +73,19 @@ $fn$`,
     `CREATE FUNCTION ${fn('on_update')}() RETURNS trigger LANGUAGE plpgsql AS $fn$
 BEGIN
   PERFORM pg_advisory_xact_lock_shared(${changeLockKey(n, 'NEW.namespace')});
-  INSERT INTO ${changes} (${columns})
-    VALUES (NEW.namespace,
-            CASE WHEN OLD.expires_at <= NEW.updated_at OR OLD.retain_until <= NEW.updated_at
-                 THEN 'created' ELSE 'updated' END,
-            NEW.task_id, NEW.version, NEW.status, NEW.updated_at,
-            NEW.session_id, NEW.user_id, NEW.created_at);
+  IF OLD.expires_at <= NEW.updated_at OR OLD.retain_until <= NEW.updated_at THEN
+    -- a dead row replaced by a new task (create, restore): the old one expired, the new one is created
+    INSERT INTO ${changes} (${columns})
+      VALUES (OLD.namespace, 'expired', OLD.task_id, OLD.version, OLD.status, NEW.updated_at,
+              OLD.session_id, OLD.user_id, OLD.created_at);
+    INSERT INTO ${changes} (${columns})
+      VALUES (NEW.namespace, 'created', NEW.task_id, NEW.version, NEW.status, NEW.updated_at,
+              NEW.session_id, NEW.user_id, NEW.created_at);
+  ELSE
+    INSERT INTO ${changes} (${columns})
+      VALUES (NEW.namespace, 'updated', NEW.task_id, NEW.version, NEW.status, NEW.updated_at,
+              NEW.session_id, NEW.user_id, NEW.created_at);
+  END IF;
   RETURN NULL;
 END
 $fn$`,
