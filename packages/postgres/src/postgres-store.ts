@@ -484,14 +484,36 @@ export class PostgresTaskStore extends TaskStoreBase {
         return result;
       }
       for (let attempt = 0; ; attempt++) {
-        const gone = await deleteTaskRow(db, this.namespace, task.taskId, now);
-        if (gone === 'corrupt') await this.#quarantineStored('restore', task.taskId);
-        if (await insertTaskRow(db, this.namespace, task, retainUntil, now)) break;
+        const outcome = await this.#replaceRow(task, retainUntil, now);
+        if (outcome === 'corrupt') await this.#quarantineStored('restore', task.taskId);
+        if (outcome === 'replaced') break;
         if (attempt >= 3) throw taskStoreError('restore', 'TASK_EXISTS', { taskId: task.taskId });
       }
       result.replaced++;
     }
     return result;
+  }
+
+  /**
+   * Restore's replacement of a task: deletes the row and inserts `task` in one transaction marked
+   * `taskvault.replacing`, so the change feed records one `updated` change (see migration 0005).
+   * @returns 'corrupt' (nothing changed: the stored row must be moved aside first), 'again' (a
+   *   live task took the id in between), or 'replaced'
+   */
+  async #replaceRow(
+    task: AgentTask,
+    retainUntil: number | null,
+    now: number,
+  ): Promise<'corrupt' | 'again' | 'replaced'> {
+    return this.#db.transaction().execute(async (trx) => {
+      await sql`select set_config('taskvault.replacing', 'on', true)`.execute(trx);
+      const q = new QueryLayer(trx, this.#naming);
+      const gone = await deleteTaskRow(q, this.namespace, task.taskId, now);
+      if (gone === 'corrupt') return 'corrupt';
+      // nothing was there to replace (removed in between): the insert is a plain `created`
+      if (gone === 'missing') await sql`select set_config('taskvault.replacing', 'off', true)`.execute(trx);
+      return (await insertTaskRow(q, this.namespace, task, retainUntil, now)) ? 'replaced' : 'again';
+    });
   }
 
   protected async ping(): Promise<void> {

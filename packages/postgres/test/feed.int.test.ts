@@ -167,6 +167,21 @@ describe.skipIf(!canSpawnPostgres())('change feed (spawned PostgreSQL)', () => {
     ]);
   }, 30_000);
 
+  it('restore replacing a live task records one updated change, with the version it wrote', async () => {
+    const s = store({ namespace: 'restored' });
+    const task = await s.create({ taskId: 'r1', status: 'running' });
+    const w = collect(s);
+    await w.stream.ready;
+    const result = await s.restore([{ ...task, version: 7, status: 'completed' }], { onConflict: 'replace' });
+    expect(result).toMatchObject({ replaced: 1 });
+    expect(await until(() => w.changes.length >= 1, 5000)).toBe(true);
+    await sleep(150);
+    await w.stop();
+    expect(w.changes.map((c) => `${c.type}:${c.taskId}:${c.version}:${c.status}`)).toEqual([
+      'updated:r1:7:completed',
+    ]);
+  }, 30_000);
+
   it('a row written by hand-written SQL is a change too', async () => {
     const s = store({ namespace: 'by-hand' });
     await s.migrate();

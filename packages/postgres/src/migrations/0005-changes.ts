@@ -32,6 +32,13 @@ export function changeLockKey(n: Naming, namespace: string): string {
   return `hashtextextended(${literal(n.changeLockSeed)} || ${namespace}, 0)`;
 }
 
+/**
+ * True inside `restore`'s replacement of a live task (its delete and insert run in one
+ * transaction that sets `taskvault.replacing`): the delete records nothing and the insert records
+ * `updated`, one change with the version restore wrote, as on the other backends.
+ */
+const REPLACING = `current_setting('taskvault.replacing', true) = 'on'`;
+
 /** The server's clock in epoch ms. */
 const NOW_MS = `(extract(epoch from clock_timestamp()) * 1000)::bigint`;
 
@@ -65,8 +72,8 @@ export function changesStatements(n: Naming): string[] {
 BEGIN
   PERFORM pg_advisory_xact_lock_shared(${changeLockKey(n, 'NEW.namespace')});
   INSERT INTO ${changes} (${columns})
-    VALUES (NEW.namespace, 'created', NEW.task_id, NEW.version, NEW.status, NEW.updated_at,
-            NEW.session_id, NEW.user_id, NEW.created_at);
+    VALUES (NEW.namespace, CASE WHEN ${REPLACING} THEN 'updated' ELSE 'created' END, NEW.task_id,
+            NEW.version, NEW.status, NEW.updated_at, NEW.session_id, NEW.user_id, NEW.created_at);
   RETURN NULL;
 END
 $fn$`,
@@ -93,6 +100,9 @@ $fn$`,
 DECLARE
   now_ms bigint := ${NOW_MS};
 BEGIN
+  IF ${REPLACING} THEN
+    RETURN NULL;
+  END IF;
   PERFORM pg_advisory_xact_lock_shared(${changeLockKey(n, 'g.namespace')})
     FROM (SELECT DISTINCT namespace FROM gone_rows ORDER BY namespace) AS g;
   INSERT INTO ${changes} (${columns})
