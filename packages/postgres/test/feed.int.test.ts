@@ -183,6 +183,44 @@ describe.skipIf(!canSpawnPostgres())('change feed (spawned PostgreSQL)', () => {
     ]);
   }, 30_000);
 
+  it('trimming goes in bounded batches and keeps its mark; ids past the end or trimmed are INVALID_INPUT', async () => {
+    const s = store({ namespace: 'trimmed', changeFeed: { retainMs: 300 } });
+    await s.migrate();
+    const first = await s.watch().ready;
+    await sqlRows(
+      url,
+      `insert into taskvault_tasks (namespace, task_id, status, created_at, updated_at, version, data, items, request_ids)
+       select 'trimmed', 'bulk-' || i, 'pending', 1, 1, 1, '{}', '[]', '{}' from generate_series(1, 2500) as i`,
+    );
+    const kept = async () =>
+      Number(
+        (await sqlRows(url, `select count(*) as n from taskvault_changes where namespace = 'trimmed'`))[0]?.n,
+      );
+    expect(await kept()).toBe(2500);
+    await sleep(450);
+    await s.count(); // a call when trimming is due: one batch
+    expect(await kept()).toBe(1500);
+    await s.count(); // a full batch went: due again at once
+    await s.count();
+    expect(await kept()).toBe(0);
+    const [mark] = await sqlRows(
+      url,
+      `select through from taskvault_changes_trimmed where namespace = 'trimmed'`,
+    );
+    const end = await s.watch().ready;
+    expect(String(mark?.through)).toBe(end);
+    const next = (after: string) => s.watch(undefined, { after })[Symbol.asyncIterator]().next();
+    await expect(next(first)).rejects.toMatchObject({ code: 'INVALID_INPUT', path: 'opts.after' });
+    await expect(next(String(BigInt(end) + 1000n))).rejects.toMatchObject({ code: 'INVALID_INPUT' });
+    await expect(next('-1')).rejects.toMatchObject({ code: 'INVALID_INPUT' });
+    // at the mark is fine: nothing after it was dropped
+    const w = collect(s, end);
+    await s.create({ taskId: 'after-trim' });
+    expect(await until(() => w.changes.length === 1, 5000)).toBe(true);
+    await w.stop();
+    expect(w.error()).toBeNull();
+  }, 30_000);
+
   it('a row written by hand-written SQL is a change too', async () => {
     const s = store({ namespace: 'by-hand' });
     await s.migrate();
