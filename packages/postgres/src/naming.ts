@@ -28,6 +28,15 @@ export interface Naming {
   readonly quarantine: string;
   /** Table of sweep leases, one row per namespace, unqualified. */
   readonly leases: string;
+  /** Table of the change feed, unqualified. */
+  readonly changes: string;
+  /** Table of each namespace's trimmed-through change id, unqualified. */
+  readonly changesTrimmed: string;
+  /**
+   * Text the change feed's advisory-lock key of a namespace is hashed from (the namespace
+   * appended): `hashtextextended(changeLockSeed || namespace, 0)`.
+   */
+  readonly changeLockSeed: string;
   /** Kysely's migration bookkeeping tables, unqualified. */
   readonly migrations: string;
   readonly migrationsLock: string;
@@ -96,6 +105,9 @@ export function namingFor(schema: string, prefix: string): Naming {
     counts: `${p}task_counts`,
     quarantine: `${p}task_quarantine`,
     leases: `${p}sweep_leases`,
+    changes: `${p}changes`,
+    changesTrimmed: `${p}changes_trimmed`,
+    changeLockSeed: `taskvault:changes:${s}:${p}:`,
     migrations: `${p}migrations`,
     migrationsLock: `${p}migrations_lock`,
     lockKey: lockKeyOf(s, p),

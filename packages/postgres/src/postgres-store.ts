@@ -10,10 +10,12 @@ import {
   type NormalizedFilter,
   type NormalizedListQuery,
   type PatchRequest,
+  type ReadChangesRequest,
   type ReplaceRequest,
   type RestoreBatchResult,
   type RestoreRequest,
   retentionOf,
+  type StoredChange,
   type SweepBatchRequest,
   type SweepLeaseRequest,
   TaskStoreBase,
@@ -25,6 +27,7 @@ import { Kysely, sql } from 'kysely';
 import type pg from 'pg';
 import { PgDialect } from './driver.js';
 import { wrapDriverError } from './driver-errors.js';
+import { feedEnd, type KnownHorizon, readChanges, trimChanges } from './feed.js';
 import { type MigrateOptions, type MigrateResult, migrationScript, runMigrations } from './migrator.js';
 import type { Naming } from './naming.js';
 import {
@@ -57,6 +60,9 @@ import { verifyNamespace } from './verify-walk.js';
  * resend), `BACKEND_ERROR` for any other server error, `CORRUPT_DATA` for a row that does not hold
  * a task (the row is moved to the quarantine table).
  */
+/** SQLSTATE undefined_table. */
+const UNDEFINED_TABLE = '42P01';
+
 export class PostgresTaskStore extends TaskStoreBase {
   readonly backend = 'postgres';
   /** Schema of the store's tables. */
@@ -73,6 +79,10 @@ export class PostgresTaskStore extends TaskStoreBase {
   readonly #migrationDb: Kysely<unknown>;
   /** The policy's durations, as every patch passes them. */
   readonly #retentionDurations: RetentionDurations;
+  /** The change feed's horizon this store has fixed (see feed.ts). */
+  readonly #knownHorizon: KnownHorizon = { value: 0n };
+  /** When the change feed is next worth trimming (epoch ms of the store's clock; 0: now). */
+  #trimDueAt = 0;
   #migrated = false;
   #migrating: Promise<void> | null = null;
   #lastPoolError: Error | null = null;
@@ -185,7 +195,40 @@ export class PostgresTaskStore extends TaskStoreBase {
   /** The query layer, once the schema is migrated. */
   async #ready(): Promise<QueryLayer> {
     if (!this.#migrated && this.#settings.autoMigrate) await this.#ensureMigrated();
+    if (this.now().getTime() >= this.#trimDueAt) await this.#trimFeed();
     return this.#queries;
+  }
+
+  /**
+   * Trims the namespace's change feed to `changeFeedRetainMs`, one bounded statement, and notes
+   * when it is next due: when the oldest change kept passes the retention by an eighth of it
+   * more (so one pass deletes a stretch of changes, not one per call), or at once after a full
+   * batch. A schema without the feed's tables (migrate() not run yet) is left alone.
+   */
+  async #trimFeed(): Promise<void> {
+    const now = this.now().getTime();
+    const slack = Math.ceil(this.changeFeedRetainMs / 8);
+    try {
+      const { oldestKept, more } = await trimChanges(
+        this.#queries,
+        this.namespace,
+        now - this.changeFeedRetainMs,
+      );
+      this.#trimDueAt = more ? 0 : (oldestKept ?? now) + this.changeFeedRetainMs + slack;
+    } catch (error) {
+      if ((error as { code?: unknown }).code !== UNDEFINED_TABLE) throw error;
+      this.#trimDueAt = now + slack;
+    }
+  }
+
+  protected override async feedEnd(): Promise<string> {
+    const db = await this.#ready();
+    return feedEnd(db, this.namespace, this.#knownHorizon);
+  }
+
+  protected override async readChanges(request: ReadChangesRequest): Promise<StoredChange[]> {
+    const db = await this.#ready();
+    return readChanges(db, this.namespace, this.#knownHorizon, request);
   }
 
   /** Where quarantined rows go, as `schema.table` (for reports). */
@@ -441,14 +484,36 @@ export class PostgresTaskStore extends TaskStoreBase {
         return result;
       }
       for (let attempt = 0; ; attempt++) {
-        const gone = await deleteTaskRow(db, this.namespace, task.taskId, now);
-        if (gone === 'corrupt') await this.#quarantineStored('restore', task.taskId);
-        if (await insertTaskRow(db, this.namespace, task, retainUntil, now)) break;
+        const outcome = await this.#replaceRow(task, retainUntil, now);
+        if (outcome === 'corrupt') await this.#quarantineStored('restore', task.taskId);
+        if (outcome === 'replaced') break;
         if (attempt >= 3) throw taskStoreError('restore', 'TASK_EXISTS', { taskId: task.taskId });
       }
       result.replaced++;
     }
     return result;
+  }
+
+  /**
+   * Restore's replacement of a task: deletes the row and inserts `task` in one transaction marked
+   * `taskvault.replacing`, so the change feed records one `updated` change (see migration 0005).
+   * @returns 'corrupt' (nothing changed: the stored row must be moved aside first), 'again' (a
+   *   live task took the id in between), or 'replaced'
+   */
+  async #replaceRow(
+    task: AgentTask,
+    retainUntil: number | null,
+    now: number,
+  ): Promise<'corrupt' | 'again' | 'replaced'> {
+    return this.#db.transaction().execute(async (trx) => {
+      await sql`select set_config('taskvault.replacing', 'on', true)`.execute(trx);
+      const q = new QueryLayer(trx, this.#naming);
+      const gone = await deleteTaskRow(q, this.namespace, task.taskId, now);
+      if (gone === 'corrupt') return 'corrupt';
+      // nothing was there to replace (removed in between): the insert is a plain `created`
+      if (gone === 'missing') await sql`select set_config('taskvault.replacing', 'off', true)`.execute(trx);
+      return (await insertTaskRow(q, this.namespace, task, retainUntil, now)) ? 'replaced' : 'again';
+    });
   }
 
   protected async ping(): Promise<void> {

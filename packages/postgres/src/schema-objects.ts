@@ -7,6 +7,7 @@
  *   gone, so they are emptied;
  * - request-id table re-created: rebuilt from the tasks' `request_ids`;
  * - counter table re-created: recounted from the tasks;
+ * - changes table re-created: its trim marks are emptied (its ids start at 1 again);
  * - quarantine, indexes, functions, triggers: re-created as the migrations define them.
  */
 import { type Kysely, sql } from 'kysely';
@@ -104,6 +105,9 @@ export async function restoreObjects(
   const requests = naming.qualified(naming.requests);
   const counts = naming.qualified(naming.counts);
   const lost = (table: string) => wanted.has(`table:${table}`);
+  // a changes table made again starts its ids at 1: trim marks of the old one would make every
+  // new position look trimmed (positions from before the loss are not reliable: re-list)
+  if (lost(naming.changes)) await sql.raw(`TRUNCATE ${naming.qualified(naming.changesTrimmed)}`).execute(db);
   if (lost(naming.tasks)) {
     await sql.raw(`TRUNCATE ${requests}, ${counts}`).execute(db);
     return;

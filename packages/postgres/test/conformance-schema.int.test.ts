@@ -22,6 +22,8 @@ afterAll(async () => {
     new URL(url).pathname.slice(1),
   );
   expect(tables.trim().split('\n').sort()).toEqual([
+    'agent_state.tv2_changes',
+    'agent_state.tv2_changes_trimmed',
     'agent_state.tv2_migrations',
     'agent_state.tv2_migrations_lock',
     'agent_state.tv2_sweep_leases',

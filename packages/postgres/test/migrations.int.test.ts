@@ -136,7 +136,7 @@ describe('migrations', () => {
     }
     // a store with a retention policy: rows written before it keep their own expiry, nothing more
     const store = open(url, { retention: { completed: '1m' } });
-    expect((await store.migrate()).applied).toEqual(['0004-retention']);
+    expect((await store.migrate()).applied).toEqual(['0004-retention', '0005-changes']);
     expect((await store.load('ttl'))?.expiresAt).toEqual(new Date(now + 3_600_000));
     expect((await store.load('old-done'))?.expiresAt).toEqual(new Date(now + 3_600_000));
     expect((await store.load('kept'))?.expiresAt).toBeNull();

@@ -114,6 +114,7 @@ describe('kept task sizes', () => {
         expect((await upgraded.migrate({ onProgress: (e) => events.push(e) })).applied).toEqual([
           '0003-task-bytes',
           '0004-retention',
+          '0005-changes',
         ]);
         expect(events.filter((e) => e.phase === 'backfill').map((e) => e.rows)).toEqual([500, 1000, 1200]);
         for (const i of [1, 777, 1200]) {

@@ -9,6 +9,7 @@ import { initStatements } from './0001-init.js';
 import { linearIndexUpkeepStatements } from './0002-linear-index-upkeep.js';
 import { taskBytesStatements } from './0003-task-bytes.js';
 import { retentionStatements } from './0004-retention.js';
+import { changesStatements } from './0005-changes.js';
 
 /** One migration: a name that sorts after its predecessor's, and its statements. */
 export interface MigrationDefinition {
@@ -22,6 +23,7 @@ export const MIGRATIONS: readonly MigrationDefinition[] = Object.freeze([
   { name: '0002-linear-index-upkeep', statements: linearIndexUpkeepStatements },
   { name: '0003-task-bytes', statements: taskBytesStatements },
   { name: '0004-retention', statements: retentionStatements },
+  { name: '0005-changes', statements: changesStatements },
 ]);
 
 /** Names of every migration, oldest first. */
