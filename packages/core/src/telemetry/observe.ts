@@ -22,7 +22,7 @@ export const OBSERVED_OPERATIONS = [
   'healthCheck',
 ] as const;
 
-type Method = (...args: unknown[]) => Promise<unknown>;
+type Method = (a?: unknown, b?: unknown, c?: unknown) => Promise<unknown>;
 
 /** Shadows each operation of `store` with an own property that reports it. */
 export function observeOperations(store: object, instruments: StoreInstruments): void {
@@ -34,11 +34,12 @@ export function observeOperations(store: object, instruments: StoreInstruments):
       configurable: true,
       writable: true,
       enumerable: false,
-      value: (...args: unknown[]) =>
-        // Without an SDK behind the API, the plain call: no closure, span or clock.
+      // Three parameters, not a rest array: no operation takes more, and the plain call (no SDK
+      // behind the API) then allocates nothing at all — measurable on a memory store's load.
+      value: (a?: unknown, b?: unknown, c?: unknown) =>
         instruments.reporting()
-          ? instruments.observe(operation, () => method.apply(store, args))
-          : method.apply(store, args),
+          ? instruments.observe(operation, () => method.call(store, a, b, c))
+          : method.call(store, a, b, c),
     });
   }
 }
