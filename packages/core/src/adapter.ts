@@ -6,24 +6,7 @@
  * the codec, sizes and helpers below are what those hooks need. `@taskvault/conformance` then
  * proves the result.
  */
-export type {
-  BaseStoreOptions,
-  CleanupRequest,
-  PatchRequest,
-  ReplaceRequest,
-  RestoreBatchResult,
-  RestoreRequest,
-  SweepBatchRequest,
-  SweepLeaseRequest,
-  VerifyRequest,
-} from './base-store.js';
-export {
-  BASE_STORE_OPTION_NAMES,
-  checkNamespace,
-  configInvalid,
-  DEFAULT_FEED_RETAIN_MS,
-  TaskStoreBase,
-} from './base-store.js';
+export { TaskStoreBase } from './base-store.js';
 export type {
   ChangeFeedHooks,
   NormalizedWatchFilter,
@@ -47,6 +30,16 @@ export { decodeCursor, encodeCursor } from './cursor.js';
 export type { TaskStoreErrorContext, TaskStoreOperation } from './errors.js';
 export { describeEndpoint, scrubSecrets, taskStoreError } from './errors.js';
 export type { CreateFromConfig } from './factory.js';
+export type {
+  CleanupRequest,
+  PatchRequest,
+  ReplaceRequest,
+  RestoreBatchResult,
+  RestoreRequest,
+  SweepBatchRequest,
+  SweepLeaseRequest,
+  VerifyRequest,
+} from './hook-requests.js';
 export { compareIds, idProblem, stringProblem, utf8Length } from './ids.js';
 export type { ByteCounter } from './json-copy.js';
 export { copyJsonObject, copyJsonValue, JsonProblem, MAX_JSON_DEPTH, setOwnKey } from './json-copy.js';
@@ -80,6 +73,13 @@ export {
   taskSize,
 } from './size.js';
 export { TASK_STORE_METHODS } from './store.js';
+export type { BaseStoreOptions } from './store-options.js';
+export {
+  BASE_STORE_OPTION_NAMES,
+  checkNamespace,
+  configInvalid,
+  DEFAULT_FEED_RETAIN_MS,
+} from './store-options.js';
 export type { NormalizedSweep, SweepTarget } from './sweeper.js';
 export {
   checkSweep,

@@ -23,11 +23,26 @@ import {
   taskStoreError,
 } from './errors.js';
 import { followChanges } from './follow.js';
-import { idProblem } from './ids.js';
-import { batchesOf, type RestoredTask, validateRestoredTask, validateRestoreOptions } from './restore.js';
-import { checkRetention, liveUntil, type RetentionOption, type RetentionPolicy } from './retention.js';
+import type {
+  CleanupRequest,
+  PatchRequest,
+  ReplaceRequest,
+  RestoreBatchResult,
+  RestoreRequest,
+  SweepBatchRequest,
+  SweepLeaseRequest,
+  VerifyRequest,
+} from './hook-requests.js';
+import { batchesOf, validateRestoredTask, validateRestoreOptions } from './restore.js';
+import { checkRetention, liveUntil, type RetentionPolicy } from './retention.js';
 import type { TaskStore } from './store.js';
-import { checkSweep, type SweepEvent, Sweeper, type SweepOption, type SweepStatus } from './sweeper.js';
+import {
+  type BaseStoreOptions,
+  checkNamespace,
+  configInvalid,
+  DEFAULT_FEED_RETAIN_MS,
+} from './store-options.js';
+import { checkSweep, type SweepEvent, Sweeper, type SweepStatus } from './sweeper.js';
 import {
   type AgentTask,
   type CleanupOptions,
@@ -38,7 +53,6 @@ import {
   type ListQuery,
   type NewTask,
   type PatchOptions,
-  type RestoreConflict,
   type RestoreOptions,
   type RestoreReport,
   type TaskFilter,
@@ -48,7 +62,7 @@ import {
   type VerifyOptions,
   type VerifyReport,
 } from './task.js';
-import { type StoreTelemetryOption, telemetryProviders } from './telemetry/api.js';
+import { telemetryProviders } from './telemetry/api.js';
 import { StoreInstruments } from './telemetry/instruments.js';
 import { observeOperations } from './telemetry/observe.js';
 import {
@@ -57,9 +71,6 @@ import {
   MAX_DATE_MS,
   type NormalizedFilter,
   type NormalizedListQuery,
-  type NormalizedPatch,
-  type PatchSize,
-  type TaskReplacement,
   validateCleanup,
   validateFilter,
   validateListQuery,
@@ -68,157 +79,6 @@ import {
   validateReplacement,
 } from './validate.js';
 import { VerifyCollector, validateVerifyOptions } from './verify.js';
-
-/** Options every store takes. */
-export interface BaseStoreOptions {
-  /** Scope of the store: nothing in one namespace is visible from another. Default `'default'`. */
-  namespace?: string;
-  /** Default time to live of new tasks, in ms; `null` or absent for none. */
-  ttlMs?: number | null;
-  /** Largest serialized task accepted; default 8 MiB. */
-  maxTaskBytes?: number;
-  /**
-   * Hears of every record the store moved aside because it could not be read (a `list` page or
-   * `loadByRequestId` answers without it; other calls reject with `CORRUPT_DATA`). Default: one
-   * warning line on the console. It must not throw; what it throws is ignored.
-   */
-  onCorrupt?: (report: CorruptRecordReport) => void;
-  /**
-   * Where the store reports spans and metrics (SPEC "Observability"). Default: the providers
-   * registered with `@opentelemetry/api` when it is installed (start the SDK before creating
-   * stores), else nowhere, at no cost. `false` turns reporting off; given providers are used
-   * instead of the global ones.
-   */
-  telemetry?: StoreTelemetryOption;
-  /**
-   * How long tasks in a terminal status are kept after their last write (SPEC "Retention"), e.g.
-   * `{ completed: '7d', failed: '30d' }`: past it a task is gone for every read, as if expired,
-   * and a sweep deletes it. A status left out is kept; active tasks are never removed by it.
-   * Every process writing a namespace should use the same policy: each write fixes the removal
-   * time of the task it stores with its own store's policy. Default: none.
-   */
-  retention?: RetentionOption | null;
-  /**
-   * The background sweeper: one per namespace across all processes (a lease in the backend).
-   * Default: on when `retention` or `ttlMs` is set. `false` leaves removal to `cleanup`.
-   */
-  sweep?: SweepOption;
-  /**
-   * Hears of each batch of the background sweeper and of `cleanup`, and of their end. It must not
-   * throw; what it throws is ignored.
-   */
-  onSweep?: (event: SweepEvent) => void;
-  /**
-   * The change feed (SPEC "Changes"): how long changes are kept for watchers that resume with
-   * `after`, in ms. Default one hour; a watcher resuming from an older id gets INVALID_INPUT.
-   */
-  changeFeed?: { retainMs?: number };
-}
-
-/**
- * The option names {@link BaseStoreOptions} holds, for a backend that refuses unknown options:
- * its own names plus these, so an option added here is never refused by a backend's check.
- */
-export const BASE_STORE_OPTION_NAMES: readonly (keyof BaseStoreOptions)[] = [
-  'namespace',
-  'ttlMs',
-  'maxTaskBytes',
-  'onCorrupt',
-  'telemetry',
-  'retention',
-  'sweep',
-  'onSweep',
-  'changeFeed',
-];
-
-/** A checked `update`: what to store and the version it must replace (`null` when forced). */
-export interface ReplaceRequest {
-  replacement: TaskReplacement;
-  expectedVersion: number | null;
-  now: Date;
-  bytes: number;
-}
-
-/** A checked `patch`. */
-export interface PatchRequest {
-  taskId: string;
-  patch: NormalizedPatch;
-  expectedVersion: number | null;
-  now: Date;
-  /** What the patch's items and data members add, before what they replace (see `size`). */
-  bytes: number;
-  /** The exact size parts of the patch, for the backend's size check on the server. */
-  size: PatchSize;
-}
-
-/** One batch of a checked `restore`: tasks whose expiry has not passed, in the order given. */
-export interface RestoreRequest {
-  tasks: RestoredTask[];
-  onConflict: RestoreConflict;
-  now: Date;
-}
-
-/** What an adapter did with one `restore` batch. */
-export interface RestoreBatchResult {
-  restored: number;
-  replaced: number;
-  skipped: number;
-  /** With `onConflict: 'fail'`: the id of the live task that stopped the batch (nothing from it on was written). */
-  conflict: string | null;
-}
-
-/** A checked `verify`: what the adapter's walk gets. */
-export interface VerifyRequest {
-  repair: boolean;
-  /** Tasks per server step. */
-  batchSize: number;
-  now: Date;
-  /** Where the walk records what it checked and found. */
-  report: VerifyCollector;
-}
-
-/** A checked `cleanup`. */
-export interface CleanupRequest {
-  /** Tasks with updatedAt strictly before this epoch-ms instant go. */
-  cutoff: number;
-  includeActive: boolean;
-  now: Date;
-  /** Call after each batch with what it removed: the store reports progress through `onSweep`. */
-  onBatch: (removed: number) => void;
-}
-
-/** A request for the namespace's sweep lease. */
-export interface SweepLeaseRequest {
-  /** Who asks: unique per store instance. */
-  holder: string;
-  /** How long the lease lasts from now unless renewed, ms. */
-  leaseMs: number;
-}
-
-/** One batch of the background sweeper, under the lease's fencing token. */
-export interface SweepBatchRequest {
-  holder: string;
-  /** The fencing token `acquireSweepLease` returned: the batch must not run once it is stale. */
-  token: number;
-  /** Tasks to delete at most. */
-  limit: number;
-  now: Date;
-}
-
-/** How long the change feed keeps changes by default: an hour. */
-export const DEFAULT_FEED_RETAIN_MS = 3_600_000;
-
-/** A store option that cannot work: CONFIG_INVALID naming the option. */
-export function configInvalid(option: string, detail: string): TaskStoreError {
-  return taskStoreError('config', 'CONFIG_INVALID', { path: option, detail });
-}
-
-/** Checks a namespace by the id rules. @throws TaskStoreConfigError CONFIG_INVALID */
-export function checkNamespace(namespace: unknown): string {
-  const problem = idProblem(namespace);
-  if (problem !== null) throw configInvalid('namespace', problem);
-  return namespace as string;
-}
 
 /**
  * Base class of the bundled stores, exported so custom backends get the same validation and
