@@ -108,7 +108,8 @@ function deciderOf(body: unknown): unknown {
  * `POST /tasks` -> 202 `{ taskId, requestId, status, version }`; `GET /tasks/:id`;
  * `GET /tasks?status=&cursor=&limit=&order=`; `POST /requests/:requestId/approve|reject`;
  * `POST /tasks/:id/cancel`; `DELETE /tasks/:id` -> 204; `GET /healthz` (503 when the store is not
- * ok); `GET /metrics` (with `options.metrics`); `GET /` and `/app.js`, the page.
+ * ok); `GET /events` (Server-Sent Events of the store's changes); `GET /metrics` (with
+ * `options.metrics`); `GET /` and `/app.js`, the page.
  */
 export function buildServer(options: ServerOptions): FastifyInstance {
   const { agent } = options;
@@ -176,6 +177,43 @@ export function buildServer(options: ServerOptions): FastifyInstance {
       scrape.handle(request.raw, reply.raw);
     });
   }
+
+  // Server-Sent Events from the store's change feed: the page refreshes when a task changes
+  // instead of polling. Ends when the client goes, the store closes, or the feed fails (the
+  // browser's EventSource then reconnects by itself).
+  app.get('/events', (request, reply) => {
+    reply.hijack();
+    const out = reply.raw;
+    out.writeHead(200, {
+      'content-type': 'text/event-stream; charset=utf-8',
+      'cache-control': 'no-cache',
+      connection: 'keep-alive',
+    });
+    const controller = new AbortController();
+    request.raw.on('close', () => controller.abort());
+    // a comment line now and then keeps proxies from closing an idle stream
+    const heartbeat = setInterval(() => out.write(': still here\n\n'), 15_000);
+    heartbeat.unref();
+    void (async () => {
+      try {
+        const stream = agent.store.watch(undefined, { signal: controller.signal });
+        out.write(`event: ready\ndata: ${JSON.stringify({ after: await stream.ready })}\n\n`);
+        for await (const change of stream) {
+          const { id, type, taskId, version, status, at } = change;
+          out.write(
+            `id: ${id}\nevent: change\ndata: ${JSON.stringify({ type, taskId, version, status, at })}\n\n`,
+          );
+        }
+      } catch (error) {
+        out.write(
+          `event: feed-error\ndata: ${JSON.stringify({ code: (error as { code?: string }).code ?? 'ERROR' })}\n\n`,
+        );
+      } finally {
+        clearInterval(heartbeat);
+        out.end();
+      }
+    })();
+  });
 
   app.get('/healthz', async (_request, reply) => {
     const health = await agent.store.healthCheck();

@@ -90,6 +90,12 @@ export class Worker {
   private loop: Promise<void> | null = null;
   private stopping = false;
   private wake: (() => void) | null = null;
+  /** A pending task appeared while the worker was not idle: its next idle returns at once. */
+  private woken = false;
+  /** Ends the watch on pending tasks. */
+  private watching: AbortController | null = null;
+  /** True while the change feed answers: then idling waits on it, not on a short poll. */
+  private feedUp = false;
   private lastRecoveryScan = Number.NEGATIVE_INFINITY;
   /** The task this worker is running, if any. */
   currentTaskId: string | null = null;
@@ -104,11 +110,48 @@ export class Worker {
     this.onEvent = options.onEvent ?? (() => {});
   }
 
-  /** Starts polling for work. Idempotent. */
+  /**
+   * Starts the loop. Idempotent. It waits for work on the store's change feed (a pending task
+   * wakes it at once) and looks for running tasks whose lease lapsed every half lease; while the
+   * feed is down it polls every `pollMs` instead.
+   */
   start(): void {
     if (this.loop !== null) return;
     this.stopping = false;
+    this.watchPending();
     this.loop = this.run();
+  }
+
+  /** Follows changes to pending tasks and wakes the loop on each; retries when the feed breaks. */
+  private watchPending(): void {
+    const controller = new AbortController();
+    this.watching = controller;
+    void (async () => {
+      let after: string | undefined;
+      while (!controller.signal.aborted) {
+        try {
+          const stream = this.store.watch(
+            { status: 'pending' },
+            { signal: controller.signal, ...(after ? { after } : {}) },
+          );
+          after = await stream.ready;
+          this.feedUp = true;
+          for await (const change of stream) {
+            after = change.id;
+            this.woken = true;
+            this.wake?.();
+          }
+          return; // aborted, or the store closed
+        } catch (error) {
+          this.feedUp = false;
+          after = undefined; // too old or unreadable after an outage: start from now, and look once
+          this.wake?.();
+          if (controller.signal.aborted) return;
+          this.log.warn({ worker: this.id, err: describeError(error) }, 'change feed unavailable; polling');
+          await new Promise((resolve) => setTimeout(resolve, ERROR_BACKOFF_MS));
+        }
+      }
+    })();
   }
 
   /**
@@ -117,6 +160,9 @@ export class Worker {
    */
   async stop(): Promise<void> {
     this.stopping = true;
+    this.watching?.abort();
+    this.watching = null;
+    this.feedUp = false;
     this.wake?.();
     await this.loop;
     this.loop = null;
@@ -138,11 +184,21 @@ export class Worker {
       }
       // After an error (the store is unreachable, say) wait longer, so the log is not flooded.
       if (!worked && !this.stopping)
-        await this.idle(failed ? Math.max(this.pollMs, ERROR_BACKOFF_MS) : this.pollMs);
+        await this.idle(
+          failed
+            ? Math.max(this.pollMs, ERROR_BACKOFF_MS)
+            : this.feedUp
+              ? Math.max(this.pollMs, this.leaseMs / 2)
+              : this.pollMs,
+        );
     }
   }
 
   private async idle(ms: number): Promise<void> {
+    if (this.woken) {
+      this.woken = false;
+      return;
+    }
     await new Promise<void>((resolve) => {
       const timer = setTimeout(done, ms);
       function done() {
@@ -152,6 +208,7 @@ export class Worker {
       this.wake = done;
     });
     this.wake = null;
+    this.woken = false;
   }
 
   /**

@@ -85,8 +85,9 @@ describe('the page in headless Chromium', () => {
     await page.screenshot({ path: SCREENSHOT, fullPage: true });
 
     await card.locator('button[data-action="approve"]').click();
-    // The page polls every second: the card moves to completed by itself.
-    await expect.poll(() => card.getAttribute('data-status'), { timeout: 15_000 }).toBe('completed');
+    // No reload and no fast poll (every 30 s while its event stream is up): the worker's commit
+    // reaches the page through /events, and the card moves to completed by itself.
+    await expect.poll(() => card.getAttribute('data-status'), { timeout: 8000 }).toBe('completed');
     await expect.poll(() => card.textContent()).toMatch(/sent an email to alice@example.com/i);
     const stored = await store.load(task.taskId);
     expect(stored).toMatchObject({

@@ -2,7 +2,10 @@
 // every piece of task data is set with textContent, never parsed as HTML.
 
 const STATUSES = ['pending', 'running', 'paused', 'completed', 'failed', 'cancelled'];
+/** Without live updates (the event stream down), the page polls this often. */
 const POLL_MS = 1000;
+/** With live updates, a slow poll only keeps the health line fresh. */
+const SLOW_POLL_MS = 30_000;
 
 const board = document.getElementById('board');
 const health = document.getElementById('health');
@@ -234,5 +237,32 @@ for (const button of document.querySelectorAll('#examples button')) {
   });
 }
 
+// Live updates: the server streams the store's changes (GET /events); each one refreshes the
+// board (at most every 100 ms). While the stream is down the page polls every second.
+let live = false;
+let pending = null;
+function refreshSoon() {
+  if (pending !== null) return;
+  pending = setTimeout(() => {
+    pending = null;
+    refresh();
+  }, 100);
+}
+const events = new EventSource('/events');
+events.addEventListener('ready', () => {
+  live = true;
+  refreshSoon();
+});
+events.addEventListener('change', refreshSoon);
+events.addEventListener('error', () => {
+  live = false;
+});
+let lastPoll = 0;
+setInterval(() => {
+  const now = Date.now();
+  if (now - lastPoll >= (live ? SLOW_POLL_MS : POLL_MS)) {
+    lastPoll = now;
+    refresh();
+  }
+}, POLL_MS);
 refresh();
-setInterval(refresh, POLL_MS);
