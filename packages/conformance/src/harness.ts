@@ -28,15 +28,12 @@ export class Harness {
 
   /** A new store on a fresh namespace (or `overrides.namespace`), closed when the test ends. */
   async store(overrides: Partial<StoreFactoryOptions> = {}): Promise<TaskStore> {
-    const options: StoreFactoryOptions = { namespace: overrides.namespace ?? this.namespace() };
-    if (overrides.ttlMs !== undefined) options.ttlMs = overrides.ttlMs;
-    if (overrides.maxTaskBytes !== undefined) options.maxTaskBytes = overrides.maxTaskBytes;
-    if (overrides.onCorrupt !== undefined) options.onCorrupt = overrides.onCorrupt;
-    if (overrides.telemetry !== undefined) options.telemetry = overrides.telemetry;
-    if (overrides.retention !== undefined) options.retention = overrides.retention;
-    if (overrides.sweep !== undefined) options.sweep = overrides.sweep;
-    if (overrides.onSweep !== undefined) options.onSweep = overrides.onSweep;
-    if (overrides.changeFeed !== undefined) options.changeFeed = overrides.changeFeed;
+    // only the options a test set: a factory spreading them must not see keys set to undefined
+    const given = Object.entries(overrides).filter(([, value]) => value !== undefined);
+    const options = {
+      ...Object.fromEntries(given),
+      namespace: overrides.namespace ?? this.namespace(),
+    } as StoreFactoryOptions;
     const store = await this.#options.create(options);
     this.#made.push({ store, namespace: options.namespace });
     return store;

@@ -42,7 +42,7 @@ import {
   configInvalid,
   DEFAULT_FEED_RETAIN_MS,
 } from './store-options.js';
-import { checkSweep, type SweepEvent, Sweeper, type SweepStatus } from './sweeper.js';
+import { checkSweep, type SweepEvent, Sweeper, type SweepProgress, type SweepStatus } from './sweeper.js';
 import {
   type AgentTask,
   type CleanupOptions,
@@ -147,8 +147,6 @@ export abstract class TaskStoreBase<TData extends JsonObject = JsonObject> imple
     this.#sweeper =
       sweep !== null && this.acquireSweepLease !== undefined && this.sweepDeadTasks !== undefined
         ? new Sweeper(sweep, {
-            backend: '',
-            namespace: this.namespace,
             acquire: (holder, leaseMs) =>
               this.run('cleanup', undefined, () => this.acquireSweepLease!({ holder, leaseMs })),
             sweepBatch: (holder, token, limit) =>
@@ -157,7 +155,7 @@ export abstract class TaskStoreBase<TData extends JsonObject = JsonObject> imple
               ),
             // at close: the store is closed already, so not through run()
             release: (holder, token) => this.releaseSweepLease({ holder, token }),
-            report: (event) => this.#reportSweep({ ...event, backend: this.backend }),
+            report: (progress) => this.#reportSweep(progress),
           })
         : null;
     const providers = telemetryProviders(telemetry);
@@ -206,7 +204,9 @@ export abstract class TaskStoreBase<TData extends JsonObject = JsonObject> imple
     return liveUntil(this.retention, status, updatedAtMs, expiresAtMs);
   }
 
-  #reportSweep(event: SweepEvent): void {
+  /** Tells `onSweep` and the metrics of a sweep or cleanup batch, naming this store in it. */
+  #reportSweep(progress: SweepProgress): void {
+    const event: SweepEvent = { ...progress, backend: this.backend, namespace: this.namespace };
     this.#instruments?.swept(event.source === 'sweeper' ? event.removed : 0);
     if (this.#onSweep === null) return;
     try {
@@ -441,10 +441,8 @@ export abstract class TaskStoreBase<TData extends JsonObject = JsonObject> imple
     const started = performance.now();
     let batch = 0;
     let total = 0;
-    const event = (removed: number, done: boolean): SweepEvent => ({
+    const event = (removed: number, done: boolean): SweepProgress => ({
       source: 'cleanup',
-      backend: this.backend,
-      namespace: this.namespace,
       removed,
       batch,
       total,

@@ -119,18 +119,19 @@ export function checkSweep(value: unknown, defaultOn: boolean): NormalizedSweep 
   };
 }
 
+/** A sweep event before the store names itself in it (backend, namespace). */
+export type SweepProgress = Omit<SweepEvent, 'backend' | 'namespace'>;
+
 /** What the sweeper asks of its store (the lease and batch hooks of `TaskStoreBase`). */
 export interface SweepTarget {
-  readonly backend: string;
-  readonly namespace: string;
   /** Takes or renews the lease for `holder`; its fencing token, or null while another holds it. */
   acquire(holder: string, leaseMs: number): Promise<number | null>;
   /** Deletes up to `limit` dead tasks under `token`; how many, or null when the lease was lost. */
   sweepBatch(holder: string, token: number, limit: number): Promise<number | null>;
   /** Gives the lease up. */
   release(holder: string, token: number): Promise<void>;
-  /** Hears of each batch (onSweep, metrics). */
-  report(event: SweepEvent): void;
+  /** Hears of each batch (onSweep, metrics); the store adds its backend and namespace. */
+  report(progress: SweepProgress): void;
 }
 
 /** The last sweep, for health pages and the demo. */
@@ -254,8 +255,6 @@ export class Sweeper {
   #report(removed: number, batch: number, total: number, started: number, done: boolean): void {
     this.#target.report({
       source: 'sweeper',
-      backend: this.#target.backend,
-      namespace: this.#target.namespace,
       removed,
       batch,
       total,
