@@ -80,7 +80,7 @@ export {
   configInvalid,
   DEFAULT_FEED_RETAIN_MS,
 } from './store-options.js';
-export type { NormalizedSweep, SweepTarget } from './sweeper.js';
+export type { NormalizedSweep, SweepProgress, SweepTarget } from './sweeper.js';
 export {
   checkSweep,
   DEFAULT_SWEEP_INTERVAL_MS,
