@@ -1,0 +1,50 @@
+/** Core + redis installed alone by npm from our tarballs, run as a user would against a real server. */
+import { type RedisServerHandle, redisForTests } from '@taskvault/test-servers';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import {
+  backendProject,
+  declaredRange,
+  installed,
+  installedVersion,
+  newestWithin,
+  sh,
+  typecheckBoth,
+  typesCheckedElsewhere,
+} from './support/user-project.js';
+
+describe('core + redis installed alone', () => {
+  let redis: RedisServerHandle;
+  let dir: string;
+  beforeAll(async () => {
+    [redis, dir] = await Promise.all([redisForTests(), backendProject('redis')]);
+  }, 240_000);
+  afterAll(async () => redis?.destroy());
+
+  it('brings ioredis and nothing of postgres', () => {
+    expect(installed(dir, 'ioredis')).toBe(true);
+    expect(installed(dir, 'pg')).toBe(false);
+    expect(installed(dir, 'kysely')).toBe(false);
+    expect(installed(dir, '@taskvault/postgres')).toBe(false);
+    expect(installed(dir, '@taskvault/memory')).toBe(false);
+  });
+
+  it('installs the newest ioredis within our range, with the types its .d.ts files import', async () => {
+    const range = declaredRange('redis', 'ioredis');
+    expect(installedVersion(dir, 'ioredis')).toBe(await newestWithin('ioredis', range, dir));
+    // ioredis 6.1's public .d.ts files import 'redis-errors', typed only by @types/redis-errors.
+    expect(installed(dir, '@types/redis-errors')).toBe(true);
+  }, 60_000);
+
+  it('works from an ESM script, and the factory says to install @taskvault/postgres', async () => {
+    expect(await sh('node', ['check.mjs', 'redis', redis.url, 'postgres'], dir)).toContain('esm redis ok');
+  }, 60_000);
+
+  it('works from a CommonJS script', async () => {
+    expect(await sh('node', ['check.cjs', 'redis', redis.url, 'postgres'], dir)).toContain('cjs redis ok');
+  }, 60_000);
+
+  it('type-checks under module node16 and bundler', async (ctx) => {
+    if (typesCheckedElsewhere) ctx.skip(typesCheckedElsewhere);
+    await typecheckBoth(dir, 'redis');
+  }, 120_000);
+});
