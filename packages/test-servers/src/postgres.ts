@@ -220,7 +220,12 @@ class ExternalPostgres extends ExternalServer implements PostgresServerHandle {
 }
 
 /** Creates a cluster with initdb and appends the settings the tests rely on. */
-async function initDataDir(binDir: string, dir: string, runAs: RunAs | null): Promise<void> {
+async function initDataDir(
+  binDir: string,
+  dir: string,
+  runAs: RunAs | null,
+  extra: Readonly<Record<string, string>>,
+): Promise<void> {
   if (runAs !== null) fs.chownSync(dir, runAs.uid, runAs.gid);
   const dataDir = path.join(dir, 'data');
   const result = await run(
@@ -243,6 +248,8 @@ async function initDataDir(binDir: string, dir: string, runAs: RunAs | null): Pr
     'fsync = on',
     'max_connections = 200',
     'shared_buffers = 32MB',
+    // later lines win in postgresql.conf: a caller's settings override the ones above
+    ...Object.entries(extra).map(([name, value]) => `${name} = ${quote(value)}`),
   ];
   fs.appendFileSync(path.join(dataDir, 'postgresql.conf'), `\n${settings.join('\n')}\n`);
 }
@@ -250,15 +257,18 @@ async function initDataDir(binDir: string, dir: string, runAs: RunAs | null): Pr
 /**
  * Spawns a throwaway PostgreSQL server on a free loopback port: initdb into a fresh temp dir, then
  * the postmaster, resolved once it accepts connections. Retries on a new port if the picked one was
- * taken in the meantime.
+ * taken in the meantime. `settings` are postgresql.conf lines added after ours (e.g. the bench's
+ * `shared_buffers`); the tests' servers use none.
  */
-export async function startPostgres(): Promise<PostgresServerHandle> {
+export async function startPostgres(
+  options: { settings?: Readonly<Record<string, string>> } = {},
+): Promise<PostgresServerHandle> {
   const binDir = findPostgresBinDir();
   if (binDir === null) throw new Error(serverUnavailableHint('postgres'));
   const runAs = postgresRunAs();
   const dir = makeTempDir('postgres');
   try {
-    await initDataDir(binDir, dir, runAs);
+    await initDataDir(binDir, dir, runAs, options.settings ?? {});
     for (let attempt = 1; ; attempt++) {
       const server = new SpawnedPostgres(await getFreePort(), dir, binDir, runAs);
       try {
