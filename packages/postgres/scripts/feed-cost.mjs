@@ -210,7 +210,7 @@ for (let round = 0; round < rounds; round++) {
           if (op === 'create') await store.create(docs[i]);
           else if (op === 'update') {
             const t = fixtures[w];
-            t.data.executionStatistics.steps = i;
+            t.data.stats.steps = i;
             fixtures[w] = await store.update(t);
           } else await store.patch(fixtures[w].taskId, { data: { step: i } });
         });
