@@ -7,11 +7,13 @@
  *   gone, so they are emptied;
  * - request-id table re-created: rebuilt from the tasks' `request_ids`;
  * - counter table re-created: recounted from the tasks;
- * - changes table re-created: its trim marks are emptied (its ids start at 1 again);
+ * - changes table re-created: its trim marks are emptied (its ids start at 1 again), and the
+ *   primary key migration 0006 dropped is dropped again;
  * - quarantine, indexes, functions, triggers: re-created as the migrations define them.
  */
 import { type Kysely, sql } from 'kysely';
 import { STATUSES } from './migrations/0001-init.js';
+import { dropChangesPrimaryKey } from './migrations/0006-changes-one-index.js';
 import { MIGRATIONS } from './migrations/index.js';
 import type { Naming } from './naming.js';
 
@@ -107,7 +109,12 @@ export async function restoreObjects(
   const lost = (table: string) => wanted.has(`table:${table}`);
   // a changes table made again starts its ids at 1: trim marks of the old one would make every
   // new position look trimmed (positions from before the loss are not reliable: re-list)
-  if (lost(naming.changes)) await sql.raw(`TRUNCATE ${naming.qualified(naming.changesTrimmed)}`).execute(db);
+  if (lost(naming.changes)) {
+    await sql.raw(`TRUNCATE ${naming.qualified(naming.changesTrimmed)}`).execute(db);
+    // 0005's CREATE TABLE made it with the primary key that 0006 drops
+    if (migrations.includes('0006-changes-one-index'))
+      await sql.raw(dropChangesPrimaryKey(naming)).execute(db);
+  }
   if (lost(naming.tasks)) {
     await sql.raw(`TRUNCATE ${requests}, ${counts}`).execute(db);
     return;

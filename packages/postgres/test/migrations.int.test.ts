@@ -136,7 +136,11 @@ describe('migrations', () => {
     }
     // a store with a retention policy: rows written before it keep their own expiry, nothing more
     const store = open(url, { retention: { completed: '1m' } });
-    expect((await store.migrate()).applied).toEqual(['0004-retention', '0005-changes']);
+    expect((await store.migrate()).applied).toEqual([
+      '0004-retention',
+      '0005-changes',
+      '0006-changes-one-index',
+    ]);
     expect((await store.load('ttl'))?.expiresAt).toEqual(new Date(now + 3_600_000));
     expect((await store.load('old-done'))?.expiresAt).toEqual(new Date(now + 3_600_000));
     expect((await store.load('kept'))?.expiresAt).toBeNull();
@@ -169,6 +173,53 @@ describe('migrations', () => {
     taskId,
     status,
     items: [{ requestId, role: 'user' as const, content: 'x', createdAt: new Date() }],
+  });
+
+  it('a database at 0005 with changes migrates to 0006: the primary key on the change id goes, the feed reads on from where it was', async () => {
+    const url = await server().createDatabase();
+    const admin = new pg.Client({ connectionString: url });
+    await admin.connect();
+    const primaryKeys = async () =>
+      (
+        await admin.query(
+          "select count(*)::int as n from pg_constraint where conrelid = 'taskvault_changes'::regclass and contype = 'p'",
+        )
+      ).rows[0].n;
+    try {
+      for (const m of MIGRATIONS.slice(0, 5))
+        for (const statement of m.statements(namingFor('public', 'taskvault_'))) await admin.query(statement);
+      await admin.query(`create table taskvault_migrations (name varchar(255) primary key, timestamp varchar(255) not null);
+        insert into taskvault_migrations select name, 'x' from unnest(array['0001-init', '0002-linear-index-upkeep',
+          '0003-task-bytes', '0004-retention', '0005-changes']) as name`);
+      // changes as a store at 0005 left them: through the triggers
+      await admin.query(
+        `insert into taskvault_tasks (namespace, task_id, status, created_at, updated_at, version, request_ids, data, items)
+         select 'default', 'old-' || i, 'pending', $1::bigint, $1::bigint, 1, '{}', '{}', '[]' from generate_series(1, 3) as i`,
+        [Date.now()],
+      );
+      expect(await primaryKeys()).toBe(1);
+      const store = open(url);
+      const before = store.watch(undefined, { after: '1' });
+      expect((await store.migrate()).applied).toEqual(['0006-changes-one-index']);
+      expect(await primaryKeys()).toBe(0);
+      await store.create({ taskId: 'new' });
+      const seen: string[] = [];
+      for await (const change of before) {
+        seen.push(`${change.id} ${change.type} ${change.taskId}`);
+        if (seen.length === 3) break;
+      }
+      expect(seen).toEqual(['2 created old-2', '3 created old-3', '4 created new']);
+      // the changes table dropped behind the store is made again without it, too
+      await admin.query('drop table taskvault_changes cascade');
+      expect((await store.migrate()).restored).toContain('table:taskvault_changes');
+      expect(await primaryKeys()).toBe(0);
+      await store.patch('new', { data: { again: true } });
+      expect(
+        (await admin.query('select id::int, type, task_id, version::int from taskvault_changes')).rows,
+      ).toEqual([{ id: 1, type: 'updated', task_id: 'new', version: 2 }]);
+    } finally {
+      await admin.end();
+    }
   });
 
   it('the tasks table dropped behind the store: migrate() re-creates it with its indexes and triggers and empties the request-id rows and counters', async () => {

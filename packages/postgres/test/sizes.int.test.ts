@@ -115,6 +115,7 @@ describe('kept task sizes', () => {
           '0003-task-bytes',
           '0004-retention',
           '0005-changes',
+          '0006-changes-one-index',
         ]);
         expect(events.filter((e) => e.phase === 'backfill').map((e) => e.rows)).toEqual([500, 1000, 1200]);
         for (const i of [1, 777, 1200]) {

@@ -10,6 +10,7 @@ import { linearIndexUpkeepStatements } from './0002-linear-index-upkeep.js';
 import { taskBytesStatements } from './0003-task-bytes.js';
 import { retentionStatements } from './0004-retention.js';
 import { changesStatements } from './0005-changes.js';
+import { changesOneIndexStatements } from './0006-changes-one-index.js';
 
 /** One migration: a name that sorts after its predecessor's, and its statements. */
 export interface MigrationDefinition {
@@ -24,6 +25,7 @@ export const MIGRATIONS: readonly MigrationDefinition[] = Object.freeze([
   { name: '0003-task-bytes', statements: taskBytesStatements },
   { name: '0004-retention', statements: retentionStatements },
   { name: '0005-changes', statements: changesStatements },
+  { name: '0006-changes-one-index', statements: changesOneIndexStatements },
 ]);
 
 /** Names of every migration, oldest first. */
