@@ -9,8 +9,9 @@
  *   client) serves the new version, B's `load` polled in a tight loop (setImmediate apart).
  */
 import { withCache } from '@taskvault/cache';
-import type { AgentTask, NewTask, TaskStore } from '@taskvault/core';
+import type { AgentTask, TaskStore } from '@taskvault/core';
 import type { BackendSession } from './backends/types.js';
+import { newTaskDocument } from './document.js';
 import { type CellPlan, measureSides, percentile, type Side, type SideResult } from './harness.js';
 import { formatOps, table } from './markdown.js';
 import type { ProgressStream } from './progress.js';
@@ -38,17 +39,6 @@ export interface FeedCacheRecord {
 
 function figures(result: SideResult): SideFigures {
   return { opsPerSec: result.opsPerSec, p50Ms: result.p50Ms, p99Ms: result.p99Ms };
-}
-
-function task(id: string): NewTask {
-  return {
-    taskId: id,
-    status: 'running',
-    items: [
-      { requestId: `${id}:r`, role: 'user', content: 'look up the weather in Paris', createdAt: new Date() },
-    ],
-    data: { query: 'look up the weather in Paris', maxSteps: 10, notes: 'x'.repeat(1500) },
-  };
 }
 
 /** A watcher on its own store, draining the namespace's feed until stopped. */
@@ -88,9 +78,9 @@ async function writeCost(
   let created = 0;
   for (const op of WRITE_OPS) {
     const pool: AgentTask[] = [];
-    for (let i = 0; i < 64; i++) pool.push(await writer.create(task(`${op}-${created++}`)));
+    for (let i = 0; i < 64; i++) pool.push(await writer.create(newTaskDocument(`${op}-${created++}`)));
     const run = async (_w: number, seq: number) => {
-      if (op === 'create') return writer.create(task(`c-${created++}`));
+      if (op === 'create') return writer.create(newTaskDocument(`c-${created++}`));
       const slot = seq % pool.length;
       if (op === 'update') pool[slot] = await writer.update(pool[slot]!);
       else pool[slot] = await writer.patch(pool[slot]!.taskId, { data: { step: seq } });
@@ -116,7 +106,7 @@ async function hitLatency(
   plan: Omit<CellPlan, 'concurrency'>,
 ): Promise<NonNullable<FeedCacheRecord['hit']>> {
   const ids: string[] = [];
-  for (let i = 0; i < 64; i++) ids.push((await cached.create(task(`hit-${i}`))).taskId);
+  for (let i = 0; i < 64; i++) ids.push((await cached.create(newTaskDocument(`hit-${i}`))).taskId);
   for (const id of ids) await cached.load(id);
   const side = (store: TaskStore): Side => ({ run: (_w, seq) => store.load(ids[seq % ids.length]!) });
   const [plain, hit] = await measureSides([side(inner), side(cached)], { ...plan, concurrency: 1 });
@@ -127,7 +117,7 @@ async function invalidationDelay(
   writer: TaskStore,
   cached: TaskStore,
 ): Promise<NonNullable<FeedCacheRecord['delay']>> {
-  let current = await writer.create(task('delay'));
+  let current = await writer.create(newTaskDocument('delay'));
   const delays = new Float64Array(DELAY_SAMPLES);
   for (let i = 0; i < DELAY_SAMPLES; i++) {
     // held first, so what is timed is the invalidation, not a cold read
