@@ -143,16 +143,16 @@ describe('races with the feed', () => {
     const slow = cached.load(task.taskId);
     await hold.read;
     const newer = await other.patch(task.taskId, { data: { newer: true } });
-    const invalidated = cached.stats().invalidations;
-    // the feed has told the cache of the change before the slow read lands
-    await until(async () => {
-      await sleep(20);
-      return true;
-    });
+    // let the feed tell the cache of the change before the slow read lands
+    await sleep(50);
     hold.release();
     expect((await slow)?.version).toBe(1);
-    expect(cached.stats().invalidations).toBe(invalidated);
+    // had the stale answer been cached, this would be a hit on version 1
+    const hits = cached.stats().hits;
     expect(await cached.load(task.taskId)).toEqual(newer);
+    expect(cached.stats().hits).toBe(hits);
+    expect(await cached.load(task.taskId)).toEqual(newer); // the fresh answer is held
+    expect(cached.stats().hits).toBe(hits + 1);
   });
 
   it('a slow load of a task deleted and created anew meanwhile is not cached (same version, other task)', async () => {
@@ -167,7 +167,9 @@ describe('races with the feed', () => {
     await sleep(50);
     hold.release();
     expect((await slow)?.data).toEqual({ life: 1 });
+    const hits = cached.stats().hits;
     expect(await cached.load(task.taskId)).toEqual(reborn);
+    expect(cached.stats().hits).toBe(hits); // a miss: the first life's answer was not cached
     expect(await cached.load(task.taskId)).toEqual(reborn);
   });
 
