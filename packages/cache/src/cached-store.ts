@@ -191,8 +191,14 @@ export class CachedTaskStore<TData extends JsonObject = JsonObject> implements T
    */
   close(): Promise<void> {
     this.#closing ??= (async () => {
-      await this.#feed.stop();
-      await this.#inner.close();
+      // stop() aborts the watch at once; the inner store is closed without waiting for a read
+      // of the feed in flight to notice (closing it ends that read too)
+      const stopped = this.#feed.stop();
+      try {
+        await this.#inner.close();
+      } finally {
+        await stopped;
+      }
     })();
     return this.#closing;
   }
