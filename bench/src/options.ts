@@ -32,6 +32,10 @@ export interface BenchOptions {
   a2a: boolean;
   /** Time what OpenTelemetry reporting costs a memory store call (default on; `--no-telemetry`). */
   telemetry: boolean;
+  /** Time create/update/patch with and without a change-feed watcher (default on; `--no-feed`). */
+  feed: boolean;
+  /** Time cache hits against the store's load, and the invalidation delay (default on; `--no-cache`). */
+  cache: boolean;
   /** Where `<timestamp>.json` goes; null for nowhere. */
   resultsDir: string | null;
 }
@@ -77,6 +81,9 @@ Options:
                       the raw driver on Redis and PostgreSQL; about 20 s by default)
   --no-telemetry      skip what OpenTelemetry reporting costs a memory store call (off, API
                       without an SDK, SDK recording; about 20 s by default)
+  --no-feed           skip the change feed's write cost (create/update/patch with no watcher vs
+                      one watcher, per backend; a few seconds each)
+  --no-cache          skip the cache's hit latency and invalidation delay (per backend)
   --quick             CI smoke: ${QUICK.rounds} round of ${QUICK.durationMs} ms, warm-up ${QUICK.warmupMs} ms
   --results-dir DIR   where the JSON goes (default: bench/results); --no-results to write none
   --help              this text
@@ -128,6 +135,8 @@ export function parseOptions(argv: readonly string[], defaultResultsDir: string 
       peers: { type: 'boolean' },
       'no-a2a': { type: 'boolean' },
       'no-telemetry': { type: 'boolean' },
+      'no-feed': { type: 'boolean' },
+      'no-cache': { type: 'boolean' },
       'results-dir': { type: 'string' },
       'no-results': { type: 'boolean' },
       help: { type: 'boolean', short: 'h' },
@@ -156,6 +165,8 @@ export function parseOptions(argv: readonly string[], defaultResultsDir: string 
       peers: values.peers === true,
       a2a: values['no-a2a'] !== true,
       telemetry: values['no-telemetry'] !== true,
+      feed: values['no-feed'] !== true,
+      cache: values['no-cache'] !== true,
       resultsDir: values['no-results'] ? null : (values['results-dir'] ?? defaultResultsDir),
     },
   };

@@ -3,6 +3,7 @@ import fs from 'node:fs/promises';
 import path from 'node:path';
 import { a2aSection } from './a2a.js';
 import { copySection } from './copy.js';
+import { feedCacheSection } from './feed-cache.js';
 import { formatMs, formatOps, formatRatio, oneLine, table } from './markdown.js';
 import { peersSection } from './peer-report.js';
 import type { BackendRecord, BenchResults, CellRecord, TargetRecord } from './results.js';
@@ -231,6 +232,7 @@ export function renderMarkdown(results: BenchResults): string {
     scaleSection(results),
     copySection(results.copy),
     telemetrySection(results.telemetry),
+    feedCacheSection(results.backends),
     writeCostSection(results),
     targetsSection(results.targets),
   ].filter((s): s is string => s !== null);

@@ -2,6 +2,7 @@
 import type { A2ACellRecord } from './a2a.js';
 import type { BackendName, OpName } from './backends/types.js';
 import type { CopyRecord } from './copy.js';
+import type { FeedCacheRecord } from './feed-cache.js';
 import type { CellResult, SideResult } from './harness.js';
 import type { BenchOptions } from './options.js';
 import type { PeerOp } from './peers/types.js';
@@ -55,6 +56,9 @@ export interface BackendRecord {
   /** The A2A task store's save and load against its baseline (`a2a.ts`); empty with `--no-a2a`. */
   a2a: A2ACellRecord[];
   a2aError: string | null;
+  /** The change feed's write cost and the cache's figures (`feed-cache.ts`); null when skipped. */
+  feedCache: FeedCacheRecord | null;
+  feedCacheError: string | null;
   /** With `--peers`: the peers of this backend, measured or not. */
   peers: PeerRecord[];
   /** With `--peers` on Postgres: the pool size of the `(default pool)` rows. */

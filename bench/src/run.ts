@@ -20,6 +20,7 @@ import {
   type RawSides,
 } from './backends/types.js';
 import { measureCopy } from './copy.js';
+import { measureFeedCache } from './feed-cache.js';
 import { formatOps } from './markdown.js';
 import type { BenchOptions } from './options.js';
 import { type CellExtras, measureCell, openExtras } from './peer-cells.js';
@@ -78,6 +79,8 @@ async function runBackend(
     writeCostError: null,
     a2a: [],
     a2aError: null,
+    feedCache: null,
+    feedCacheError: null,
     peers: [],
     defaultPool: null,
     seconds: 0,
@@ -179,6 +182,22 @@ async function runBackend(
       } catch (error) {
         record.writeCostError = message(error);
         log.write(`  ${name} write cost: failed: ${record.writeCostError}\n`);
+      }
+    }
+    if ((options.feed || options.cache) && session.feedStore !== undefined) {
+      try {
+        // shorter runs than a cell (c=1 only, six side-pairs per backend): the whole default run
+        // stays within its 3 minutes
+        const plan = {
+          rounds: options.rounds,
+          durationMs: Math.min(options.durationMs, 150),
+          warmupMs: Math.min(options.warmupMs, 50),
+        };
+        const parts = { feed: options.feed, cache: options.cache };
+        record.feedCache = await measureFeedCache(session, parts, plan, log);
+      } catch (error) {
+        record.feedCacheError = message(error);
+        log.write(`  ${name} feed and cache: failed: ${record.feedCacheError}\n`);
       }
     }
   } catch (error) {

@@ -71,6 +71,14 @@ describe('pnpm bench --quick on memory', () => {
         true,
       );
 
+      expect(memory.feedCacheError).toBeNull();
+      expect(memory.feedCache!.writes.map((w) => w.op)).toEqual(['create', 'update', 'patch']);
+      for (const w of memory.feedCache!.writes) expect(w.watched.opsPerSec).toBeGreaterThan(0);
+      expect(memory.feedCache!.hit!.cached.p50Ms).toBeGreaterThanOrEqual(0);
+      expect(memory.feedCache!.delay!.samples).toBe(40);
+      expect(stdout.text).toContain('### Change feed and cache');
+      expect(stdout.text).toMatch(/\| memory \| patch \| /);
+
       expect(stdout.text).toContain('## memory');
       expect(stdout.text).toContain('| patch (appendItems) | 32 |');
       expect(stdout.text).toContain('## Targets');
@@ -168,6 +176,15 @@ describe('bench helpers', () => {
     expect(parseScale('1m')).toEqual([10_000, 1_000_000]);
     expect(parseScale('none')).toEqual([]);
     expect(() => parseScale('lots')).toThrow('--scale');
+  });
+
+  it('--no-feed and --no-cache skip the parts of the feed and cache section', () => {
+    const parsed = parseOptions(['--no-feed'], null);
+    if (!parsed.help) expect(parsed.options).toMatchObject({ feed: false, cache: true });
+    const both = parseOptions(['--no-feed', '--no-cache'], null);
+    if (!both.help) expect(both.options).toMatchObject({ feed: false, cache: false });
+    const none = parseOptions([], null);
+    if (!none.help) expect(none.options).toMatchObject({ feed: true, cache: true });
   });
 
   it('--quick shortens every cell', () => {

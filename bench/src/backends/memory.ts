@@ -56,8 +56,10 @@ function rawMemorySides(maxConcurrency: number): RawSides {
 
 /** Opens the memory backend: nothing to start. */
 export async function openMemory(options: BackendOptions): Promise<BackendSession> {
-  const { MemoryTaskStore } = await loadMemoryPackage();
+  const { MemoryTaskStore, MemoryRegistry } = await loadMemoryPackage();
   const stores: TaskStore[] = [];
+  // the feed section's stores share one registry, as stores on one server share a namespace
+  const feedRegistry = new MemoryRegistry();
   const track = (store: TaskStore) => {
     stores.push(store);
     return store;
@@ -74,6 +76,7 @@ export async function openMemory(options: BackendOptions): Promise<BackendSessio
     peerTarget: async () => null,
     scaleStore: async () => track(new MemoryTaskStore({ namespace: 'bench-scale' })),
     a2aStore: async () => track(new MemoryTaskStore({ namespace: 'bench-a2a' })),
+    feedStore: async (namespace) => track(new MemoryTaskStore({ namespace, registry: feedRegistry })),
     close: async () => {
       await Promise.all(stores.map((s) => s.close()));
     },

@@ -125,6 +125,7 @@ export async function openPostgres(options: BackendOptions): Promise<BackendSess
       peerTarget: (slug) => server.createDatabase(`bench_peer_${slug}`),
       scaleStore: async () => open(scaleUrl, 'bench-scale', options.maxConcurrency),
       a2aStore: async () => open(opsUrl, 'bench-a2a', options.maxConcurrency),
+      feedStore: async (namespace) => open(opsUrl, namespace, 4),
       close: async () => {
         await Promise.all(stores.map((s) => s.close()));
         await Promise.all(pools.map((p) => p.end()));

@@ -86,6 +86,7 @@ export async function openRedis(options: BackendOptions): Promise<BackendSession
       scaleStore: async () =>
         track(stores, new RedisTaskStore({ url: server.url, namespace: 'bench-scale' })),
       a2aStore: async () => track(stores, new RedisTaskStore({ url: server.url, namespace: 'bench-a2a' })),
+      feedStore: async (namespace) => track(stores, new RedisTaskStore({ url: server.url, namespace })),
       close: async () => {
         await closeAll(stores, raw);
         await server.destroy();
@@ -120,6 +121,7 @@ export async function openRedisCluster(options: BackendOptions): Promise<Backend
       releaseOps: () => releaseOps(stores, raw),
       peerTarget: async () => null,
       scaleStore: async () => open('bench-scale'),
+      feedStore: async (namespace) => open(namespace),
       close: async () => {
         await closeAll(stores, raw);
         await cluster.destroy();

@@ -112,6 +112,7 @@ export async function openSqlite(options: BackendOptions): Promise<BackendSessio
     },
     peerTarget: async () => null,
     scaleStore: async () => open('scale.db', 'bench-scale'),
+    feedStore: async (namespace) => open('feed.db', namespace),
     close: async () => {
       await Promise.all(stores.map((s) => s.close()));
       for (const db of connections) db.close();

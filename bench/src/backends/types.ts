@@ -75,6 +75,12 @@ export interface BackendSession {
    * store so the raw fixtures are still there; absent where the A2A cells do not run.
    */
   a2aStore?(): Promise<TaskStore>;
+  /**
+   * A new store on `namespace` with a client of its own, as another process would open it:
+   * stores opened on one namespace share its tasks. For the change feed and cache section
+   * (`feed-cache.ts`).
+   */
+  feedStore?(namespace: string): Promise<TaskStore>;
   /** Closes clients and stops the servers this session started. */
   close(): Promise<void>;
 }

@@ -53,7 +53,7 @@ const FAMILIES: [string, (scenario: Scenario, options: SuiteOptions) => void][] 
   ['verify', verifyCases],
   ['restore', restoreCases],
   ['round trip', roundTripCases],
-  ['telemetry', telemetryCases],
+  ['telemetry', (scenario, options) => telemetryCases(scenario, options.cachedReads)],
   ['changes', (scenario, options) => changeCases(scenario, options.sharedNamespaces)],
   ['lifecycle', lifecycleCases],
 ];

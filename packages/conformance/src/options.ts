@@ -54,6 +54,13 @@ export interface DescribeTaskStoreOptions {
    * cases that need two stores on one namespace.
    */
   sharedNamespaces?: boolean;
+  /**
+   * Whether the store answers `load` and `loadByRequestId` from an in-process cache in front of a
+   * backend (as `@taskvault/cache`'s `withCache` does). Default false; true skips, saying why, the
+   * telemetry cases that count a backend's spans call by call, as a read served from memory
+   * reaches no backend.
+   */
+  cachedReads?: boolean;
   /** vitest timeout per test, in ms; default 20000. */
   timeoutMs?: number;
   /** fast-check runs of each property test; default 50. */
@@ -65,6 +72,7 @@ export interface SuiteOptions extends DescribeTaskStoreOptions {
   timeoutMs: number;
   numRuns: number;
   sharedNamespaces: boolean;
+  cachedReads: boolean;
 }
 
 export function withDefaults(options: DescribeTaskStoreOptions): SuiteOptions {
@@ -73,5 +81,6 @@ export function withDefaults(options: DescribeTaskStoreOptions): SuiteOptions {
     timeoutMs: options.timeoutMs ?? 20_000,
     numRuns: options.numRuns ?? 50,
     sharedNamespaces: options.sharedNamespaces ?? true,
+    cachedReads: options.cachedReads ?? false,
   };
 }

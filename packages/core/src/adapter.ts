@@ -88,6 +88,7 @@ export {
   Sweeper,
   sweepWithInterval,
 } from './sweeper.js';
+export { copyTask } from './task-copy.js';
 export type {
   ListPosition,
   NormalizedFilter,

@@ -14,6 +14,7 @@ import {
 import {
   type BaseStoreOptions,
   type CleanupRequest,
+  copyTask,
   type NormalizedFilter,
   type NormalizedListQuery,
   type PatchRequest,
@@ -34,7 +35,6 @@ import type { TaskEntry } from './entry.js';
 import { countEntries, listEntries } from './list-walk.js';
 import type { NamespaceTable } from './namespace-table.js';
 import { MemoryRegistry } from './registry.js';
-import { copyTask } from './task-copy.js';
 import { patchedSize } from './task-size.js';
 import { verifyTable } from './verify-walk.js';
 

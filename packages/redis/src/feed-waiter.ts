@@ -49,7 +49,8 @@ export class FeedWaiter {
     return new Promise<void>((resolve, reject) => {
       const done = () => {
         clearTimeout(timer);
-        signal.removeEventListener('abort', done);
+        // the listener added below, or every wait of a long watch would leave one on its signal
+        signal.removeEventListener('abort', waiter.resolve);
         this.#waiters.delete(waiter);
       };
       const waiter: Waiter = {

@@ -1,13 +1,13 @@
 /**
- * Copies a stored task for a reader. Stored values are already checked JSON (core validated and
- * copied them on the way in), so a copy needs no checks: plain recursion over arrays and plain
- * objects, new Date objects. Measured at ~9x the speed of `structuredClone` on a 2 KB task.
+ * Copies a checked task: a store's record for a reader, a cache's entry for a caller. Its values
+ * are already checked JSON (core validated and copied them on the way in), so a copy needs no
+ * checks: plain recursion over arrays and plain objects, new Date objects. Measured at ~9x the speed of `structuredClone` on a 2 KB task.
  */
-import type { AgentTask, JsonObject, JsonValue, TaskItem } from '@taskvault/core';
-import { setOwnKey } from '@taskvault/core/adapter';
+import { setOwnKey } from './json-copy.js';
+import type { AgentTask, JsonObject, JsonValue, TaskItem } from './task.js';
 
 /** A deep copy of a JSON value known to be valid (no cycles, only plain objects and arrays). */
-export function copyJson(value: JsonValue): JsonValue {
+function copyJson(value: JsonValue): JsonValue {
   if (typeof value !== 'object' || value === null) return value;
   if (Array.isArray(value)) {
     const n = value.length;

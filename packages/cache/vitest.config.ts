@@ -1,0 +1,28 @@
+import { fileURLToPath } from 'node:url';
+import { defineConfig } from 'vitest/config';
+
+const here = (path: string) => fileURLToPath(new URL(path, import.meta.url));
+
+export default defineConfig({
+  resolve: {
+    // Test the sources of core, the suite and the memory store as they are now; the Redis and
+    // PostgreSQL stores run built (turbo builds them first) on the same core sources, so one
+    // TaskStoreError class is seen everywhere.
+    alias: [
+      { find: /^@taskvault\/core$/, replacement: here('../core/src/index.ts') },
+      { find: /^@taskvault\/core\/adapter$/, replacement: here('../core/src/adapter.ts') },
+      { find: /^@taskvault\/conformance$/, replacement: here('../conformance/src/index.ts') },
+      { find: /^@taskvault\/memory$/, replacement: here('../memory/src/index.ts') },
+      { find: /^@taskvault\/cache$/, replacement: here('./src/index.ts') },
+    ],
+  },
+  test: {
+    include: ['test/**/*.test.ts'],
+    // starting servers, killing and restarting them take seconds
+    testTimeout: 30_000,
+    hookTimeout: 90_000,
+    // the fault tests kill servers: keep files apart
+    fileParallelism: false,
+    pool: 'forks',
+  },
+});
