@@ -168,9 +168,16 @@ export function pairedRatio(a: SideResult, b: SideResult): number {
 /**
  * Measures several sides of one cell in the same rounds: one warm-up of each, then `rounds`
  * rounds in which every side runs once, in the order given (A/B/C/A/B/C...), so drift in the
- * machine hits all of them alike. Compare two of them with `pairedRatio`.
+ * machine hits all of them alike. Compare two of them with `pairedRatio`. With `rotate`, round r
+ * starts at side r (A/B/C, B/C/A, C/A/B...): a side's place in the round then changes too, so
+ * what one side leaves behind (garbage, a timer) does not always fall on the same neighbour —
+ * measured: two identical sides, one always right after the other, differed by up to 10 %.
  */
-export async function measureSides(sides: readonly Side[], plan: CellPlan): Promise<SideResult[]> {
+export async function measureSides(
+  sides: readonly Side[],
+  plan: CellPlan,
+  { rotate = false }: { rotate?: boolean } = {},
+): Promise<SideResult[]> {
   collectGarbage('major');
   const expected = sides.map(() => 1000);
   if (plan.warmupMs > 0) {
@@ -181,7 +188,9 @@ export async function measureSides(sides: readonly Side[], plan: CellPlan): Prom
   }
   const rounds: RunResult[][] = sides.map(() => []);
   for (let round = 0; round < plan.rounds; round++) {
-    for (const [i, side] of sides.entries()) {
+    for (let k = 0; k < sides.length; k++) {
+      const i = rotate ? (round + k) % sides.length : k;
+      const side = sides[i]!;
       const run = await runSide(side, plan, plan.durationMs, expected[i]!);
       expected[i] = run.ops;
       rounds[i]!.push(run);

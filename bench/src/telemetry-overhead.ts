@@ -96,7 +96,7 @@ export async function measureTelemetryOverhead(
       const sides = TELEMETRY_SIDES.map((name) =>
         sideFor(op, () => new MemoryTaskStore({ namespace: 'bench-otel', telemetry: options[name] }), stores),
       );
-      const results = await measureSides(sides, { ...plan, concurrency: 1 });
+      const results = await measureSides(sides, { ...plan, concurrency: 1 }, { rotate: true });
       const off = results[0]!;
       const row: TelemetryOverheadRow = {
         op,

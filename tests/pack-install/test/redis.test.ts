@@ -1,22 +1,30 @@
-/** Core + redis installed alone by npm from our tarballs, run as a user would against a real server. */
+/**
+ * Core + redis (+ the cache, which needs nothing but core) installed alone by npm from our
+ * tarballs, run as a user would against a real server.
+ */
+import { readdirSync } from 'node:fs';
+import { join } from 'node:path';
 import { type RedisServerHandle, redisForTests } from '@taskvault/test-servers';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   backendProject,
+  copyFixtures,
   declaredRange,
   installed,
   installedVersion,
   newestWithin,
+  packageManifest,
   sh,
   typecheckBoth,
   typesCheckedElsewhere,
 } from './support/user-project.js';
 
-describe('core + redis installed alone', () => {
+describe('core + redis + cache installed alone', () => {
   let redis: RedisServerHandle;
   let dir: string;
   beforeAll(async () => {
-    [redis, dir] = await Promise.all([redisForTests(), backendProject('redis')]);
+    [redis, dir] = await Promise.all([redisForTests(), backendProject('redis', { with: ['cache'] })]);
+    copyFixtures(dir, ['check-cache.mjs']);
   }, 240_000);
   afterAll(async () => redis?.destroy());
 
@@ -27,6 +35,23 @@ describe('core + redis installed alone', () => {
     expect(installed(dir, '@taskvault/postgres')).toBe(false);
     expect(installed(dir, '@taskvault/memory')).toBe(false);
   });
+
+  it('brings nothing for the cache but the package itself', () => {
+    const ours = readdirSync(join(dir, 'node_modules/@taskvault')).sort();
+    expect(ours).toStrictEqual(['cache', 'core', 'redis']);
+    expect(Object.keys(packageManifest(dir, '@taskvault/cache').dependencies ?? {})).toStrictEqual([
+      '@taskvault/core',
+    ]);
+  });
+
+  it('serves loads from memory and follows another store’s writes (the cache, from ESM)', async () => {
+    expect(await sh('node', ['check-cache.mjs', redis.url], dir)).toContain('esm cache ok');
+  }, 60_000);
+
+  it('loads the cache from CommonJS too', async () => {
+    const script = "console.log(typeof require('@taskvault/cache').withCache)";
+    expect(await sh('node', ['-e', script], dir)).toContain('function');
+  }, 60_000);
 
   it('installs the newest ioredis within our range, with the types its .d.ts files import', async () => {
     const range = declaredRange('redis', 'ioredis');

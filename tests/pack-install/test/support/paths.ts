@@ -16,6 +16,7 @@ export const PUBLISHED = [
   'redis',
   'postgres',
   'sqlite',
+  'cache',
   'conformance',
   'openai-agents',
   'a2a',

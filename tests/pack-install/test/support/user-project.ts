@@ -109,9 +109,9 @@ export function copyFixtures(dir: string, files: Array<string | Record<string, s
 /** A project with core and one backend, and the ESM, CommonJS and TypeScript checks of it. */
 export async function backendProject(
   adapter: 'redis' | 'postgres' | 'sqlite',
-  options?: Parameters<typeof npmInstall>[2],
+  options: Parameters<typeof npmInstall>[2] & { with?: Published[] } = {},
 ): Promise<string> {
-  const dir = await npmInstall(adapter, [adapter], options);
+  const dir = await npmInstall(adapter, [adapter, ...(options.with ?? [])], options);
   copyFixtures(dir, ['check.mjs', 'check.cjs', `check-${adapter}.ts`]);
   return dir;
 }
@@ -167,8 +167,16 @@ export function installed(dir: string, name: string): boolean {
   return existsSync(join(dir, 'node_modules', name, 'package.json'));
 }
 
+/** The package.json of an installed package. */
+export function packageManifest(
+  dir: string,
+  name: string,
+): { version: string; dependencies?: Record<string, string> } {
+  return JSON.parse(readFileSync(join(dir, 'node_modules', name, 'package.json'), 'utf8'));
+}
+
 export function installedVersion(dir: string, name: string): string {
-  return JSON.parse(readFileSync(join(dir, 'node_modules', name, 'package.json'), 'utf8')).version;
+  return packageManifest(dir, name).version;
 }
 
 /** The range a published package of ours declares for a dependency. */
