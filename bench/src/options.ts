@@ -40,17 +40,27 @@ export interface BenchOptions {
   resultsDir: string | null;
 }
 
-/** Defaults sized so the whole default run fits in 3 minutes on a 2-core machine. */
+/**
+ * Defaults sized so the whole default run fits in 3 minutes on a 2-core machine (about 2.5 min
+ * measured, servers and the build included): a quick look at every cell. 150 ms per side is a few
+ * hundred calls even for a PostgreSQL write, and ratios come from the same round, so drift cancels.
+ */
 export const DEFAULTS = {
   rounds: 3,
-  durationMs: 250,
-  warmupMs: 100,
+  durationMs: 150,
+  warmupMs: 50,
   scaleDurationMs: 300,
   concurrency: [1, 32],
   shards: 8,
   scale: '10k',
   writeCost: '10,1k,20k',
 } as const;
+
+/**
+ * What `--peers` changes unless given explicitly: the comparison the README carries, so more and
+ * longer rounds than the default run (PEERS.md's figures are medians of 5 rounds).
+ */
+export const PEERS = { rounds: 5, durationMs: 250, warmupMs: 100 } as const;
 
 /** What `--quick` changes: a few hundred ms per cell, for a CI smoke run. */
 export const QUICK = { rounds: 1, durationMs: 60, warmupMs: 20, scaleDurationMs: 50 } as const;
@@ -67,16 +77,19 @@ Options:
   --ops LIST          comma-separated: ${OP_NAMES.join(',')} (default: all); none for scale only
   --concurrency LIST  closed-loop workers per cell (default: ${DEFAULTS.concurrency.join(',')})
   --scale SIZE        10k (default), 1m (= 10k then 1M), none, or a list such as 1k,10k,100k
-  --rounds N          A/B rounds per cell; medians are reported (default: ${DEFAULTS.rounds})
-  --duration-ms N     timed ms per side per round (default: ${DEFAULTS.durationMs})
-  --warmup-ms N       untimed ms per side before the first round (default: ${DEFAULTS.warmupMs})
+  --rounds N          A/B rounds per cell; medians are reported (default: ${DEFAULTS.rounds};
+                      ${PEERS.rounds} with --peers)
+  --duration-ms N     timed ms per side per round (default: ${DEFAULTS.durationMs}; ${PEERS.durationMs} with --peers)
+  --warmup-ms N       untimed ms per side before the first round (default: ${DEFAULTS.warmupMs};
+                      ${PEERS.warmupMs} with --peers)
   --scale-duration-ms N  ms per query per size in the scale runs (default: ${DEFAULTS.scaleDurationMs})
   --write-cost SIZES  items in the tasks a 1-item and a 1,000-item patch are timed on
                       (default: ${DEFAULTS.writeCost}); none to skip
   --shards N          Redis Cluster shards of the namespace (default: ${DEFAULTS.shards})
   --peers             also time the libraries of PEERS.md (Keyv, @a2a-js/sdk, LangGraph, BullMQ)
                       on create/load/update in the same rounds, and on Postgres taskvault and raw
-                      at the store's default pool of 10 next to the same pool
+                      at the store's default pool of 10 next to the same pool; the reference run:
+                      ${PEERS.rounds} rounds of ${PEERS.durationMs} ms per cell (about 9 minutes)
   --no-a2a            skip the A2A task store's save/load (against InMemoryTaskStore on memory,
                       the raw driver on Redis and PostgreSQL; about 20 s by default)
   --no-telemetry      skip what OpenTelemetry reporting costs a memory store call (off, API
@@ -144,7 +157,8 @@ export function parseOptions(argv: readonly string[], defaultResultsDir: string 
   });
   if (values.help) return { help: true };
   const quick = values.quick === true;
-  const base = quick ? QUICK : DEFAULTS;
+  const peers = values.peers === true;
+  const base = quick ? QUICK : peers ? { ...DEFAULTS, ...PEERS } : DEFAULTS;
   const concurrency = values.concurrency
     ? values.concurrency.split(',').map((c) => positiveInt('--concurrency', c.trim(), 1))
     : [...DEFAULTS.concurrency];
@@ -162,7 +176,7 @@ export function parseOptions(argv: readonly string[], defaultResultsDir: string 
       writeCost: parseWriteCost(values['write-cost'] ?? DEFAULTS.writeCost),
       shards: positiveInt('--shards', values.shards, DEFAULTS.shards),
       quick,
-      peers: values.peers === true,
+      peers,
       a2a: values['no-a2a'] !== true,
       telemetry: values['no-telemetry'] !== true,
       feed: values['no-feed'] !== true,

@@ -58,6 +58,16 @@ function executionOrder(ops: readonly OpName[]): OpName[] {
   return EXECUTION_ORDER.filter((op) => ops.includes(op));
 }
 
+/** Logs how long a section of a backend's run took, so a slow default run shows where its time went. */
+function sectionTimer(name: BackendName, log: ProgressStream): (section: string) => void {
+  let last = performance.now();
+  return (section) => {
+    const now = performance.now();
+    log.write(`  ${name} ${section}: ${((now - last) / 1000).toFixed(1)} s\n`);
+    last = now;
+  };
+}
+
 function message(error: unknown): string {
   return error instanceof Error ? `${error.name}: ${error.message}` : String(error);
 }
@@ -96,6 +106,8 @@ async function runBackend(
   }
   record.description = session.description;
   log.write(`${name}: ${session.description}\n`);
+  const took = sectionTimer(name, log);
+  took('servers started');
   let extras: CellExtras | null = null;
   let raw: RawSides | null = null;
   try {
@@ -146,6 +158,7 @@ async function runBackend(
       record.cells.sort((a, b) => OP_NAMES.indexOf(a.op) - OP_NAMES.indexOf(b.op));
       await extras?.close();
       extras = null;
+      took('cells');
     }
     if (options.a2a) {
       try {
@@ -154,6 +167,7 @@ async function runBackend(
         record.a2aError = message(error);
         log.write(`  ${name} a2a: failed: ${record.a2aError}\n`);
       }
+      took('a2a');
     }
     if (options.ops.length > 0 || options.a2a) await session.releaseOps();
     if (options.scale.length > 0) {
@@ -170,6 +184,7 @@ async function runBackend(
         record.scaleError = message(error);
         log.write(`  ${name} scale: failed: ${record.scaleError}\n`);
       }
+      took('scale');
     }
     if (options.writeCost.length > 0) {
       try {
@@ -183,15 +198,16 @@ async function runBackend(
         record.writeCostError = message(error);
         log.write(`  ${name} write cost: failed: ${record.writeCostError}\n`);
       }
+      took('write cost');
     }
     if ((options.feed || options.cache) && session.feedStore !== undefined) {
       try {
-        // shorter runs than a cell (c=1 only, six side-pairs per backend): the whole default run
+        // shorter runs than a cell (c=1 only, four side-pairs per backend): the whole default run
         // stays within its 3 minutes
         const plan = {
           rounds: options.rounds,
-          durationMs: Math.min(options.durationMs, 150),
-          warmupMs: Math.min(options.warmupMs, 50),
+          durationMs: Math.min(options.durationMs, 100),
+          warmupMs: Math.min(options.warmupMs, 30),
         };
         const parts = { feed: options.feed, cache: options.cache };
         record.feedCache = await measureFeedCache(session, parts, plan, log);
@@ -199,6 +215,7 @@ async function runBackend(
         record.feedCacheError = message(error);
         log.write(`  ${name} feed and cache: failed: ${record.feedCacheError}\n`);
       }
+      took('feed and cache');
     }
   } catch (error) {
     record.error = message(error);
@@ -220,11 +237,19 @@ export async function runBench(options: BenchOptions, log: ProgressStream): Prom
   const backends: BackendRecord[] = [];
   for (const name of options.backends) backends.push(await runBackend(name, options, log));
   // The copy between backends needs both of them, and sizes to copy.
+  let mark = performance.now();
+  const since = (section: string) => {
+    const now = performance.now();
+    log.write(`${section}: ${((now - mark) / 1000).toFixed(1)} s\n`);
+    mark = now;
+  };
   const copy =
     options.scale.length > 0 && options.backends.includes('redis') && options.backends.includes('postgres')
       ? await measureCopy(options.scale, log)
       : null;
+  if (copy !== null) since('copy');
   const telemetry = options.telemetry ? await telemetryRecord(options, log) : null;
+  if (telemetry !== null) since('telemetry');
   const cpus = os.cpus();
   return {
     startedAt,
@@ -244,11 +269,11 @@ export async function runBench(options: BenchOptions, log: ProgressStream): Prom
   };
 }
 
-/** The telemetry section, with more rounds than a cell: the differences it looks for are small. */
+/** The telemetry section, with twice a cell's rounds: the differences it looks for are small. */
 async function telemetryRecord(options: BenchOptions, log: ProgressStream): Promise<TelemetryRecord> {
   try {
     const plan = {
-      rounds: Math.max(options.rounds * 3, 3),
+      rounds: Math.max(options.rounds * 2, 3),
       durationMs: options.durationMs,
       warmupMs: options.warmupMs,
     };

@@ -192,6 +192,17 @@ describe('bench helpers', () => {
     expect(parsed.help).toBe(false);
     if (!parsed.help) expect(parsed.options).toMatchObject({ rounds: 1, durationMs: 60, resultsDir: null });
   });
+
+  it('--peers is the longer reference run; explicit flags still win', () => {
+    const plain = parseOptions([], null);
+    if (!plain.help) expect(plain.options).toMatchObject({ rounds: 3, durationMs: 150, warmupMs: 50 });
+    const peers = parseOptions(['--peers'], null);
+    if (!peers.help)
+      expect(peers.options).toMatchObject({ peers: true, rounds: 5, durationMs: 250, warmupMs: 100 });
+    const chosen = parseOptions(['--peers', '--rounds', '2', '--duration-ms', '90'], null);
+    if (!chosen.help) expect(chosen.options).toMatchObject({ rounds: 2, durationMs: 90, warmupMs: 100 });
+    expect(plain.help || peers.help || chosen.help).toBe(false);
+  });
 });
 
 describe('write cost on big tasks', () => {
