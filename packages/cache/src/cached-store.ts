@@ -90,12 +90,13 @@ export class CachedTaskStore<TData extends JsonObject = JsonObject> implements T
     const held = this.#closing === null ? this.#cache.hit(taskId) : undefined;
     if (held !== undefined) return held as AgentTask<TData>;
     const flight = this.#cache.begin(taskId);
-    let task: AgentTask<TData> | null = null;
+    // undefined until the inner load answers: a call that throws reports no answer
+    let task: AgentTask<TData> | null | undefined;
     try {
       task = await this.#inner.load(taskId);
       return task;
     } finally {
-      this.#cache.loaded(flight, task as AgentTask | null);
+      this.#cache.loaded(flight, task as AgentTask | null | undefined);
     }
   }
 
@@ -104,12 +105,12 @@ export class CachedTaskStore<TData extends JsonObject = JsonObject> implements T
     const held = this.#closing === null ? this.#cache.hitRequest(requestId) : undefined;
     if (held !== undefined) return held as AgentTask<TData>;
     const flight = this.#cache.begin(null);
-    let task: AgentTask<TData> | null = null;
+    let task: AgentTask<TData> | null | undefined;
     try {
       task = await this.#inner.loadByRequestId(requestId);
       return task;
     } finally {
-      this.#cache.loadedByRequest(flight, requestId, task as AgentTask | null);
+      this.#cache.loadedByRequest(flight, requestId, task as AgentTask | null | undefined);
     }
   }
 

@@ -125,16 +125,18 @@ export class TaskCache {
     return this.#serving ? this.#flights.begin(taskId) : GROUNDED;
   }
 
-  /** A `load` landed with `task`. */
-  loaded(flight: Flight, task: AgentTask | null): void {
-    if (this.#flights.end(flight, task) && task !== null) this.#hold(task);
-    if (flight.key !== null) this.#saw(flight.key, task);
+  /** A `load` landed with `task` (`undefined`: it failed). */
+  loaded(flight: Flight, task: AgentTask | null | undefined): void {
+    if (this.#flights.end(flight, task ?? null) && task) this.#hold(task);
+    // a read that failed saw nothing: no sighting, or it would make the other flights' answers
+    // on that task uncacheable for no reason
+    if (flight.key !== null && task !== undefined) this.#saw(flight.key, task);
   }
 
-  /** A `loadByRequestId` landed with `task`. */
-  loadedByRequest(flight: Flight, requestId: string, task: AgentTask | null): void {
-    const cacheable = this.#flights.end(flight, task);
-    if (task === null) return;
+  /** A `loadByRequestId` landed with `task` (`undefined`: it failed). */
+  loadedByRequest(flight: Flight, requestId: string, task: AgentTask | null | undefined): void {
+    const cacheable = this.#flights.end(flight, task ?? null);
+    if (!task) return;
     this.#saw(task.taskId, task);
     if (!cacheable || !this.#hold(task)) return;
     const entry = { taskId: task.taskId, generation: this.#requestGeneration };

@@ -4,7 +4,7 @@ import { expectTaskError, item, newTask, sleep, uniqueId } from '@taskvault/conf
 import { TaskLoadError, TaskStoreConfigError, type TaskStoreError } from '@taskvault/core';
 import { MemoryTaskStore } from '@taskvault/memory';
 import { afterEach, describe, expect, it } from 'vitest';
-import { BreakableFeed, registry, SlowReads, until } from './support.js';
+import { BreakableFeed, FailingReads, registry, SlowReads, until } from './support.js';
 
 const opened: { close(): Promise<void> }[] = [];
 afterEach(async () => {
@@ -152,6 +152,22 @@ describe('races with the feed', () => {
     expect(await cached.load(task.taskId)).toEqual(newer);
     expect(cached.stats().hits).toBe(hits);
     expect(await cached.load(task.taskId)).toEqual(newer); // the fresh answer is held
+    expect(cached.stats().hits).toBe(hits + 1);
+  });
+
+  it('a load that failed meanwhile does not keep a concurrent load of that task from being cached', async () => {
+    const { inner, cached, other } = await pair({}, FailingReads);
+    const task = await other.create(newTask());
+    const hold = (inner as FailingReads).holdNextRead();
+    const slow = cached.load(task.taskId);
+    await hold.read;
+    (inner as FailingReads).failNext = true;
+    await expectTaskError(cached.load(task.taskId), { type: TaskLoadError, code: 'BACKEND_UNAVAILABLE' });
+    hold.release();
+    expect(await slow).toEqual(task);
+    // the failed read saw nothing, so the slow read's answer (nothing changed) is held
+    const hits = cached.stats().hits;
+    expect(await cached.load(task.taskId)).toEqual(task);
     expect(cached.stats().hits).toBe(hits + 1);
   });
 

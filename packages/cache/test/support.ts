@@ -54,6 +54,19 @@ export class SlowReads extends MemoryTaskStore {
   }
 }
 
+/** A {@link SlowReads} whose next `load` fails with BACKEND_UNAVAILABLE, once, when `failNext` is set. */
+export class FailingReads extends SlowReads {
+  failNext = false;
+
+  override async load(taskId: string): Promise<AgentTask | null> {
+    if (this.failNext) {
+      this.failNext = false;
+      throw taskStoreError('load', 'BACKEND_UNAVAILABLE', { detail: 'read failed by the test' });
+    }
+    return super.load(taskId);
+  }
+}
+
 /** A memory store whose feed fails with BACKEND_UNAVAILABLE while `broken` is set. */
 export class BreakableFeed extends MemoryTaskStore {
   broken = false;

@@ -126,14 +126,19 @@ describe('taskvault on real backends', () => {
       const lines = readFileSync(exported, 'utf8').split('\n').filter(Boolean);
       expect(lines.map(lineToTask)).toEqual(EXPECTED);
 
-      for (const to of ready().filter((b) => b !== from)) {
-        const ns2 = `rt-${randomUUID()}`;
-        const again = await spawnCli(['import', exported, '--to', to.url, '--namespace', ns2]);
-        expect(again.code, again.stderr).toBe(0);
-        const target = await open(to.url, ns2);
-        expect(await allTasks(target), `${from.name} -> ${to.name}`).toEqual(EXPECTED);
-        await target.close();
-      }
+      // the other backends side by side: separate processes and servers, mostly waiting on them
+      await Promise.all(
+        ready()
+          .filter((b) => b !== from)
+          .map(async (to) => {
+            const ns2 = `rt-${randomUUID()}`;
+            const again = await spawnCli(['import', exported, '--to', to.url, '--namespace', ns2]);
+            expect(again.code, again.stderr).toBe(0);
+            const target = await open(to.url, ns2);
+            expect(await allTasks(target), `${from.name} -> ${to.name}`).toEqual(EXPECTED);
+            await target.close();
+          }),
+      );
     }
   }, 600_000);
 

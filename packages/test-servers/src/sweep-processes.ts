@@ -140,6 +140,10 @@ export async function checkOneSweeper(scenario: OneSweeperScenario): Promise<One
     const phase2 = sweepers(killedAt);
     if (phase2.length !== 1)
       throw new Error(`after the takeover children ${phase2.join(', ')} all swept: one sweeper expected`);
+    // the write in flight resolves before `written` is read: a sweeper may already have removed
+    // the task it created, and `removed <= written - left` must count it on both sides
+    writing = false;
+    await writer;
     if (writeError !== null) throw writeError;
     const removed = children.reduce((n, c) => n + c.events.reduce((m, e) => m + e.removed, 0), 0);
     return { first, second, takeoverMs, removed, written };

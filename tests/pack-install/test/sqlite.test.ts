@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import {
   backendProject,
+  compilerCacheEnv,
   declaredRange,
   installed,
   installedVersion,
@@ -22,10 +23,16 @@ describe('core + sqlite installed alone, better-sqlite3 built from source by npm
     // test (its install prefix holds include/node), as on a machine the prebuilds do not cover or
     // that cannot download them. Named here because pnpm hands scripts the nodedir of the
     // user's npmrc (this machine's Node 20), whatever Node runs them. JOBS: make runs as many
-    // compilers as there are cores (node-gyp's default is one).
+    // compilers as there are cores (node-gyp's default is one). The compiler cache, when there is
+    // one, spares compiling SQLite itself again on each Node version.
     dir = await backendProject('sqlite', {
       timeoutMs: 600_000,
-      env: { npm_config_build_from_source: 'true', npm_config_nodedir: runningNodeDir(), JOBS: 'max' },
+      env: {
+        npm_config_build_from_source: 'true',
+        npm_config_nodedir: runningNodeDir(),
+        JOBS: 'max',
+        ...compilerCacheEnv(),
+      },
     });
     file = join(dir, 'tasks.db');
   }, 660_000);

@@ -232,9 +232,13 @@ export function changeCases(scenario: Scenario, sharedNamespaces: boolean): void
 
   scenario('break, an aborted signal and close() each end the iteration, without an error', async (h) => {
     const store = await h.store();
+    const first = store.watch();
     const broken = (async () => {
-      for await (const _ of store.watch()) break;
+      for await (const _ of first) break;
     })();
+    // the watch starts at the feed's end as `ready` reads it: a write made before that read
+    // completes (a pooled backend may answer it after the create below) is not this watch's
+    await first.ready;
     const aborted = await watching(store);
     const closing = await watching(store);
     await store.create(newTask());

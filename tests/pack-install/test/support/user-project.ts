@@ -65,6 +65,30 @@ export function runningNodeDir(): string {
   return resolve(dirname(process.execPath), '..');
 }
 
+/** Where compiled objects are kept between the test's runs on each Node version (see below). */
+export const COMPILER_CACHE_DIR = join(tmpdir(), 'taskvault-ccache');
+
+/**
+ * Environment that makes node-gyp's compiles go through ccache, when the machine has it (CI
+ * installs it; see scripts/test-prerequisites.mjs): SQLite's amalgamation is ~80 % of compiling
+ * better-sqlite3 and does not include Node's headers, so after the first compile (the workspace
+ * install's, in CI) every Node version's build takes it from the cache; only the binding is
+ * compiled again against that version's headers. npm still runs the build from source: the
+ * cache only skips compiler runs whose preprocessed input is the same. Paths are hashed relative
+ * (`CCACHE_BASEDIR`), so projects in different directories share it. Empty without ccache.
+ */
+export function compilerCacheEnv(): Record<string, string> {
+  const onPath = (process.env.PATH ?? '').split(':').some((dir) => dir && existsSync(join(dir, 'ccache')));
+  if (!onPath) return {};
+  return {
+    CC: 'ccache cc',
+    CXX: 'ccache g++',
+    CCACHE_DIR: COMPILER_CACHE_DIR,
+    CCACHE_BASEDIR: '/',
+    CCACHE_NOHASHDIR: 'true',
+  };
+}
+
 /** The packed tarball of one of our packages (packed once for all files by pack.global.ts). */
 export function tarball(name: Published): string {
   const path = inject('tarballs')[name];
