@@ -12,7 +12,7 @@ import { existsSync, readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
-import { isTaskStoreError, type TaskChange } from '@taskvault/core';
+import { type AgentTask, isTaskStoreError, type TaskChange, type TaskPage } from '@taskvault/core';
 import { checkOneSweeper } from '@taskvault/test-servers';
 import Database from 'better-sqlite3';
 import { beforeAll, describe, expect, it } from 'vitest';
@@ -94,7 +94,14 @@ describe('several processes on one file', () => {
       for (const line of resolved.filter((l) => l.startsWith('shared')))
         expect(held).toContain(line.split(' ')[1]);
       // each task is whole: its items are the ones its versions appended, in order
-      const { tasks } = await store.list({ limit: 1000 });
+      // every page: three writers can land more than one page's worth of tasks in the burst
+      const tasks: AgentTask[] = [];
+      let cursor: string | null = null;
+      do {
+        const page: TaskPage = await store.list({ limit: 1000, ...(cursor === null ? {} : { cursor }) });
+        tasks.push(...page.tasks);
+        cursor = page.nextCursor;
+      } while (cursor !== null);
       for (const task of tasks.filter((t) => t.taskId !== 'shared')) {
         expect(task.items.length, task.taskId).toBe(task.version);
         expect(task.items.map((item) => item.requestId)).toEqual(
