@@ -7,7 +7,8 @@
  * spelled out. Short strings are checked and measured in one loop over their code units.
  */
 import { describeType, stringProblem, utf8Length } from './ids.js';
-import { escapeBytes, NEEDS_ESCAPE, numberSize } from './size.js';
+import { hasOwnKey } from './own-key.js';
+import { escapeBytes, needsEscape, numberSize } from './size.js';
 import type { JsonObject, JsonValue } from './task.js';
 
 /** UTF-8 length: Buffer's native count in Node, the portable loop elsewhere. */
@@ -121,7 +122,7 @@ const LONG_STRING = 32;
 export function storableBytes(s: string): number {
   const n = s.length;
   if (n >= LONG_STRING) {
-    const bytes = byteLength(s) + 2 + (NEEDS_ESCAPE.test(s) ? escapeBytes(s) : 0);
+    const bytes = byteLength(s) + 2 + (needsEscape(s) ? escapeBytes(s) : 0);
     // One byte per code unit means pure ASCII: no surrogate can be there, only U+0000.
     if (bytes === n + 2) return s.indexOf('\0') === -1 ? bytes : -1;
     if (STRING_SUSPECT.test(s) && stringProblem(s) !== null) return -1;
@@ -203,7 +204,7 @@ function copy(value: unknown, counter: ByteCounter, depth: number, stack: object
   // for-in with an own-property test visits exactly Object.keys' keys, in the same order, but
   // reads V8's enum cache instead of allocating an array per object: measured ~15% faster.
   for (const key in obj) {
-    if (!Object.hasOwn(obj, key)) continue;
+    if (!hasOwnKey(obj, key)) continue;
     const child = (obj as Record<string, unknown>)[key];
     if (child === undefined) continue;
     const keyBytes = storableBytes(key);
