@@ -143,6 +143,25 @@ export function storableBytes(s: string): number {
   return bytes;
 }
 
+/**
+ * Sizes of object keys seen before. An application's objects use a few dozen distinct keys, over
+ * and over, and a lookup here costs about half the scan of a short key (measured on a 2 KB task).
+ * Bounded: only storable keys of at most {@link CACHED_KEY_LENGTH} code units, and no more than
+ * {@link CACHED_KEYS} of them; past that, keys are measured each time, as before.
+ */
+const keySizes = new Map<string, number>();
+const CACHED_KEYS = 4096;
+const CACHED_KEY_LENGTH = 64;
+
+/** {@link storableBytes} of an object key. */
+function keyBytesOf(key: string): number {
+  const known = keySizes.get(key);
+  if (known !== undefined) return known;
+  const bytes = storableBytes(key);
+  if (bytes >= 0 && key.length <= CACHED_KEY_LENGTH && keySizes.size < CACHED_KEYS) keySizes.set(key, bytes);
+  return bytes;
+}
+
 function copy(value: unknown, counter: ByteCounter, depth: number, stack: object[]): JsonValue {
   switch (typeof value) {
     case 'string': {
@@ -207,7 +226,7 @@ function copy(value: unknown, counter: ByteCounter, depth: number, stack: object
     if (!hasOwnKey(obj, key)) continue;
     const child = (obj as Record<string, unknown>)[key];
     if (child === undefined) continue;
-    const keyBytes = storableBytes(key);
+    const keyBytes = keyBytesOf(key);
     if (keyBytes < 0) throw within(new Misfit(`key ${stringProblem(key)}`), key);
     let copied: JsonValue;
     try {
