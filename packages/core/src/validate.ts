@@ -12,7 +12,8 @@ import {
   JsonProblem,
   locate,
 } from './json-copy.js';
-import { ITEM_FRAME_BYTES, memberSize, numberSize, stringSize, taskHeadSize } from './size.js';
+import { hasOwnKey } from './own-key.js';
+import { headSize, ITEM_FRAME_BYTES, memberSize, numberSize, stringSize, taskHeadSize } from './size.js';
 import {
   type AgentTask,
   DEFAULT_LIST_LIMIT,
@@ -49,9 +50,17 @@ export function withJsonProblems<T>(
   try {
     return fn();
   } catch (error) {
-    if (error instanceof JsonProblem) invalidInput(operation, error.path, error.detail, taskId);
-    throw error;
+    throw asInvalidInput(operation, taskId, error);
   }
+}
+
+/**
+ * The INVALID_INPUT error of `operation` for a `JsonProblem`, or `error` itself: what
+ * {@link withJsonProblems} throws, for the hot paths that catch inline rather than pay a closure.
+ */
+function asInvalidInput(operation: TaskStoreOperation, taskId: string | undefined, error: unknown): unknown {
+  if (!(error instanceof JsonProblem)) return error;
+  return taskStoreError(operation, 'INVALID_INPUT', { path: error.path, detail: error.detail, taskId });
 }
 
 /** Checks an id (taskId, requestId, sessionId, userId). */
@@ -104,7 +113,9 @@ export function checkKnownKeys(
 
 /** The first key of `value` that is not in `known` and not undefined, or null. */
 function unknownKey(value: object, known: readonly string[]): string | null {
-  for (const key of Object.keys(value)) {
+  // for-in with the own-key test: Object.keys' keys in its order, without an array per call
+  for (const key in value) {
+    if (!hasOwnKey(value, key)) continue;
     if (!known.includes(key) && (value as Record<string, unknown>)[key] !== undefined) return key;
   }
   return null;
@@ -251,18 +262,25 @@ export function validateNewTask(
   }
   if (t.expiresAt !== undefined) expiresAt = checkFutureExpiry(op, 'expiresAt', t.expiresAt, now.getTime());
   const counter: ByteCounter = { bytes: 0 };
-  const task: AgentTask = withJsonProblems(op, taskId, () => ({
-    taskId,
-    status: t.status === undefined ? 'pending' : checkStatus(op, 'status', t.status),
-    sessionId: t.sessionId === undefined ? null : checkNullableId(op, 'sessionId', t.sessionId),
-    userId: t.userId === undefined ? null : checkNullableId(op, 'userId', t.userId),
-    items: t.items === undefined ? [] : copyItems(op, 'items', t.items, counter),
-    data: t.data === undefined ? emptyData(counter) : copyJsonObject(t.data, 'data', counter),
-    createdAt: t.createdAt === undefined ? new Date(now.getTime()) : checkDate(op, 'createdAt', t.createdAt),
-    updatedAt: new Date(now.getTime()),
-    expiresAt,
-    version: 1,
-  }));
+  let task: AgentTask;
+  // caught here rather than through withJsonProblems: no closure on every create
+  try {
+    task = {
+      taskId,
+      status: t.status === undefined ? 'pending' : checkStatus(op, 'status', t.status),
+      sessionId: t.sessionId === undefined ? null : checkNullableId(op, 'sessionId', t.sessionId),
+      userId: t.userId === undefined ? null : checkNullableId(op, 'userId', t.userId),
+      items: t.items === undefined ? [] : copyItems(op, 'items', t.items, counter),
+      data: t.data === undefined ? emptyData(counter) : copyJsonObject(t.data, 'data', counter),
+      createdAt:
+        t.createdAt === undefined ? new Date(now.getTime()) : checkDate(op, 'createdAt', t.createdAt),
+      updatedAt: new Date(now.getTime()),
+      expiresAt,
+      version: 1,
+    };
+  } catch (error) {
+    throw asInvalidInput(op, taskId, error);
+  }
   const bytes = counter.bytes + taskHeadSize(task);
   checkSize(op, taskId, bytes, limits);
   return { task, bytes };
@@ -331,23 +349,43 @@ export function validateReplacement(
   checkKnownKeys(op, '', t, TASK_KEYS);
   const version = checkVersion(op, 'version', t.version, taskId);
   const counter: ByteCounter = { bytes: 0 };
-  const replacement: TaskReplacement = withJsonProblems(op, taskId, () => ({
-    taskId,
-    status: checkStatus(op, 'status', t.status),
-    sessionId: checkNullableId(op, 'sessionId', t.sessionId),
-    userId: checkNullableId(op, 'userId', t.userId),
-    items: copyItems(op, 'items', t.items, counter),
-    data: copyJsonObject(t.data, 'data', counter),
-    expiresAt:
-      t.expiresAt === undefined
-        ? invalidInput(op, 'expiresAt', 'must be a Date or null', taskId)
-        : checkFutureExpiry(op, 'expiresAt', t.expiresAt, now.getTime()),
-  }));
+  let replacement: TaskReplacement;
+  // caught here rather than through withJsonProblems: no closure on every update
+  try {
+    replacement = {
+      taskId,
+      status: checkStatus(op, 'status', t.status),
+      sessionId: checkNullableId(op, 'sessionId', t.sessionId),
+      userId: checkNullableId(op, 'userId', t.userId),
+      items: copyItems(op, 'items', t.items, counter),
+      data: copyJsonObject(t.data, 'data', counter),
+      expiresAt:
+        t.expiresAt === undefined
+          ? invalidInput(op, 'expiresAt', 'must be a Date or null', taskId)
+          : checkFutureExpiry(op, 'expiresAt', t.expiresAt, now.getTime()),
+    };
+  } catch (error) {
+    throw asInvalidInput(op, taskId, error);
+  }
   // The stored task keeps its createdAt and gets version + 1: counted with the createdAt and
-  // version the caller holds, which are the stored ones unless the update is forced.
-  const createdAt = t.createdAt instanceof Date && !Number.isNaN(t.createdAt.getTime()) ? t.createdAt : now;
+  // version the caller holds, which are the stored ones unless the update is forced. Counted from
+  // the fields, not from a task built for it: that object was a measurable share of an update.
+  const given = t.createdAt;
+  const givenMs = given instanceof Date ? given.getTime() : Number.NaN;
+  const nowMs = now.getTime();
+  const expiresAt = replacement.expiresAt;
   const bytes =
-    counter.bytes + taskHeadSize({ ...replacement, createdAt, updatedAt: now, version: version + 1 });
+    counter.bytes +
+    headSize(
+      taskId,
+      replacement.status,
+      replacement.sessionId,
+      replacement.userId,
+      Number.isNaN(givenMs) ? nowMs : givenMs,
+      nowMs,
+      expiresAt === null ? null : expiresAt.getTime(),
+      version + 1,
+    );
   checkSize(op, taskId, bytes, limits);
   return { replacement, version, bytes };
 }
@@ -423,7 +461,7 @@ export function validatePatch(
 function copyDataMembers(value: unknown, path: string, sizes: [string, number][]): JsonObject {
   const copied = copyJsonObject(value, path, { bytes: 0 });
   for (const key in copied) {
-    if (Object.hasOwn(copied, key)) sizes.push([key, memberSize(key, copied[key]!)]);
+    if (hasOwnKey(copied, key)) sizes.push([key, memberSize(key, copied[key]!)]);
   }
   return copied;
 }

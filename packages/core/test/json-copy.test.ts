@@ -95,6 +95,24 @@ describe('string checks', () => {
     expect(problemOf(() => copyJsonValue({ s }, 'v', { bytes: 0 })).detail).toMatch(message);
   });
 
+  it('counts keys alike whether their size is remembered or not, past the bound of what is kept', () => {
+    // Key sizes are remembered (up to 4096 keys of up to 64 code units): the first and the second
+    // copy must count the same, including keys past either bound and keys that need escapes.
+    const o: Record<string, number> = {};
+    for (let i = 0; i < 5000; i++) o[`k${i}${['', '"', '\\', '\n', 'é', '😀', 'x'.repeat(70)][i % 7]}`] = i;
+    for (let round = 0; round < 2; round++) {
+      const counter = { bytes: 0 };
+      copyJsonValue(o, 'v', counter);
+      expect(counter.bytes).toBe(Buffer.byteLength(JSON.stringify(o), 'utf8'));
+    }
+    // A key that cannot be stored is never remembered as one that can.
+    for (let round = 0; round < 2; round++) {
+      expect(problemOf(() => copyJsonValue({ 'a\u0000': 1 }, 'v', { bytes: 0 })).detail).toMatch(
+        /^key holds U\+0000/,
+      );
+    }
+  });
+
   it('checks ids fully when they are not short printable ASCII', () => {
     expect(idProblem('task-1:req 0')).toBeNull();
     expect(idProblem('x'.repeat(512))).toBeNull();

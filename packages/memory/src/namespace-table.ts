@@ -52,16 +52,7 @@ export class NamespaceTable {
 
   /** Records `type` for `task` (a removal's `at` is when it was removed). */
   #record(type: 'created' | 'updated' | 'deleted' | 'expired', task: AgentTask, at: number): void {
-    this.feed.record({
-      type,
-      taskId: task.taskId,
-      version: task.version,
-      status: task.status,
-      at,
-      sessionId: task.sessionId,
-      userId: task.userId,
-      createdAt: task.createdAt.getTime(),
-    });
+    this.feed.record(type, task, at);
   }
 
   /** Removes every task (or the first `limit`) that expired at or before `now`; returns how many. */
