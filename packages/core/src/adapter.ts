@@ -89,25 +89,16 @@ export {
   sweepWithInterval,
 } from './sweeper.js';
 export { copyTask } from './task-copy.js';
-export type {
-  ListPosition,
-  NormalizedFilter,
-  NormalizedListQuery,
-  NormalizedPatch,
-  PatchSize,
-  TaskReplacement,
-  ValidationLimits,
-} from './validate.js';
+export type { NormalizedPatch, PatchSize, TaskReplacement, ValidationLimits } from './validate.js';
 export {
   checkId,
   MAX_DATE_MS,
   MIN_DATE_MS,
-  validateCleanup,
-  validateFilter,
-  validateListQuery,
   validateNewTask,
   validatePatch,
   validateReplacement,
 } from './validate.js';
+export type { ListPosition, NormalizedFilter, NormalizedListQuery } from './validate-query.js';
+export { validateCleanup, validateFilter, validateListQuery } from './validate-query.js';
 export type { NormalizedVerifyOptions } from './verify.js';
 export { DEFAULT_VERIFY_BATCH, MAX_VERIFY_BATCH, VerifyCollector, validateVerifyOptions } from './verify.js';

@@ -69,15 +69,17 @@ import {
   checkId,
   invalidInput,
   MAX_DATE_MS,
+  validateNewTask,
+  validatePatch,
+  validateReplacement,
+} from './validate.js';
+import {
   type NormalizedFilter,
   type NormalizedListQuery,
   validateCleanup,
   validateFilter,
   validateListQuery,
-  validateNewTask,
-  validatePatch,
-  validateReplacement,
-} from './validate.js';
+} from './validate-query.js';
 import { VerifyCollector, validateVerifyOptions } from './verify.js';
 
 /**

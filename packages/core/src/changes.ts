@@ -6,7 +6,8 @@
  */
 import { taskStoreError } from './errors.js';
 import type { TaskFilter, TaskStatus } from './task.js';
-import { checkId, type NormalizedFilter, validateFilter } from './validate.js';
+import { checkId } from './validate.js';
+import { type NormalizedFilter, validateFilter } from './validate-query.js';
 
 /** What a change did to its task. */
 export type TaskChangeType = 'created' | 'updated' | 'deleted' | 'expired';

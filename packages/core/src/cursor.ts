@@ -6,7 +6,8 @@
  */
 import { taskStoreError } from './errors.js';
 import { idProblem } from './ids.js';
-import { type ListPosition, MAX_DATE_MS, MIN_DATE_MS, type NormalizedFilter } from './validate.js';
+import { MAX_DATE_MS, MIN_DATE_MS } from './validate.js';
+import type { ListPosition, NormalizedFilter } from './validate-query.js';
 
 const VERSION = 1;
 
