@@ -38,25 +38,40 @@ export function needsEscape(s: string): boolean {
   return !ESCAPE_FREE.test(s);
 }
 
-/** Below this length, one loop over the code units beats the regex test and the length count. */
-const SHORT_STRING = 32;
+/**
+ * Below this length, one loop over the code units ({@link shortStringBytes}) beats the regex test
+ * and the length count; from it on, the native calls win.
+ */
+export const SHORT_STRING = 32;
+
+/**
+ * Bytes of a short string as a JSON string token (quotes and escapes included), measured in one
+ * pass; -1 when it holds U+0000 or any surrogate — the uncommon cases, which each caller measures
+ * (or rejects) its own way.
+ */
+export function shortStringBytes(s: string): number {
+  const n = s.length;
+  let bytes = n + 2;
+  for (let i = 0; i < n; i++) {
+    const c = s.charCodeAt(i);
+    if (c < 0x80) {
+      if (c < 0x20) {
+        if (c === 0) return -1;
+        bytes += c === 0x08 || c === 0x09 || c === 0x0a || c === 0x0c || c === 0x0d ? 1 : 5;
+      } else if (c === 0x22 || c === 0x5c) bytes += 1;
+    } else if (c < 0x800) bytes += 1;
+    else if (c < 0xd800 || c > 0xdfff) bytes += 2;
+    else return -1;
+  }
+  return bytes;
+}
 
 /** Bytes of a string as a JSON string token, quotes included. */
 export function stringSize(s: string): number {
-  const n = s.length;
-  if (n < SHORT_STRING) {
-    // Ids are short: measure and find escapes in one pass. A surrogate takes the general path.
-    let bytes = n + 2;
-    for (let i = 0; i < n; i++) {
-      const c = s.charCodeAt(i);
-      if (c < 0x80) {
-        if (c < 0x20) bytes += c === 0x08 || c === 0x09 || c === 0x0a || c === 0x0c || c === 0x0d ? 1 : 5;
-        else if (c === 0x22 || c === 0x5c) bytes += 1;
-      } else if (c < 0x800) bytes += 1;
-      else if (c < 0xd800 || c > 0xdfff) bytes += 2;
-      else return utf8Length(s) + 2 + escapeBytes(s);
-    }
-    return bytes;
+  if (s.length < SHORT_STRING) {
+    // ids are short: measured in one pass; U+0000 and surrogates take the general path
+    const bytes = shortStringBytes(s);
+    if (bytes >= 0) return bytes;
   }
   return utf8Length(s) + 2 + (needsEscape(s) ? escapeBytes(s) : 0);
 }
