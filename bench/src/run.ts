@@ -58,12 +58,15 @@ function executionOrder(ops: readonly OpName[]): OpName[] {
   return EXECUTION_ORDER.filter((op) => ops.includes(op));
 }
 
-/** Logs how long a section of a backend's run took, so a slow default run shows where its time went. */
-function sectionTimer(name: BackendName, log: ProgressStream): (section: string) => void {
+/**
+ * Logs how long each section of the run took since the previous one (or since this was made), so
+ * a slow default run shows where its time went. `prefix` starts each line.
+ */
+function sectionTimer(prefix: string, log: ProgressStream): (section: string) => void {
   let last = performance.now();
   return (section) => {
     const now = performance.now();
-    log.write(`  ${name} ${section}: ${((now - last) / 1000).toFixed(1)} s\n`);
+    log.write(`${prefix}${section}: ${((now - last) / 1000).toFixed(1)} s\n`);
     last = now;
   };
 }
@@ -96,6 +99,7 @@ async function runBackend(
     seconds: 0,
   };
   const maxConcurrency = Math.max(...options.concurrency);
+  const took = sectionTimer(`  ${name} `, log);
   let session: BackendSession;
   try {
     session = await OPENERS[name]({ shards: options.shards, maxConcurrency });
@@ -106,7 +110,6 @@ async function runBackend(
   }
   record.description = session.description;
   log.write(`${name}: ${session.description}\n`);
-  const took = sectionTimer(name, log);
   took('servers started');
   let extras: CellExtras | null = null;
   let raw: RawSides | null = null;
@@ -237,12 +240,7 @@ export async function runBench(options: BenchOptions, log: ProgressStream): Prom
   const backends: BackendRecord[] = [];
   for (const name of options.backends) backends.push(await runBackend(name, options, log));
   // The copy between backends needs both of them, and sizes to copy.
-  let mark = performance.now();
-  const since = (section: string) => {
-    const now = performance.now();
-    log.write(`${section}: ${((now - mark) / 1000).toFixed(1)} s\n`);
-    mark = now;
-  };
+  const since = sectionTimer('', log);
   const copy =
     options.scale.length > 0 && options.backends.includes('redis') && options.backends.includes('postgres')
       ? await measureCopy(options.scale, log)
