@@ -3,6 +3,7 @@
  * free loopback ports, for the adapters' tests and the benchmarks. Every process started here dies
  * with the test process; fault injection (stop/kill/freeze) works only on servers spawned here.
  */
+export { findExecutable } from './binaries.js';
 export { buildIfStale } from './built-package.js';
 export { canSpawnPostgres, canSpawnRedis, ENV, serverUnavailableHint } from './hints.js';
 export { getFreePort, getFreePorts } from './ports.js';

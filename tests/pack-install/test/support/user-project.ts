@@ -7,7 +7,7 @@ import { cpSync, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } 
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { promisify } from 'node:util';
-import { type PostgresServerHandle, postgresForTests } from '@taskvault/test-servers';
+import { findExecutable, type PostgresServerHandle, postgresForTests } from '@taskvault/test-servers';
 import { afterAll, inject } from 'vitest';
 import { fixtures, type Published, tsc, workspace } from './paths.js';
 
@@ -78,11 +78,11 @@ export const COMPILER_CACHE_DIR = join(tmpdir(), 'taskvault-ccache');
  * (`CCACHE_BASEDIR`), so projects in different directories share it. Empty without ccache.
  */
 export function compilerCacheEnv(): Record<string, string> {
-  const onPath = (process.env.PATH ?? '').split(':').some((dir) => dir && existsSync(join(dir, 'ccache')));
-  if (!onPath) return {};
+  const ccache = findExecutable('ccache');
+  if (ccache === null) return {};
   return {
-    CC: 'ccache cc',
-    CXX: 'ccache g++',
+    CC: `${ccache} cc`,
+    CXX: `${ccache} g++`,
     CCACHE_DIR: COMPILER_CACHE_DIR,
     CCACHE_BASEDIR: '/',
     CCACHE_NOHASHDIR: 'true',
